@@ -1,0 +1,6 @@
+"""Pages of careloop.assessments."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "assessments"
+urlpatterns: list = []

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CheckupsConfig(AppConfig):
+    name = "careloop.checkups"
+    label = "checkups"

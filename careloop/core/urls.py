@@ -1,0 +1,6 @@
+"""Pages of careloop.core."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "core"
+urlpatterns: list = []

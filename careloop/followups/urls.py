@@ -1,0 +1,6 @@
+"""Pages of careloop.followups."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "followups"
+urlpatterns: list = []

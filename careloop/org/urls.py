@@ -1,0 +1,6 @@
+"""Pages of careloop.org."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "org"
+urlpatterns: list = []

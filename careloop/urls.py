@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+API_APPS = ["core", "accounts", "org", "audit", "clients", "workdays", "messaging", "followups", "checkups",
+            "assessments"]
+PAGE_APPS = {
+    "core": "",
+    "accounts": "accounts/",
+    "org": "org/",
+    "audit": "audit/",
+    "clients": "clients/",
+    "workdays": "workdays/",
+    "messaging": "messages/",
+    "followups": "followups/",
+    "checkups": "checkups/",
+    "assessments": "assessments/",
+}
+
+api_patterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+]
+for _app in API_APPS:
+    api_patterns.append(path("", include(f"careloop.{_app}.api_urls")))
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_patterns, "api"), namespace=None)),
+]
+for _app, _prefix in PAGE_APPS.items():
+    urlpatterns.append(path(_prefix, include(f"careloop.{_app}.urls")))
