@@ -168,7 +168,7 @@ def test_passwords_are_hashed_with_argon2(db):
 
 
 def test_argon2_is_the_production_hasher():
-    assert [h for h in settings.PASSWORD_HASHERS if "MD5" not in h][0].endswith("Argon2PasswordHasher")
+    assert next(h for h in settings.PASSWORD_HASHERS if "MD5" not in h).endswith("Argon2PasswordHasher")
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,7 @@ def cli(env, *args, check=True):
 
 
 def test_backup_then_restore_brings_back_data_and_a_verifiable_trail(installation):
-    env, data_dir = installation
+    env, _data_dir = installation
     py(MAKE, env)
     before = py(COUNT, env)
     assert before == "[('客户0', '13800000001'), ('客户1', '13800000002')] 2"
