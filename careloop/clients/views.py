@@ -201,6 +201,8 @@ def client_assign(request: HttpRequest, pk: int) -> HttpResponse:
             apply_service_errors(form, exc)
         else:
             messages.success(request, _("Assignment saved."))
+            if not clients_visible_to(user).filter(pk=client.pk).exists():
+                return redirect("clients:list")  # handed over outside the user's own work
             return redirect("clients:detail", pk=client.pk)
     return _render_detail(request, client, status=400, assign_form=form)
 
