@@ -55,8 +55,8 @@ class BranchChoiceField(forms.ModelChoiceField):
 
 class ClientSearchForm(forms.Form):
     q = forms.CharField(label=_("Name, mobile or ID number"), required=False, max_length=50)
-    status = forms.ChoiceField(label=_("status"), required=False, choices=[("", _("All"))] + ClientStatus.choices)
-    tier = forms.ChoiceField(label=_("tier"), required=False, choices=[("", _("All"))] + Tier.choices)
+    status = forms.ChoiceField(label=_("status"), required=False, choices=[("", _("All")), *ClientStatus.choices])
+    tier = forms.ChoiceField(label=_("tier"), required=False, choices=[("", _("All")), *Tier.choices])
     branch = BranchChoiceField(label=_("branch"), required=False, queryset=OrgUnit.objects.none(),
                                empty_label=_("All"))
 
@@ -73,7 +73,7 @@ class ClientForm(forms.Form):
                "preferred_channels", "contact_hours")
 
     name = forms.CharField(label=_("name"), max_length=50, required=False)
-    sex = forms.ChoiceField(label=_("sex"), choices=[("", "—")] + Sex.choices, required=False)
+    sex = forms.ChoiceField(label=_("sex"), choices=[("", "—"), *Sex.choices], required=False)
     birth_date = forms.DateField(label=_("birth date"), required=False, widget=DateInput())
     id_number = forms.CharField(label=_("resident ID number"), max_length=30, required=False)
     phone = forms.CharField(label=_("mobile phone"), max_length=20, required=False)

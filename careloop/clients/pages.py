@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from careloop.clients import timeline
 from careloop.clients.models import (
     Assignment,
-    Channel,
     Client,
     ClientStatus,
     Consent,
