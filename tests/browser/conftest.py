@@ -47,11 +47,15 @@ def chromium() -> Iterator[object]:
 def page_for(chromium, live_server, transactional_db, password):
     """A function that opens a fresh browser context and signs ``user`` in; pages are closed afterwards."""
     contexts = []
+    console_errors: list[str] = []
 
     def _page(user, locale: str = "zh-CN"):
         context = chromium.new_context(locale=locale, viewport={"width": 1280, "height": 900})
         contexts.append(context)
         page = context.new_page()
+        # A Content-Security-Policy violation (inline script or style) shows up as a console error.
+        page.on("console", lambda msg: console_errors.append(f"{msg.text} @ {msg.location.get('url', '')}")
+                if msg.type == "error" else None)
         page.set_default_timeout(15_000)
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_username", user.username)
@@ -63,3 +67,7 @@ def page_for(chromium, live_server, transactional_db, password):
     yield _page
     for context in contexts:
         context.close()
+    # The forced reveal in the expert's test is refused on purpose (403) and browsers ask for a
+    # favicon nobody ships; anything else (a CSP violation, a failed script) is a fault.
+    unexpected = [e for e in console_errors if "403 (Forbidden)" not in e and not e.endswith("/favicon.ico")]
+    assert unexpected == [], unexpected
