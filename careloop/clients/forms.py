@@ -98,7 +98,7 @@ class ClientForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.editing = editing
         self.fields["branch"].queryset = units_visible_to(user)  # type: ignore[attr-defined]
-        keep = set()
+        keep: set[str] = set()
         if profile:
             keep.update(self.PROFILE)
         if contact:

@@ -166,7 +166,7 @@ def client_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 def _field_label(field: str) -> Any:
     if field in CONTACT_FIELD_LABELS:
         return CONTACT_FIELD_LABELS[field]
-    return Client._meta.get_field(field).verbose_name
+    return getattr(Client._meta.get_field(field), "verbose_name", field)
 
 
 @login_required

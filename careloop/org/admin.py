@@ -106,8 +106,8 @@ class UserAdminForm(UserChangeForm):
 
     class Meta(UserChangeForm.Meta):
         model = User
-        fields = ("username", "password", "display_name", "email", "org_unit", "daily_capacity", "is_active",
-                  "is_staff")
+        fields = ("username", "password", "display_name", "email", "org_unit", "daily_capacity",  # type: ignore[assignment]
+                  "is_active", "is_staff")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

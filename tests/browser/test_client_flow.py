@@ -31,6 +31,16 @@ def search_and_open(page, live_server, text: str, name: str) -> None:
     page.wait_for_url(re.compile(r"/clients/\d+/$"))
 
 
+def keep_screenshot(page, tmp_path, name: str) -> None:
+    """Screenshots land in CARELOOP_SCREENSHOT_DIR when set, for a person to look at."""
+    shot = tmp_path / name
+    page.screenshot(path=str(shot), full_page=True)
+    keep = os.environ.get("CARELOOP_SCREENSHOT_DIR")
+    if keep:
+        shutil.copy(shot, os.path.join(keep, name))
+    assert shot.stat().st_size > 10_000
+
+
 def test_nurse_searches_opens_and_reveals(world, page_for, live_server, tmp_path):
     page = page_for(world.nurse)
     assert page.url == f"{live_server.url}/clients/"
@@ -46,17 +56,18 @@ def test_nurse_searches_opens_and_reveals(world, page_for, live_server, tmp_path
     expect(page.locator("#contact-phone .revealed")).to_have_text("13812341234")
     expect(page.locator("#contact-id_number .masked")).to_have_text(world.own.id_number_masked)
 
-    shot = tmp_path / "client-page.png"
-    page.screenshot(path=str(shot), full_page=True)
-    keep = os.environ.get("CARELOOP_SCREENSHOT_DIR")
-    if keep:
-        shutil.copy(shot, os.path.join(keep, "client-page.png"))
-    assert shot.stat().st_size > 10_000
+    keep_screenshot(page, tmp_path, "client-page.png")
 
 
-def test_nurse_finds_by_exact_phone(world, page_for, live_server):
+def test_nurse_finds_by_exact_phone(world, page_for, live_server, tmp_path):
     page = page_for(world.nurse)
-    search_and_open(page, live_server, "138 1234 1234", "王芳")
+    page.goto(f"{live_server.url}/clients/")
+    page.fill("#id_q", "138 1234 1234")
+    page.wait_for_url(re.compile(r"/clients/\?q="))
+    expect(page.locator("#results a", has_text="王小丽")).to_have_count(0)
+    expect(page.locator("#results td.masked").first).to_have_text("138****1234")
+    keep_screenshot(page, tmp_path, "client-list.png")
+    page.locator("#results a", has_text="王芳").click()
     expect(page.locator("h1")).to_contain_text("王芳")
 
 
@@ -90,3 +101,20 @@ def test_language_switch_to_english(world, page_for, live_server):
     page.wait_for_load_state("load")
     expect(page.locator("h1")).to_have_text("Clients")
     expect(page.locator("label[for=id_q]")).to_have_text("Name, mobile or ID number")
+
+
+def test_auditor_filters_the_trail_and_verifies_the_chain(world, page_for, live_server, tmp_path):
+    from careloop.audit.services import audit_record
+
+    audit_record(actor=world.nurse, action="client.view", obj=world.own, client=world.own)
+    audit_record(actor=world.expert, action="client.reveal", obj=world.own, client=world.own, result="denied")
+    page = page_for(world.auditor)
+    assert page.url == f"{live_server.url}/audit/"
+    expect(page.locator("nav.mainnav a")).to_have_text(["审计日志"])
+    page.fill("#id_actor", "expert")
+    page.wait_for_url(re.compile(r"/audit/\?"))
+    expect(page.locator("#results tbody tr")).to_have_count(1)
+    expect(page.locator("#results tbody tr code")).to_have_text("client.reveal")
+    page.click("#verify-button")
+    expect(page.locator("#verify-result .verify.ok")).to_contain_text("审计日志完整")
+    keep_screenshot(page, tmp_path, "audit.png")
