@@ -146,7 +146,7 @@ class ClientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(methods=["get"], responses={200: s.ConsentSerializer(many=True)})
     @extend_schema(methods=["post"], request=s.ConsentWriteSerializer, responses={201: s.ConsentSerializer})
-    @action(detail=True, methods=["get", "post"], url_path="consents")
+    @action(detail=True, methods=["get", "post"], url_path="consents", pagination_class=None)
     def consents(self, request: Request, pk: Any = None) -> Response:
         client = self._client(pk, cap=Cap.VIEW_CONTACT)
         if request.method == "POST":
@@ -160,7 +160,7 @@ class ClientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("kind", str, enum=[*KINDS])],
                    responses={200: s.TimelineEntrySerializer(many=True)})
-    @action(detail=True, methods=["get"], url_path="timeline")
+    @action(detail=True, methods=["get"], url_path="timeline", pagination_class=None)
     def timeline(self, request: Request, pk: Any = None) -> Response:
         client = self._client(pk)
         kinds = [k for k in request.query_params.getlist("kind") if k]
@@ -191,8 +191,13 @@ class EnterpriseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return (Enterprise.objects.filter(subtree_q(self.request.user))  # type: ignore[arg-type]
                 .annotate(member_count=Count("memberships")).order_by("name", "id"))
 
+    def _enterprise(self, pk: Any) -> Enterprise:
+        if not str(pk).isdigit():
+            raise Http404
+        return get_object_or_404(self.get_queryset(), pk=int(pk))
+
     def retrieve(self, request: Request, pk: Any = None) -> Response:
-        enterprise = get_object_or_404(self.get_queryset(), pk=pk)
+        enterprise = self._enterprise(pk)
         return Response(s.EnterpriseSerializer(enterprise).data)
 
     @extend_schema(request=s.EnterpriseWriteSerializer, responses={201: s.EnterpriseSerializer})
@@ -207,9 +212,9 @@ class EnterpriseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(methods=["get"], responses={200: s.EnterpriseMemberSerializer(many=True)})
     @extend_schema(methods=["post"], request=s.EnterpriseMemberWriteSerializer, responses={201: s.EnterpriseMemberSerializer})
-    @action(detail=True, methods=["get", "post"], url_path="members")
+    @action(detail=True, methods=["get", "post"], url_path="members", pagination_class=None)
     def members(self, request: Request, pk: Any = None) -> Response:
-        enterprise = get_object_or_404(self.get_queryset(), pk=pk)
+        enterprise = self._enterprise(pk)
         if request.method == "POST":
             body = s.EnterpriseMemberWriteSerializer(data=request.data)
             body.is_valid(raise_exception=True)

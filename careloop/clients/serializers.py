@@ -21,6 +21,7 @@ from careloop.clients.models import (
     Sex,
     Tier,
 )
+from careloop.core.api import StrictBooleanField, StrictCharField
 
 
 class ClientSerializer(serializers.ModelSerializer):
@@ -30,6 +31,7 @@ class ClientSerializer(serializers.ModelSerializer):
     id_number = serializers.CharField(source="id_number_masked", read_only=True)
     address = serializers.CharField(source="address_masked", read_only=True)
     branch_name = serializers.CharField(source="branch.name", read_only=True)
+    email = serializers.CharField(read_only=True, help_text="Email address, or empty")
 
     class Meta:
         model = Client
@@ -42,36 +44,36 @@ class ClientSerializer(serializers.ModelSerializer):
 class ClientWriteSerializer(serializers.Serializer):
     """Fields accepted on create (POST) and update (PATCH)."""
 
-    name = serializers.CharField(max_length=50, required=True)
+    name = StrictCharField(max_length=50, required=True)
     sex = serializers.ChoiceField(choices=Sex.choices)
     birth_date = serializers.DateField()
-    id_number = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    phone2 = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
-    address = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    emergency_contact_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    emergency_contact_phone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    id_number = StrictCharField(max_length=30, required=False, allow_blank=True)
+    phone = StrictCharField(max_length=30, required=False, allow_blank=True)
+    phone2 = StrictCharField(max_length=30, required=False, allow_blank=True)
+    email = StrictCharField(max_length=254, required=False, allow_blank=True)
+    address = StrictCharField(max_length=200, required=False, allow_blank=True)
+    emergency_contact_name = StrictCharField(max_length=50, required=False, allow_blank=True)
+    emergency_contact_phone = StrictCharField(max_length=30, required=False, allow_blank=True)
     preferred_channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices), required=False)
-    contact_hours = serializers.CharField(max_length=50, required=False, allow_blank=True)
-    is_vip = serializers.BooleanField(required=False)
+    contact_hours = StrictCharField(max_length=50, required=False, allow_blank=True)
+    is_vip = StrictBooleanField(required=False)
     tier = serializers.ChoiceField(choices=Tier.choices, required=False)
     branch = serializers.IntegerField(min_value=1)
-    notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    reason = serializers.CharField(max_length=200, required=False, allow_blank=True,
+    notes = StrictCharField(max_length=2000, required=False, allow_blank=True)
+    reason = StrictCharField(max_length=200, required=False, allow_blank=True,
                                    help_text=_("Why the tier was changed by hand (kept in the tier history)."))
-    confirm_not_duplicate = serializers.BooleanField(required=False, default=False, write_only=True)
+    confirm_not_duplicate = StrictBooleanField(required=False, default=False, write_only=True)
 
 
 class StatusChangeSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ClientStatus.choices)
-    reason = serializers.CharField(max_length=200)
+    reason = StrictCharField(max_length=200)
 
 
 class AssignmentSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=AssignmentKind.choices)
     staff = serializers.IntegerField(min_value=1, allow_null=True)
-    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    reason = StrictCharField(max_length=200, required=False, allow_blank=True)
 
 
 class RevealSerializer(serializers.Serializer):
@@ -80,8 +82,8 @@ class RevealSerializer(serializers.Serializer):
 
 
 class RevealResultSerializer(serializers.Serializer):
-    field = serializers.CharField()
-    value = serializers.CharField()
+    field = StrictCharField()
+    value = StrictCharField()
 
 
 class ConsentSerializer(serializers.ModelSerializer):
@@ -95,18 +97,18 @@ class ConsentSerializer(serializers.ModelSerializer):
 
 class ConsentWriteSerializer(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=ConsentPurpose.choices)
-    granted = serializers.BooleanField()
+    granted = StrictBooleanField()
     method = serializers.ChoiceField(choices=ConsentMethod.choices, required=False, default=ConsentMethod.VERBAL)
-    version = serializers.CharField(max_length=20, required=False, default="2026-1")
-    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    version = StrictCharField(max_length=20, required=False, default="2026-1")
+    note = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class TimelineEntrySerializer(serializers.Serializer):
     at = serializers.DateTimeField()
-    kind = serializers.CharField()
-    title = serializers.CharField()
-    detail = serializers.CharField()
-    url = serializers.CharField()
+    kind = StrictCharField()
+    title = StrictCharField()
+    detail = StrictCharField()
+    url = StrictCharField()
 
 
 class EnterpriseSerializer(serializers.ModelSerializer):
@@ -125,15 +127,15 @@ class EnterpriseSerializer(serializers.ModelSerializer):
 
 
 class EnterpriseWriteSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    name = StrictCharField(max_length=100)
     branch = serializers.IntegerField(min_value=1)
-    contact_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
-    contact_phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    contact_name = StrictCharField(max_length=50, required=False, allow_blank=True, default="")
+    contact_phone = StrictCharField(max_length=30, required=False, allow_blank=True, default="")
+    address = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class EnterpriseMemberSerializer(serializers.ModelSerializer):
-    client_name = serializers.CharField(source="client.name", read_only=True)
+    client_name = StrictCharField(source="client.name", read_only=True)
 
     class Meta:
         model = EnterpriseMember
@@ -143,8 +145,8 @@ class EnterpriseMemberSerializer(serializers.ModelSerializer):
 
 class EnterpriseMemberWriteSerializer(serializers.Serializer):
     client = serializers.IntegerField(min_value=1)
-    employee_no = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-    department = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    employee_no = StrictCharField(max_length=30, required=False, allow_blank=True, default="")
+    department = StrictCharField(max_length=50, required=False, allow_blank=True, default="")
     joined_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 

@@ -201,3 +201,8 @@ def test_audit_events_for_auditor_only(world, api):
         assert api(getattr(world, role)).get("/api/v1/audit-events/").status_code == 403
     assert api(world.auditor).get("/api/v1/audit-events/", {"client": "x"}).status_code == 400
     assert api(world.auditor).get("/api/v1/clients/").status_code == 403
+
+
+def test_nul_characters_in_a_query_are_refused_by_name(world, api):
+    response = api(world.service, lang="en").get("/api/v1/clients/", {"q": "王\x00"})
+    assert response.status_code == 400 and response.json() == {"q": ["must not contain NUL characters"]}
