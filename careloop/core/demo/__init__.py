@@ -16,8 +16,15 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import Any, Protocol
 
-DemoExtension = Callable[[list[Any], random.Random, TextIO], None]
+
+class Output(Protocol):
+    """Where demo loaders report progress: a command's stdout, a StringIO, a file."""
+
+    def write(self, msg: str, /) -> Any: ...
+
+
+DemoExtension = Callable[[list[Any], random.Random, Output], None]
 
 extensions: list[DemoExtension] = []

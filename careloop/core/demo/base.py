@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -28,6 +28,7 @@ from careloop.clients.models import (
     FamilyLink,
     Relation,
 )
+from careloop.core.demo import Output
 from careloop.core.demo import reference as ref
 from careloop.core.demo.people import BEIJING, SHANGHAI, City, PeopleGenerator, Person
 from careloop.org import services as org_services
@@ -166,7 +167,7 @@ def build_org(*, password: str) -> DemoWorld:
 class _Household:
     city_code: str
     people: list[Person]
-    links: list[tuple[int, int, str]]  # (index, index of relative, relation of the relative)
+    links: list[tuple[int, int, Relation]]  # (index, index of relative, relation of the relative)
 
 
 def _households(gen: PeopleGenerator, rng: random.Random, city_code: str, city: City, n: int) -> list[_Household]:
@@ -308,7 +309,7 @@ def _build_enterprises(world: DemoWorld, by_city: dict[str, list[Client]], rng: 
             )
 
 
-def load_base(*, n_clients: int, password: str, rng: random.Random, stdout: TextIO) -> DemoWorld:
+def load_base(*, n_clients: int, password: str, rng: random.Random, stdout: Output) -> DemoWorld:
     """Organisation, staff, teams and ``n_clients`` clients, then each app's extension — all or nothing."""
     from careloop.core import demo
 

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from queue import Empty
-from typing import Any, TextIO
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
@@ -30,6 +30,7 @@ from django.utils import timezone
 from careloop.audit.services import audit_record
 from careloop.clients.models import Channel, Client, Consent, ConsentMethod, ConsentPurpose
 from careloop.clients.services import id_number_index, phone_index
+from careloop.core.demo import Output
 from careloop.core.demo import reference as ref
 from careloop.core.demo.people import BEIJING, SHANGHAI, City, PeopleGenerator
 from careloop.lib import crypto
@@ -161,7 +162,7 @@ class _RowMaker:
             out.append(tuple(row[c] for c in self.columns))
         return out
 
-    def consents(self, first_id: int, count: int, recorded_by: int) -> list[tuple[Any, ...]]:
+    def consents(self, first_id: int, count: int, recorded_by: int | None) -> list[tuple[Any, ...]]:
         rng = self.rng
         given = self.created[0]
         health, reminders = ConsentPurpose.HEALTH_DATA.value, ConsentPurpose.REMINDERS.value
@@ -249,7 +250,7 @@ def _in_other_process(maker: _RowMaker, plan: list[tuple[int, int]], recorded_by
         worker.join()
 
 
-def load_bulk(*, target: int, rng: random.Random, stdout: TextIO, batch_size: int = 20_000,
+def load_bulk(*, target: int, rng: random.Random, stdout: Output, batch_size: int = 20_000,
               parallel: bool | None = None, progress: Callable[[str], None] | None = None) -> BulkResult:
     """Bring the number of clients up to ``target``; a no-op when there are already that many.
 
@@ -271,7 +272,7 @@ def load_bulk(*, target: int, rng: random.Random, stdout: TextIO, batch_size: in
         staff = _create_staff(count, units)
         taken = set(Client.objects.exclude(id_number="").values_list("id_number", flat=True))
         gen = PeopleGenerator(rng, timezone.localdate(), taken_ids=taken)
-        columns = [f.column for f in Client._meta.concrete_fields]
+        columns = [str(f.column) for f in Client._meta.concrete_fields]
         maker = _RowMaker(rng, gen, units, staff, columns)
         first_id = (Client.objects.aggregate(m=Max("id"))["m"] or 0) + 1
         plan = [(first_id + done, step) for done, step in _batches(count, batch_size)]
