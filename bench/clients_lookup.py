@@ -90,6 +90,8 @@ def run_worker(database: str, args: argparse.Namespace) -> dict[str, Any]:
            "--seed", str(args.seed)]
     if args.profile:
         cmd.append("--profile")
+    if args.no_what_if:
+        cmd.append("--no-what-if")
     proc = subprocess.run(cmd, env=_env(database), cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True)
     lines = proc.stdout.splitlines()
     result_line = next(line for line in reversed(lines) if line.startswith("RESULT "))
@@ -125,6 +127,14 @@ def report(results: dict[str, dict[str, Any]]) -> None:
         scope_rows = [[kind, Stats(**v["join"]).p50, Stats(**v["join"]).p95, Stats(**v["ids"]).p50,
                        Stats(**v["ids"]).p95] for kind, v in r["scope"].items()]
         print(table(["lookup", "join p50", "join p95", "unit ids p50", "unit ids p95"], scope_rows))
+        if "what_if" in r:
+            print(f"What-if on {database}: the API with one change (ms per request):")
+            what_rows = []
+            for change, kinds in r["what_if"].items():
+                for kind, raw in kinds.items():
+                    now, then = Stats(**r["api"][kind]), Stats(**raw)
+                    what_rows.append([change, kind, now.p50, now.p95, then.p50, then.p95])
+            print(table(["change", "lookup", "as is p50", "as is p95", "changed p50", "changed p95"], what_rows))
 
 
 def main() -> None:
@@ -136,6 +146,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="reuse the data of the previous run (loads what is missing)")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
     parser.add_argument("--profile", action="store_true", help="also print a cProfile of the phone lookups")
+    parser.add_argument("--no-what-if", action="store_true",
+                        help="skip re-measuring the API with the scope as unit ids and with relaxed commits")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -274,6 +286,9 @@ def worker(args: argparse.Namespace) -> None:
         print("   ", q["time"], q["sql"][:240])
     _explain(connection, [("phone", phones[0][0]), ("name2", name2[0]), ("name1", name1[0])], user)
 
+    if not args.no_what_if:
+        results["what_if"] = _what_if(connection, api_phone, api_name, phones, name2, name1)
+
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
@@ -283,6 +298,40 @@ def worker(args: argparse.Namespace) -> None:
         print(f"-- cProfile of {min(200, len(phones))} phone lookups through the API (by own time) --")
         pstats.Stats(profiler).sort_stats("tottime").print_stats(18)
     print("RESULT " + json.dumps(results))
+
+
+def _what_if(connection: Any, api_phone: Any, api_name: Any, phones: list[Any], name2: list[str],
+             name1: list[str]) -> dict[str, Any]:
+    """The API again with one thing changed, to price it: (a) the subtree filter as a list of unit ids
+    instead of a join on the unit path; (b) commits that do not wait for the disk (the audit row's cost)."""
+    from django.db.models import Q
+
+    from careloop.clients import selectors as client_selectors
+    from careloop.org.selectors import units_visible_to
+
+    out: dict[str, Any] = {}
+    original = client_selectors.subtree_q
+
+    def subtree_as_ids(user: Any, field: str = "branch") -> Q:
+        return Q(**{f"{field}_id__in": list(units_visible_to(user).values_list("id", flat=True))})
+
+    client_selectors.subtree_q = subtree_as_ids  # type: ignore[assignment]
+    try:
+        out["scope_as_unit_ids"] = {"name2": measure(api_name, name2, warmup=10).as_dict(),
+                                    "name1": measure(api_name, name1, warmup=5).as_dict(),
+                                    "phone": measure(api_phone, phones, warmup=10).as_dict()}
+    finally:
+        client_selectors.subtree_q = original
+    relaxed, strict = (("PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL") if connection.vendor == "sqlite"
+                       else ("SET synchronous_commit = off", "SET synchronous_commit = on"))
+    with connection.cursor() as cursor:
+        cursor.execute(relaxed)
+    try:
+        out["commit_without_disk_wait"] = {"phone": measure(api_phone, phones, warmup=10).as_dict()}
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(strict)
+    return out
 
 
 def _scope_filters(connection: Any, user: Any, name2: list[str], name1: list[str]) -> dict[str, Any]:
