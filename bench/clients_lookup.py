@@ -238,6 +238,7 @@ def worker(args: argparse.Namespace) -> None:
         ("name2", name2, name2, api_name, sql_name),
         ("name1", name1, name1, api_name, sql_name),
     ):
+        _progress(f"{connection.vendor}: measuring {kind} ({len(inputs)} requests)")
         results["sql"][kind] = measure(sql_op, sql_inputs, warmup=20).as_dict()
         results["api"][kind] = measure(api_op, inputs, warmup=20).as_dict()
 
@@ -263,6 +264,7 @@ def worker(args: argparse.Namespace) -> None:
         with transaction.atomic():
             audit_record(actor=user, action="client.list", detail={"filters": {"bench": "layers"}, "count": 1})
 
+    _progress(f"{connection.vendor}: measuring the layers, the scope filters and the what-ifs")
     for kind, params_list in (("phone", [{"phone": p} for p, _pk in phones]), ("name2", [{"q": n} for n in name2]),
                               ("name1", [{"q": n} for n in name1])):
         params_list = params_list[: max(20, len(params_list) // 2)]
@@ -298,6 +300,10 @@ def worker(args: argparse.Namespace) -> None:
         print(f"-- cProfile of {min(200, len(phones))} phone lookups through the API (by own time) --")
         pstats.Stats(profiler).sort_stats("tottime").print_stats(18)
     print("RESULT " + json.dumps(results))
+
+
+def _progress(message: str) -> None:
+    print(f"   … {message}", file=sys.stderr, flush=True)
 
 
 def _what_if(connection: Any, api_phone: Any, api_name: Any, phones: list[Any], name2: list[str],
