@@ -177,7 +177,7 @@ class RevealForm(forms.Form):
 
 
 class EnterpriseForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=100, required=False)
+    name = forms.CharField(label=_("Enterprise name"), max_length=100, required=False)
     branch = BranchChoiceField(label=_("branch"), queryset=OrgUnit.objects.none())
     contact_name = forms.CharField(label=_("contact person"), max_length=50, required=False)
     contact_phone = forms.CharField(label=_("contact phone"), max_length=20, required=False)

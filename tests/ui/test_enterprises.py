@@ -51,7 +51,8 @@ def test_create_enterprise(world, web):
                                                                     "contact_phone": "12345"})
     assert response.status_code == 400
     html = response.content.decode()
-    assert "名称" in html and "联系电话" in html
+    assert 'id="id_name_errors"' in html and 'id="id_contact_phone_errors"' in html
+    assert "联系电话：" in html
     assert not Enterprise.objects.exists()
     response = browser.post(reverse("clients:enterprise_create"), {"name": "北京燕京啤酒", "branch": world.bj.pk,
                                                                     "contact_phone": "13911113333"})
