@@ -88,3 +88,19 @@ def test_add_member_refused_for_nurse(world, web, firms):
                                      {"client": world.own.pk})
     assert response.status_code == 403
     assert EnterpriseMember.objects.filter(enterprise=bj_firm).count() == 2
+
+
+def test_enterprise_list_query_count_is_fixed(world, web, django_assert_num_queries, firms):
+    browser = web(world.service)
+    browser.get(reverse("clients:enterprise_list"))
+
+    def pinned() -> None:
+        # session, user, roles, the user's unit, count, page rows with branch and member count,
+        # session save (savepoint, update, release)
+        with django_assert_num_queries(9):
+            browser.get(reverse("clients:enterprise_list"))
+
+    pinned()
+    for n in range(12):
+        Enterprise.objects.create(name=f"企业{n:02d}", branch=world.bj)
+    pinned()
