@@ -292,26 +292,30 @@ class TcmConstitutionView(APIView):
         return body
 
 
-class GroupReportView(APIView):
-    @extend_schema(
-        parameters=[OpenApiParameter("format", str, enum=["json", "pdf"])],
-        responses={200: OpenApiTypes.OBJECT},
-        tags=["assessments"],
+def _group_report_for(user: User, pk: int) -> dict[str, Any]:
+    if not (user_can(user, Cap.VIEW_STATS) or user_can(user, Cap.VIEW_RESULTS)):
+        raise PermissionDenied(_("Your role does not allow this."))
+    enterprise = Enterprise.objects.filter(subtree_q(user, field="branch"), pk=pk).first()
+    if enterprise is None:
+        raise Http404(_("No such enterprise."))
+    doc = enterprise_group_report(enterprise)
+    audit_record(
+        actor=user, action="assessment.group_report", obj=enterprise, detail={"members": doc["members"]}
     )
-    def get(self, request: Request, pk: int) -> HttpResponse | Response:
-        user: User = request.user  # type: ignore[assignment]
-        if not (user_can(user, Cap.VIEW_STATS) or user_can(user, Cap.VIEW_RESULTS)):
-            raise PermissionDenied(_("Your role does not allow this."))
-        enterprise = Enterprise.objects.filter(subtree_q(user, field="branch"), pk=pk).first()
-        if enterprise is None:
-            raise Http404(_("No such enterprise."))
-        doc = enterprise_group_report(enterprise)
-        audit_record(
-            actor=user, action="assessment.group_report", obj=enterprise, detail={"members": doc["members"]}
-        )
-        if request.query_params.get("format") == "pdf":
-            return HttpResponse(pdf.render_group_pdf(doc), content_type="application/pdf")
-        return Response(doc)
+    return doc
+
+
+class GroupReportView(APIView):
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["assessments"])
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(_group_report_for(request.user, pk))  # type: ignore[arg-type]
+
+
+class GroupReportPdfView(APIView):
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY}, tags=["assessments"])
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        doc = _group_report_for(request.user, pk)  # type: ignore[arg-type]
+        return HttpResponse(pdf.render_group_pdf(doc), content_type="application/pdf")
 
 
 class BatchView(APIView):

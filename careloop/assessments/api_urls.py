@@ -17,6 +17,11 @@ urlpatterns = [
     path("assessments/batches/", api.BatchView.as_view(), name="assessment-batches"),
     path("assessments/batches/<int:pk>/", api.BatchDetailView.as_view(), name="assessment-batch"),
     path("assessments/group-report/<int:pk>/", api.GroupReportView.as_view(), name="assessment-group-report"),
+    path(
+        "assessments/group-report/<int:pk>/pdf/",
+        api.GroupReportPdfView.as_view(),
+        name="assessment-group-report-pdf",
+    ),
     path("assessments/<int:pk>/", api.AssessmentDetailView.as_view(), name="assessment-detail"),
     path("assessments/<int:pk>/pdf/", api.AssessmentPdfView.as_view(), name="assessment-pdf"),
     path(

@@ -55,7 +55,7 @@ def _flag(row: MemberRow, item: dict[str, Any]) -> bool | None:
 
 
 def _cell(count: int, n: int, min_cell: int) -> dict[str, Any]:
-    hidden = n < min_cell or 0 < count < min_cell
+    hidden = 0 < n < min_cell or 0 < count < min_cell
     return {"count": count, "n": n, "hidden": hidden}
 
 

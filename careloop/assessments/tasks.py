@@ -22,10 +22,8 @@ def run_assessment_batch(batch_id: int) -> None:
     if batch.status == BatchStatus.DONE:
         return
     AssessmentBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING)
-    failed_ids = {f["client"] for f in batch.failed}
-    for index, client_id in enumerate(batch.client_ids):
-        if index < batch.done + len(batch.failed) or client_id in failed_ids:
-            continue
+    already = batch.done + len(batch.failed)  # clients are taken in order, so these were handled
+    for client_id in batch.client_ids[already:]:
         client = Client.objects.filter(pk=client_id).first()
         try:
             if client is None:
