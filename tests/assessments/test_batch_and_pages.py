@@ -4,7 +4,6 @@ import pytest
 
 from careloop.assessments import services
 from careloop.assessments.models import Assessment, AssessmentBatch, QuestionnaireResponse
-
 from tests.factories import make_client
 
 from .helpers import FULL_ANSWERS, consent
