@@ -144,6 +144,32 @@ def run_for_client(request: HttpRequest, client_id: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def run_form(request: HttpRequest) -> HttpResponse:
+    raw = request.POST.get("client", "").strip()
+    if not raw.isdigit():
+        messages.error(request, _("Enter a client number."))
+        return redirect("assessments:index")
+    return run_for_client(request, int(raw))
+
+
+@login_required
+@require_POST
+def batch_start(request: HttpRequest) -> HttpResponse:
+    raw = request.POST.get("clients", "").replace(",", " ").split()
+    if not raw or not all(r.isdigit() for r in raw):
+        messages.error(request, _("Enter client numbers separated by spaces or commas."))
+        return redirect("assessments:index")
+    try:
+        batch = services.assessment_batch_start(client_ids=[int(r) for r in raw], acting_user=request.user)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        for m in _errors(exc):
+            messages.error(request, m)
+        return redirect("assessments:index")
+    return redirect("assessments:batch", pk=batch.pk)
+
+
+@login_required
 def tcm_form(request: HttpRequest, client_id: int) -> HttpResponse:
     client = client_for(request.user, client_id, cap=Cap.VIEW_RESULTS)  # type: ignore[arg-type]
     form = load_data("tcm_elderly_33")
