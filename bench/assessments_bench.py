@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from django.conf import settings  # noqa: E402
+from django.conf import settings
 
 if not settings.configured:
     settings.configure(USE_I18N=True, LANGUAGE_CODE="zh-hans")
@@ -26,12 +26,12 @@ if not settings.configured:
 
     django.setup()
 
-import pypdfium2  # noqa: E402
+import pypdfium2
 
-from careloop.assessments.documents import assessment_document  # noqa: E402
-from careloop.assessments.engine import normalize_inputs  # noqa: E402
-from careloop.assessments.engine.report import default_rules  # noqa: E402
-from careloop.assessments.pdf import render_assessment_pdf  # noqa: E402
+from careloop.assessments.documents import assessment_document
+from careloop.assessments.engine import normalize_inputs
+from careloop.assessments.engine.report import default_rules
+from careloop.assessments.pdf import render_assessment_pdf
 
 
 def synthetic_client(rng: random.Random) -> tuple[dict, list[int] | None]:
