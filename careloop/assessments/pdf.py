@@ -258,18 +258,6 @@ def _tcm_block(pdf: ReportPDF, tcm: dict[str, Any]) -> None:
                 pdf.paragraph(text, size=9, indent=4)
 
 
-def render_tcm_pdf(doc: dict[str, Any]) -> bytes:
-    """The elderly TCM constitution record on its own."""
-    pdf = ReportPDF(doc.get("title", "老年人中医药健康管理服务记录"), doc.get("footer", ""))
-    pdf.alias_nb_pages()
-    pdf.add_page()
-    pdf.title_block(doc.get("title", "老年人中医药健康管理服务记录"), doc.get("subtitle", ""))
-    if doc.get("client"):
-        pdf.grid(["项目", "内容"], [[k, v] for k, v in doc["client"]], (40, 140))
-    _tcm_block(pdf, doc["tcm"])
-    return bytes(pdf.output())
-
-
 def render_group_pdf(doc: dict[str, Any]) -> bytes:
     """Enterprise group report (ASM-5): prevalence tables with small cells suppressed."""
     pdf = ReportPDF(doc.get("title", "团体健康评估报告"), doc.get("footer", ""))

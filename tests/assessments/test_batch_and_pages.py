@@ -88,3 +88,13 @@ def test_index_page(client, world):
     assert client.get("/assessments/").status_code == 200
     client.force_login(world.service)
     assert client.get("/assessments/").status_code == 403
+
+
+def test_assessments_appear_on_the_client_timeline(world):
+    from careloop.clients.timeline import timeline_for
+
+    consent(world.own)
+    services.assessment_run_for_client(client=world.own, acting_user=world.nurse)
+    entries = [e for e in timeline_for(world.own, world.nurse) if e.kind == "assessment"]
+    assert [e.title for e in entries] == ["健康评估（草稿）"]
+    assert [e for e in timeline_for(world.own, world.service) if e.kind == "assessment"] == []
