@@ -5,7 +5,7 @@ Thin views: parse the request, call the engine, a selector or a service, shape t
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -33,6 +33,11 @@ from .engine import InputError, assess_all, normalize_inputs, tcm
 from .engine.report import build_sections
 from .models import Assessment, AssessmentBatch
 from .selectors import assessments_visible_to, enterprise_group_report, prescription_rules
+
+
+def _user(request: Request) -> User:
+    """The signed-in staff member (every view here requires authentication)."""
+    return cast(User, request.user)
 
 
 def _lang() -> str:
@@ -118,7 +123,7 @@ class AssessmentListView(APIView):
         tags=["assessments"],
     )
     def get(self, request: Request) -> Response:
-        user: User = request.user  # type: ignore[assignment]
+        user = _user(request)
         if not user_can(user, Cap.VIEW_RESULTS):
             raise PermissionDenied(_("Your role does not allow this."))
         qs = assessments_visible_to(user).select_related("issued_by").order_by("-created_at", "-pk")
@@ -145,8 +150,8 @@ class AssessmentListView(APIView):
             result = assess_all(inputs, lang=_lang())
             result["sections"] = build_sections(inputs, {}, result, [], prescription_rules())
             return Response(result)
-        client = client_for(request.user, _int_field(data, "client"), cap=Cap.VIEW_RESULTS)  # type: ignore[arg-type]
-        assessment = services.assessment_run_for_client(client=client, acting_user=request.user)  # type: ignore[arg-type]
+        client = client_for(_user(request), _int_field(data, "client"), cap=Cap.VIEW_RESULTS)
+        assessment = services.assessment_run_for_client(client=client, acting_user=_user(request))
         body = assessment_json(assessment)
         body["assessment"] = assessment.pk
         return Response(body, status=status.HTTP_201_CREATED)
@@ -161,8 +166,8 @@ def _assessment_for(user: User, pk: int) -> Assessment:
 class AssessmentDetailView(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["assessments"])
     def get(self, request: Request, pk: int) -> Response:
-        assessment = _assessment_for(request.user, pk)  # type: ignore[arg-type]
-        audit_record(actor=request.user, action="assessment.view", obj=assessment, client=assessment.client)
+        assessment = _assessment_for(_user(request), pk)
+        audit_record(actor=_user(request), action="assessment.view", obj=assessment, client=assessment.client)
         return Response(assessment_json(assessment))
 
 
@@ -198,8 +203,8 @@ def report_document_for(assessment: Assessment) -> dict[str, Any]:
 class AssessmentPdfView(APIView):
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY}, tags=["assessments"])
     def get(self, request: Request, pk: int) -> HttpResponse:
-        assessment = _assessment_for(request.user, pk)  # type: ignore[arg-type]
-        audit_record(actor=request.user, action="assessment.pdf", obj=assessment, client=assessment.client)
+        assessment = _assessment_for(_user(request), pk)
+        audit_record(actor=_user(request), action="assessment.pdf", obj=assessment, client=assessment.client)
         body = pdf.render_assessment_pdf(report_document_for(assessment))
         response = HttpResponse(body, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="assessment-{assessment.pk}.pdf"'
@@ -215,21 +220,21 @@ class AssessmentPrescriptionView(APIView):
         tags=["assessments"],
     )
     def post(self, request: Request, pk: int) -> Response:
-        assessment = _assessment_for(request.user, pk)  # type: ignore[arg-type]
+        assessment = _assessment_for(_user(request), pk)
         items = request.data.get("items") if isinstance(request.data, dict) else None
         if not isinstance(items, list):
             raise ValidationError({"items": [_("Must be a list of advice items.")]})
         assessment = services.assessment_update_prescription(
-            assessment=assessment, items=items, acting_user=request.user
-        )  # type: ignore[arg-type]
+            assessment=assessment, items=items, acting_user=_user(request)
+        )
         return Response(assessment_json(assessment))
 
 
 class AssessmentIssueView(APIView):
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT}, tags=["assessments"])
     def post(self, request: Request, pk: int) -> Response:
-        assessment = _assessment_for(request.user, pk)  # type: ignore[arg-type]
-        assessment = services.assessment_issue(assessment=assessment, acting_user=request.user)  # type: ignore[arg-type]
+        assessment = _assessment_for(_user(request), pk)
+        assessment = services.assessment_issue(assessment=assessment, acting_user=_user(request))
         return Response(assessment_json(assessment))
 
 
@@ -268,11 +273,11 @@ class TcmConstitutionView(APIView):
         data = request.data if isinstance(request.data, dict) else {}
         answers = data.get("answers")
         if "client" in data:
-            client = client_for(request.user, _int_field(data, "client"), cap=Cap.VIEW_RESULTS)  # type: ignore[arg-type]
+            client = client_for(_user(request), _int_field(data, "client"), cap=Cap.VIEW_RESULTS)
             record = services.constitution_record_create(
                 client=client,
-                answers=answers,  # type: ignore[arg-type]
-                acting_user=request.user,  # type: ignore[arg-type]
+                answers=answers,
+                acting_user=_user(request),
                 recorded_on=_date_field(data, "recorded_on"),
             )
             body = dict(record.result, record=record.pk)
@@ -308,13 +313,13 @@ def _group_report_for(user: User, pk: int) -> dict[str, Any]:
 class GroupReportView(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["assessments"])
     def get(self, request: Request, pk: int) -> Response:
-        return Response(_group_report_for(request.user, pk))  # type: ignore[arg-type]
+        return Response(_group_report_for(_user(request), pk))
 
 
 class GroupReportPdfView(APIView):
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY}, tags=["assessments"])
     def get(self, request: Request, pk: int) -> HttpResponse:
-        doc = _group_report_for(request.user, pk)  # type: ignore[arg-type]
+        doc = _group_report_for(_user(request), pk)
         return HttpResponse(pdf.render_group_pdf(doc), content_type="application/pdf")
 
 
@@ -330,7 +335,7 @@ class BatchView(APIView):
         ids = request.data.get("clients") if isinstance(request.data, dict) else None
         if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
             raise ValidationError({"clients": [_("Must be a list of client ids.")]})
-        batch = services.assessment_batch_start(client_ids=ids, acting_user=request.user)  # type: ignore[arg-type]
+        batch = services.assessment_batch_start(client_ids=ids, acting_user=_user(request))
         batch.refresh_from_db()
         return Response(batch_json(batch), status=status.HTTP_201_CREATED)
 
@@ -349,7 +354,7 @@ def batch_json(batch: AssessmentBatch) -> dict[str, Any]:
 class BatchDetailView(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, tags=["assessments"])
     def get(self, request: Request, pk: int) -> Response:
-        batch = get_object_or_404(AssessmentBatch, pk=pk, created_by=request.user)
+        batch = get_object_or_404(AssessmentBatch, pk=pk, created_by=_user(request))
         return Response(batch_json(batch))
 
 
@@ -368,15 +373,15 @@ class InputEntryView(APIView):
     )
     def post(self, request: Request) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
-        client = client_for(request.user, _int_field(data, "client"), cap=Cap.VIEW_RESULTS)  # type: ignore[arg-type]
+        client = client_for(_user(request), _int_field(data, "client"), cap=Cap.VIEW_RESULTS)
         values = data.get("values")
         if not isinstance(values, dict):
             raise ValidationError({"values": [_("Must be an object of assessment inputs.")]})
         entry = services.input_entry_record(
             client=client,
             values=values,
-            acting_user=request.user,
-            measured_on=_date_field(data, "measured_on"),  # type: ignore[arg-type]
+            acting_user=_user(request),
+            measured_on=_date_field(data, "measured_on"),
         )
         return Response(
             {
@@ -404,15 +409,15 @@ class QuestionnaireResponseView(APIView):
     )
     def post(self, request: Request) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
-        client = client_for(request.user, _int_field(data, "client"), cap=Cap.VIEW_RESULTS)  # type: ignore[arg-type]
+        client = client_for(_user(request), _int_field(data, "client"), cap=Cap.VIEW_RESULTS)
         answers = data.get("answers")
         if not isinstance(answers, dict):
             raise ValidationError({"answers": [_("Must be an object of question codes and answers.")]})
         response = services.questionnaire_response_record(
             client=client,
             answers=answers,
-            acting_user=request.user,
-            answered_on=_date_field(data, "answered_on"),  # type: ignore[arg-type]
+            acting_user=_user(request),
+            answered_on=_date_field(data, "answered_on"),
         )
         return Response(
             {
@@ -444,7 +449,7 @@ class ChildTcmGuidanceView(APIView):
     )
     def post(self, request: Request) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
-        client = client_for(request.user, _int_field(data, "client"), cap=Cap.VIEW_RESULTS)  # type: ignore[arg-type]
+        client = client_for(_user(request), _int_field(data, "client"), cap=Cap.VIEW_RESULTS)
         massage = data.get("massage")
         if massage is not None and (
             not isinstance(massage, list) or not all(isinstance(m, str) for m in massage)
@@ -457,7 +462,7 @@ class ChildTcmGuidanceView(APIView):
             diet=bool(data.get("diet", True)),
             routine=bool(data.get("routine", True)),
             notes=str(data.get("notes", ""))[:2000],
-            acting_user=request.user,  # type: ignore[arg-type]
+            acting_user=_user(request),
             given_on=_date_field(data, "given_on"),
         )
         return Response(

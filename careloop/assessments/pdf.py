@@ -31,7 +31,9 @@ def _font_prototype() -> TTFFont:
     characters on every add_font(), which is a third of the time of a short report."""
     scratch = FPDF()
     scratch.add_font(FONT, "", str(FONT_PATH))
-    return scratch.fonts[FONT]
+    font = scratch.fonts[FONT]
+    assert isinstance(font, TTFFont)
+    return font
 
 
 def _attach_font(pdf: FPDF) -> None:

@@ -286,12 +286,13 @@ def assessment_issue(*, assessment: Assessment, acting_user: User) -> Assessment
 def constitution_record_create(
     *,
     client: Client,
-    answers: list[int],
+    answers: Any,
     acting_user: User,
     recorded_on: dt.date | None = None,
     guidance_given: list[str] | None = None,
 ) -> ConstitutionRecord:
-    """Record an elderly TCM constitution identification (ASM-4; clients aged 65 and over)."""
+    """Record an elderly TCM constitution identification (ASM-4; clients aged 65 and over).
+    ``answers`` is validated here (33 whole numbers 1-5)."""
     _require(acting_user, client, Cap.VIEW_RESULTS)
     _require_consent(client)
     recorded_on = recorded_on or timezone.localdate()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_POST
 from careloop.audit.services import audit_record
 from careloop.clients.models import Enterprise
 from careloop.clients.selectors import client_for
+from careloop.org.models import User
 from careloop.org.permissions import Cap, user_can
 from careloop.org.selectors import subtree_q
 
@@ -26,11 +29,15 @@ from .selectors import assessments_visible_to, enterprise_group_report
 RESULT_LABELS = {"yes": "是", "basically": "基本是", "tendency": "倾向是", "no": "否"}
 
 
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
 def _assessment(request: HttpRequest, pk: int) -> Assessment:
     assessment = get_object_or_404(
         Assessment.objects.select_related("client", "issued_by", "created_by"), pk=pk
     )
-    client_for(request.user, assessment.client_id, cap=Cap.VIEW_RESULTS)  # type: ignore[arg-type]
+    client_for(_user(request), assessment.client_id, cap=Cap.VIEW_RESULTS)
     return assessment
 
 
@@ -42,11 +49,11 @@ def _errors(exc: ValidationError) -> list[str]:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    if not user_can(request.user, Cap.VIEW_RESULTS):
+    if not user_can(_user(request), Cap.VIEW_RESULTS):
         raise PermissionDenied
-    recent = assessments_visible_to(request.user).order_by("-created_at", "-pk")[:50]  # type: ignore[arg-type]
-    batches = AssessmentBatch.objects.filter(created_by=request.user)[:10]
-    enterprises = Enterprise.objects.filter(subtree_q(request.user, field="branch")).order_by("name")[:100]  # type: ignore[arg-type]
+    recent = assessments_visible_to(_user(request)).order_by("-created_at", "-pk")[:50]
+    batches = AssessmentBatch.objects.filter(created_by=_user(request))[:10]
+    enterprises = Enterprise.objects.filter(subtree_q(_user(request), field="branch")).order_by("name")[:100]
     return render(
         request,
         "assessments/index.html",
@@ -57,7 +64,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment(request, pk)
-    audit_record(actor=request.user, action="assessment.view", obj=assessment, client=assessment.client)
+    audit_record(actor=_user(request), action="assessment.view", obj=assessment, client=assessment.client)
     labels = load_data("input_labels")
     info = [
         {
@@ -80,7 +87,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "sections": assessment.sections,
             "models": assessment.result["models"],
             "tcm_types": tcm_types,
-            "can_edit": user_can(request.user, Cap.CONSULT) and assessment.status == "draft",
+            "can_edit": user_can(_user(request), Cap.CONSULT) and assessment.status == "draft",
             "signature_valid": services.assessment_signature_valid(assessment)
             if assessment.signature
             else None,
@@ -91,7 +98,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def detail_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment(request, pk)
-    audit_record(actor=request.user, action="assessment.pdf", obj=assessment, client=assessment.client)
+    audit_record(actor=_user(request), action="assessment.pdf", obj=assessment, client=assessment.client)
     response = HttpResponse(
         pdf.render_assessment_pdf(report_document_for(assessment)), content_type="application/pdf"
     )
@@ -107,7 +114,9 @@ def edit_prescription(request: HttpRequest, pk: int) -> HttpResponse:
     old = {item["text"]: item for item in assessment.prescription}
     items = [old.get(t, {"code": "expert", "category": "other", "text": t}) for t in texts]
     try:
-        services.assessment_update_prescription(assessment=assessment, items=items, acting_user=request.user)  # type: ignore[arg-type]
+        services.assessment_update_prescription(
+            assessment=assessment, items=items, acting_user=_user(request)
+        )
     except ValidationError as exc:
         for m in _errors(exc):
             messages.error(request, m)
@@ -121,7 +130,7 @@ def edit_prescription(request: HttpRequest, pk: int) -> HttpResponse:
 def issue(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment(request, pk)
     try:
-        services.assessment_issue(assessment=assessment, acting_user=request.user)  # type: ignore[arg-type]
+        services.assessment_issue(assessment=assessment, acting_user=_user(request))
     except ValidationError as exc:
         for m in _errors(exc):
             messages.error(request, m)
@@ -133,9 +142,9 @@ def issue(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def run_for_client(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = client_for(request.user, client_id, cap=Cap.VIEW_RESULTS)  # type: ignore[arg-type]
+    client = client_for(_user(request), client_id, cap=Cap.VIEW_RESULTS)
     try:
-        assessment = services.assessment_run_for_client(client=client, acting_user=request.user)  # type: ignore[arg-type]
+        assessment = services.assessment_run_for_client(client=client, acting_user=_user(request))
     except ValidationError as exc:
         for m in _errors(exc):
             messages.error(request, m)
@@ -161,7 +170,7 @@ def batch_start(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Enter client numbers separated by spaces or commas."))
         return redirect("assessments:index")
     try:
-        batch = services.assessment_batch_start(client_ids=[int(r) for r in raw], acting_user=request.user)  # type: ignore[arg-type]
+        batch = services.assessment_batch_start(client_ids=[int(r) for r in raw], acting_user=_user(request))
     except ValidationError as exc:
         for m in _errors(exc):
             messages.error(request, m)
@@ -171,7 +180,7 @@ def batch_start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def tcm_form(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = client_for(request.user, client_id, cap=Cap.VIEW_RESULTS)  # type: ignore[arg-type]
+    client = client_for(_user(request), client_id, cap=Cap.VIEW_RESULTS)
     form = load_data("tcm_elderly_33")
     answers: list[int | None] = [None] * tcm.ITEM_COUNT
     result = None
@@ -186,8 +195,8 @@ def tcm_form(request: HttpRequest, client_id: int) -> HttpResponse:
             try:
                 record = services.constitution_record_create(
                     client=client,
-                    answers=answers,  # type: ignore[arg-type]
-                    acting_user=request.user,  # type: ignore[arg-type]
+                    answers=answers,
+                    acting_user=_user(request),
                 )
             except ValidationError as exc:
                 errors.extend(_errors(exc))
@@ -217,14 +226,14 @@ def tcm_form(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @login_required
 def group(request: HttpRequest, pk: int) -> HttpResponse:
-    if not (user_can(request.user, Cap.VIEW_STATS) or user_can(request.user, Cap.VIEW_RESULTS)):
+    if not (user_can(_user(request), Cap.VIEW_STATS) or user_can(_user(request), Cap.VIEW_RESULTS)):
         raise PermissionDenied
-    enterprise = Enterprise.objects.filter(subtree_q(request.user, field="branch"), pk=pk).first()  # type: ignore[arg-type]
+    enterprise = Enterprise.objects.filter(subtree_q(_user(request), field="branch"), pk=pk).first()
     if enterprise is None:
         raise Http404
     doc = enterprise_group_report(enterprise)
     audit_record(
-        actor=request.user,
+        actor=_user(request),
         action="assessment.group_report",
         obj=enterprise,
         detail={"members": doc["members"]},
@@ -236,6 +245,6 @@ def group(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def batch(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(AssessmentBatch, pk=pk, created_by=request.user)
+    batch = get_object_or_404(AssessmentBatch, pk=pk, created_by=_user(request))
     template = "assessments/_batch.html" if request.htmx else "assessments/batch.html"  # type: ignore[attr-defined]
     return render(request, template, {"batch": batch})

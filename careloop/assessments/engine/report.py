@@ -50,8 +50,8 @@ def questionnaire_answers_to_inputs(
         parts = [values.get(p) for p in derived["product"]]
         if all(p is not None for p in parts):
             product = 1.0
-            for p in parts:
-                product *= float(p)
+            for part in parts:
+                product *= float(part)  # type: ignore[arg-type]
             values[derived["code"]] = product
     found = []
     for rule in questionnaire.get("findings", []):

@@ -36,7 +36,9 @@ def _value_of(item: dict[str, Any], inputs: dict[str, Any]) -> tuple[float | Non
     if item["code"] == "non_hdl":
         tc, hdl = inputs.get("total_cholesterol_mmol"), inputs.get("hdl_mmol")
         missing = [n for n, v in (("total_cholesterol_mmol", tc), ("hdl_mmol", hdl)) if v is None]
-        return (None, missing) if missing else (round_half_up(tc - hdl, 2), [])
+        if tc is None or hdl is None:
+            return None, missing
+        return round_half_up(float(tc) - float(hdl), 2), []
     value = inputs.get(item["input"])
     return (None, [item["input"]]) if value is None else (float(value), [])
 
