@@ -34,6 +34,8 @@ from .engine.report import build_sections
 from .models import Assessment, AssessmentBatch
 from .selectors import assessments_visible_to, enterprise_group_report, prescription_rules
 
+MAX_ID = 2**31  # ids and numbers beyond a database integer are refused, not passed on
+
 
 def _user(request: Request) -> User:
     """The signed-in staff member (every view here requires authentication)."""
@@ -49,9 +51,12 @@ def _int_field(data: Any, name: str) -> int:
     if isinstance(value, bool) or value in (None, ""):
         raise ValidationError({name: [_("This field is required.")]})
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         raise ValidationError({name: [_("Must be a whole number.")]}) from None
+    if not 0 < number < MAX_ID:
+        raise ValidationError({name: [_("Must be a whole number.")]})
+    return number
 
 
 def _date_field(data: dict[str, Any], name: str) -> dt.date | None:
@@ -118,6 +123,7 @@ AssessIn = inline_serializer(
 
 class AssessmentListView(APIView):
     @extend_schema(
+        operation_id="assessments_list",
         parameters=[OpenApiParameter("client", int, description="only this client's assessments")],
         responses={200: OpenApiTypes.OBJECT},
         tags=["assessments"],
@@ -333,7 +339,9 @@ class BatchView(APIView):
     )
     def post(self, request: Request) -> Response:
         ids = request.data.get("clients") if isinstance(request.data, dict) else None
-        if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        if not isinstance(ids, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) and 0 < i < MAX_ID for i in ids
+        ):
             raise ValidationError({"clients": [_("Must be a list of client ids.")]})
         batch = services.assessment_batch_start(client_ids=ids, acting_user=_user(request))
         batch.refresh_from_db()

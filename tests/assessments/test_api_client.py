@@ -117,6 +117,9 @@ def test_denied_roles_change_nothing(api, prepared, who, code):
 
 def test_bad_client_id(api, world):
     assert api(world.nurse).post(URL, {"client": "abc"}, format="json").status_code == 400
+    assert api(world.nurse).post(URL, {"client": 10**20}, format="json").status_code == 400
+    huge = api(world.nurse).post("/api/v1/assessments/batches/", {"clients": [10**20]}, format="json")
+    assert huge.status_code == 400 and list(huge.json()) == ["clients"]
     assert api(world.nurse).post(URL, {"client": 999999}, format="json").status_code == 404
 
 
