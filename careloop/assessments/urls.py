@@ -15,6 +15,7 @@ urlpatterns = [
     path("batches/", views.batch_start, name="batch_start"),
     path("client/<int:client_id>/run/", views.run_for_client, name="run"),
     path("client/<int:client_id>/tcm/", views.tcm_form, name="tcm"),
+    path("client/<int:client_id>/questionnaire/", views.questionnaire_form, name="questionnaire"),
     path("enterprise/<int:pk>/", views.group, name="group"),
     path("batches/<int:pk>/", views.batch, name="batch"),
 ]

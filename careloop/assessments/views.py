@@ -24,7 +24,12 @@ from .api import report_document_for
 from .engine import tcm
 from .engine.common import load_data
 from .models import Assessment, AssessmentBatch
-from .selectors import assessments_visible_to, enterprise_group_report
+from .selectors import (
+    HEALTH_QUESTIONNAIRE,
+    active_questionnaire,
+    assessments_visible_to,
+    enterprise_group_report,
+)
 
 RESULT_LABELS = {"yes": "是", "basically": "基本是", "tendency": "倾向是", "no": "否"}
 
@@ -221,6 +226,56 @@ def tcm_form(request: HttpRequest, client_id: int) -> HttpResponse:
             "errors": errors,
             "guidance": guidance,
         },
+    )
+
+
+def _parse_answer(question: dict, raw: str) -> object:
+    """Form text → the answer's JSON type; invalid text is passed on for the service to name."""
+    raw = raw.strip()
+    if raw == "":
+        return None
+    if question["type"] == "bool":
+        return {"true": True, "false": False}.get(raw, raw)
+    if question["type"] == "number":
+        try:
+            return float(raw) if "." in raw else int(raw)
+        except ValueError:
+            return raw
+    options = {str(o["value"]): o["value"] for o in question["options"]}
+    return options.get(raw, raw)
+
+
+@login_required
+def questionnaire_form(request: HttpRequest, client_id: int) -> HttpResponse:
+    """The standard health questionnaire (ASM-1), drawn from the active versioned definition."""
+    client = client_for(_user(request), client_id, cap=Cap.VIEW_RESULTS)
+    questionnaire = active_questionnaire(HEALTH_QUESTIONNAIRE)
+    definition = questionnaire.definition
+    questions = {q["code"]: q for section in definition["sections"] for q in section["questions"]}
+    errors: list[str] = []
+    posted: dict[str, str] = {}
+    if request.method == "POST":
+        posted = {code: request.POST.get(code, "") for code in questions}
+        answers = {code: _parse_answer(questions[code], raw) for code, raw in posted.items()}
+        answers = {code: value for code, value in answers.items() if value is not None}
+        try:
+            services.questionnaire_response_record(client=client, answers=answers, acting_user=_user(request))
+        except ValidationError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, _("Questionnaire saved."))
+            return redirect("assessments:index")
+    sections = [
+        {
+            "title": section["title_zh"],
+            "questions": [dict(q, posted=posted.get(q["code"], "")) for q in section["questions"]],
+        }
+        for section in definition["sections"]
+    ]
+    return render(
+        request,
+        "assessments/questionnaire_form.html",
+        {"client": client, "questionnaire": questionnaire, "sections": sections, "errors": errors},
     )
 
 

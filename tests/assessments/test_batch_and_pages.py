@@ -98,3 +98,44 @@ def test_assessments_appear_on_the_client_timeline(world):
     entries = [e for e in timeline_for(world.own, world.nurse) if e.kind == "assessment"]
     assert [e.title for e in entries] == ["健康评估（草稿）"]
     assert [e for e in timeline_for(world.own, world.service) if e.kind == "assessment"] == []
+
+
+def test_questionnaire_page_saves_typed_answers(client, world):
+    consent(world.own)
+    client.force_login(world.nurse)
+    url = f"/assessments/client/{world.own.pk}/questionnaire/"
+    page = client.get(url).content.decode()
+    assert "父母、同胞、子女中是否有人患糖尿病？" in page
+    bad = client.post(url, {"smoking_years": "many"}).content.decode()
+    assert "answers.smoking_years" in bad
+    assert QuestionnaireResponse.objects.count() == 0
+    response = client.post(
+        url, {"smoking": "current", "cigarettes_per_day": "20", "diabetes": "false", "education_level": "3"}
+    )
+    assert response.status_code == 302
+    saved = QuestionnaireResponse.objects.get()
+    assert saved.answers == {
+        "smoking": "current",
+        "cigarettes_per_day": 20,
+        "diabetes": False,
+        "education_level": 3,
+    }
+    assert saved.entered_by == world.nurse
+
+
+def test_expert_edits_and_issues_on_the_page(client, world):
+    consent(world.own)
+    assessment = services.assessment_run_for_client(client=world.own, acting_user=world.nurse)
+    client.force_login(world.expert)
+    client.post(
+        f"/assessments/{assessment.pk}/prescription/", {"prescription": "每天步行六千步。\n少吃咸菜。\n"}
+    )
+    assessment.refresh_from_db()
+    assert [i["text"] for i in assessment.prescription] == ["每天步行六千步。", "少吃咸菜。"]
+    client.post(f"/assessments/{assessment.pk}/issue/")
+    assessment.refresh_from_db()
+    assert assessment.status == "issued" and assessment.issued_by == world.expert
+    assert services.assessment_signature_valid(assessment)
+    html = client.get(f"/assessments/{assessment.pk}/").content.decode()
+    assert "签名有效" in html
+    assert 'name="prescription"' not in html  # frozen
