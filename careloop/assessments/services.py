@@ -58,6 +58,10 @@ def _require(user: User | None, client: Client, cap: Cap) -> None:
 
 
 def _require_consent(client: Client) -> None:
+    """SEC-4: health data is processed only with the client's current health_data consent
+    (setting CARELOOP_ASSESSMENT_REQUIRES_CONSENT, default True)."""
+    if not getattr(settings, "CARELOOP_ASSESSMENT_REQUIRES_CONSENT", True):
+        return
     if not consent_current(client, ConsentPurpose.HEALTH_DATA):
         raise ValidationError({"client": _("The client has not consented to the processing of health data.")})
 

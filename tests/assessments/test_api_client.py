@@ -115,6 +115,18 @@ def test_denied_roles_change_nothing(api, prepared, who, code):
     assert Assessment.objects.count() == 0
 
 
+def test_consent_requirement_can_be_switched_off(api, world, settings):
+    settings.CARELOOP_ASSESSMENT_REQUIRES_CONSENT = False
+    assert api(world.nurse).post(URL, {"client": world.own.pk}, format="json").status_code == 201
+
+
+def test_withdrawn_consent_is_honoured(api, world):
+    consent(world.own)
+    consent(world.own, granted=False)
+    assert api(world.nurse).post(URL, {"client": world.own.pk}, format="json").status_code == 400
+    assert Assessment.objects.count() == 0
+
+
 def test_bad_client_id(api, world):
     assert api(world.nurse).post(URL, {"client": "abc"}, format="json").status_code == 400
     assert api(world.nurse).post(URL, {"client": 10**20}, format="json").status_code == 400
