@@ -98,3 +98,17 @@ def test_missing_inputs_are_named():
         "years_since_quit",
     ]
     assert plcom2012.assess(normalize_inputs({})).missing == ["smoking"]
+
+
+def test_resplab_readme_example():
+    # resplab/PLCOm2012 README: same person smoking 80 cigarettes a day → 0.01750922
+    assert round(plcom2012.probability(dict(REFERENCE, cigarettes_per_day=80)), 8) == 0.01750922
+
+
+@pytest.mark.parametrize(
+    ("race", "beta"),
+    [("black", 0.3944778), ("asian", -0.466585), ("native_hawaiian_pacific_islander", 1.027152)],
+)
+def test_race_terms(race, beta):
+    expected = math.exp(-4.532506 + beta) / (1 + math.exp(-4.532506 + beta))
+    assert plcom2012.probability(dict(REFERENCE, race=race)) == pytest.approx(expected, rel=1e-12)
