@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from careloop.audit.services import audit_record
+from careloop.clients.models import ClientStatus
 from careloop.clients.services import consent_current
 from careloop.messaging import policy
 from careloop.messaging.models import (
@@ -34,8 +35,8 @@ from careloop.messaging.rendering import TemplateContextError, render_text
 from careloop.messaging.scheduling import plan_send_time
 from careloop.messaging.segments import count_segments
 
-INACTIVE_CLIENT_STATUSES = frozenset({"deceased"})
-OPTED_OUT_CLIENT_STATUSES = frozenset({"opted_out"})
+INACTIVE_CLIENT_STATUSES = frozenset({ClientStatus.DECEASED})
+OPTED_OUT_CLIENT_STATUSES = frozenset({ClientStatus.OPTED_OUT})
 
 
 @dataclass(frozen=True)
@@ -137,8 +138,8 @@ def refusal_for(client: Any, purpose: str, channel: str) -> tuple[str, str] | No
     if status in INACTIVE_CLIENT_STATUSES:
         return "client_inactive", _("The client's status (%(status)s) stops all messages.") % {"status": status}
     consent_purpose = policy.CONSENT_FOR_PURPOSE[purpose]
-    if purpose in policy.MARKETING_PURPOSES and status in OPTED_OUT_CLIENT_STATUSES:
-        return "opted_out", _("The client opted out.")
+    if status in OPTED_OUT_CLIENT_STATUSES:
+        return "opted_out", _("The client opted out of the service.")
     if not consent_current(client, consent_purpose):
         return "no_consent", _("The client has not consented to %(purpose)s messages.") % {
             "purpose": consent_purpose}
@@ -399,3 +400,8 @@ __all__ = [
     "subscription_set",
 ]
 
+
+
+def consent_withdrawn_hook(*, client: Any, purpose: str, acting_user: Any) -> None:
+    """Registered in clients' CONSENT_WITHDRAWN_HOOKS: cancels at once, in the withdrawal's transaction."""
+    messages_cancel_for_consent(client=client, consent_purpose=purpose, acting_user=acting_user)
