@@ -15,3 +15,10 @@ class MessagingConfig(AppConfig):
         if consent_withdrawn_hook not in client_services.CONSENT_WITHDRAWN_HOOKS:
             client_services.CONSENT_WITHDRAWN_HOOKS.append(consent_withdrawn_hook)
         timeline.register("messaging.messages", timeline_entries)
+
+        from django.utils.translation import gettext_lazy as _
+
+        from careloop.core import nav
+        from careloop.org.permissions import Cap
+
+        nav.register(_("Messages"), "messaging:operations", Cap.MANAGE_MESSAGES, order=80)

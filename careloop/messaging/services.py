@@ -405,3 +405,67 @@ __all__ = [
 def consent_withdrawn_hook(*, client: Any, purpose: str, acting_user: Any) -> None:
     """Registered in clients' CONSENT_WITHDRAWN_HOOKS: cancels at once, in the withdrawal's transaction."""
     messages_cancel_for_consent(client=client, consent_purpose=purpose, acting_user=acting_user)
+
+
+# --- templates -------------------------------------------------------------------------------------
+SAMPLE_CLIENT_CONTEXT = {"name": "张三", "title": "先生", "centre": "北京朝阳体检中心"}
+
+
+def sample_context(template: MessageTemplate) -> dict[str, Any]:
+    """Values for a preview: the sample client plus a visible marker for each caller variable."""
+    values: dict[str, Any] = {**SAMPLE_CLIENT_CONTEXT, "today": timezone.localdate()}
+    for name in template.variables or []:
+        values.setdefault(name, f"‹{name}›")
+    return values
+
+
+def template_preview(*, template: MessageTemplate, subject: str | None = None, body: str | None = None,
+                     sms_signature: str | None = None) -> dict[str, Any]:
+    """Render (possibly unsaved) text with the sample client; errors come back as text, not exceptions."""
+    draft = MessageTemplate(purpose=template.purpose, channel=template.channel, version=template.version,
+                            subject=template.subject if subject is None else subject,
+                            body=template.body if body is None else body,
+                            sms_signature=template.sms_signature if sms_signature is None else sms_signature,
+                            variables=template.variables)
+    values = sample_context(draft)
+    try:
+        text = render_text(draft.body, values)
+        title = render_text(draft.subject, values) if draft.subject else ""
+    except TemplateContextError as exc:
+        return {"error": _("Missing template variables: %(names)s.") % {"names": ", ".join(exc.missing)}}
+    if draft.channel == Channel.SMS:
+        text = f"{draft.sms_signature}{text}"
+        info = count_segments(text)
+        return {"subject": title, "body": text, "segments": info.segments, "units": info.units,
+                "encoding": info.encoding}
+    return {"subject": title, "body": text}
+
+
+@transaction.atomic
+def template_publish(*, template: MessageTemplate, subject: str, body: str, sms_signature: str, note: str,
+                     acting_user: Any) -> MessageTemplate:
+    """Save edited text as the next version and make it the active one; old versions stay for history."""
+    errors: dict[str, str] = {}
+    if not body.strip():
+        errors["body"] = _("The text may not be empty.")
+    if template.channel == Channel.SMS and not sms_signature.strip():
+        errors["sms_signature"] = _("SMS needs the registered signature, e.g. 【康乐健康】.")
+    if not errors:
+        preview = template_preview(template=template, subject=subject, body=body, sms_signature=sms_signature)
+        if "error" in preview:
+            errors["body"] = preview["error"]
+    if errors:
+        raise ValidationError(errors)
+    current = (MessageTemplate.objects.select_for_update()
+               .filter(purpose=template.purpose, channel=template.channel).order_by("-version").first())
+    latest_version = current.version if current else 0
+    MessageTemplate.objects.filter(purpose=template.purpose, channel=template.channel, is_active=True).update(
+        is_active=False)
+    created = MessageTemplate.objects.create(
+        purpose=template.purpose, channel=template.channel, version=latest_version + 1, subject=subject.strip(),
+        body=body.strip(), sms_signature=sms_signature.strip(), wechat_template_id=template.wechat_template_id,
+        variables=template.variables, is_active=True, note=note.strip()[:200],
+        created_by=acting_user if getattr(acting_user, "pk", None) else None)
+    audit_record(actor=acting_user, action="message_template.publish", obj=created,
+                 detail={"purpose": created.purpose, "channel": created.channel, "version": created.version})
+    return created
