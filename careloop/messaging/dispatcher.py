@@ -47,7 +47,7 @@ def default_worker_id() -> str:
 def receipts_expected(channel: str) -> bool:
     """Whether this channel's provider reports deliveries back (then ``unknown`` can be settled)."""
     config = provider_config(channel)
-    return bool(config.get("receipt_url")) or bool(config.get("receipts"))
+    return bool(config.get("receipt_url") or config.get("query_url") or config.get("receipts"))
 
 
 @dataclass
@@ -67,6 +67,18 @@ def _receipt_outcome(message_ids: list[int]) -> dict[int, bool]:
     return outcome
 
 
+def _lookup(channel: str, message_id: int) -> tuple[str, str] | None:
+    """Ask the channel's provider about a message, when it can tell (see HttpSmsGateway.lookup)."""
+    lookup = getattr(provider_for(channel), "lookup", None)
+    if lookup is None:
+        return None
+    try:
+        return lookup(str(message_id))
+    except Exception:
+        logger.warning("status lookup failed for message %s", message_id, exc_info=True)
+        return None
+
+
 def sweep(*, now: datetime | None = None) -> SweepReport:
     """Recover what crashes left behind and honour consent withdrawals. Safe to run anywhere, any time."""
     now = now or timezone.now()
@@ -77,19 +89,28 @@ def sweep(*, now: datetime | None = None) -> SweepReport:
     unknown = list(Message.objects.filter(status=Status.UNKNOWN).values_list("id", "channel", "unknown_since"))
     outcomes = _receipt_outcome([row[0] for row in unknown])
     grace = timedelta(seconds=policy.unknown_grace_seconds())
+    settle = timedelta(seconds=min(policy.unknown_grace_seconds(), policy.lease_seconds()))
     for message_id, channel, since in unknown:
+        row = Message.objects.filter(pk=message_id, status=Status.UNKNOWN)
         if message_id in outcomes:
             delivered = outcomes[message_id]
-            report.reconciled += Message.objects.filter(pk=message_id, status=Status.UNKNOWN).update(
+            report.reconciled += row.update(
                 status=Status.DELIVERED if delivered else Status.DEAD,
                 delivered_at=now if delivered else None,
                 last_error="" if delivered else "receipt: undelivered",
                 unknown_since=None)
+            continue
+        answer = _lookup(channel, message_id) if since is None or since + settle <= now else None
+        if answer is not None and answer[0] == "accepted":
+            report.reconciled += row.update(status=Status.SENT, sent_at=now, provider_id=answer[1][:128],
+                                            unknown_since=None)
+        elif answer is not None:
+            # The provider says it never took the message: sending it is no duplicate.
+            report.requeued += row.update(status=Status.QUEUED, next_attempt_at=now, unknown_since=None)
         elif since is None or since + grace <= now:
             # No receipt within the grace period: with receipts on, the provider never took it.
-            report.requeued += Message.objects.filter(pk=message_id, status=Status.UNKNOWN).update(
-                status=Status.QUEUED, next_attempt_at=now, unknown_since=None,
-                possible_duplicate=not receipts_expected(channel))
+            report.requeued += row.update(status=Status.QUEUED, next_attempt_at=now, unknown_since=None,
+                                          possible_duplicate=not receipts_expected(channel))
     report.cancelled = cancel_withdrawn(now=now)
     return report
 

@@ -33,6 +33,7 @@ class GatewayLog:
     permanent: set = field(default_factory=set)
     bad_signature: int = 0
     receipts_posted: int = 0
+    queries: int = 0
 
     @property
     def duplicates(self) -> int:
@@ -51,6 +52,7 @@ class FakeSmsGateway:
         receipt_url: str = "",
         receipts: bool = True,
         script: dict[str, list[str]] | None = None,
+        receipt_threads: int = 1,
     ) -> None:
         self.app_key = app_key
         self.app_secret = app_secret
@@ -60,8 +62,10 @@ class FakeSmsGateway:
         self.receipt_url = receipt_url
         self.receipts = receipts
         self.script = {k: list(v) for k, v in (script or {}).items()}
+        self.receipt_threads = receipt_threads
         self.log = GatewayLog()
         self._rng = random.Random(seed)
+        self._biz_ids: dict[str, str] = {}
         self._lock = threading.Lock()
         self._receipt_queue: queue.Queue[dict[str, str] | None] = queue.Queue()
         self._server: ThreadingHTTPServer | None = None
@@ -93,6 +97,10 @@ class FakeSmsGateway:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}/sms/send"
 
+    @property
+    def query_url(self) -> str:
+        return self.url.replace("/sms/send", "/sms/query")
+
     def start(self) -> FakeSmsGateway:
         gateway = self
 
@@ -112,8 +120,9 @@ class FakeSmsGateway:
         self._server.daemon_threads = True
         serve = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                  name="fake-gateway", daemon=True)
-        receipts = threading.Thread(target=self._post_receipts, name="fake-gateway-receipts", daemon=True)
-        self._threads = [serve, receipts]
+        posters = [threading.Thread(target=self._post_receipts, name=f"fake-gateway-receipts-{n}", daemon=True)
+                   for n in range(self.receipt_threads)]
+        self._threads = [serve, *posters]
         for thread in self._threads:
             thread.start()
         return self
@@ -122,7 +131,8 @@ class FakeSmsGateway:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
-        self._receipt_queue.put(None)
+        for _ in range(self.receipt_threads):
+            self._receipt_queue.put(None)
         for thread in self._threads:
             thread.join(timeout=5)
 
@@ -153,6 +163,12 @@ class FakeSmsGateway:
             self._answer(handler, 401, {"code": "SIGN_INVALID", "message": "bad signature"})
             return
         out_id = params.get("outId", "")
+        if handler.path.endswith("/query"):
+            with self._lock:
+                self.log.queries += 1
+                taken = self._biz_ids.get(out_id, "")
+            self._answer(handler, 200, {"code": "OK", "found": bool(taken), "bizId": taken})
+            return
         outcome = self._outcome(out_id)
         if outcome == "temporary":
             with self._lock:
@@ -167,6 +183,7 @@ class FakeSmsGateway:
         with self._lock:
             self.log.accepted[out_id] += 1
             biz_id = f"biz-{out_id}-{self.log.accepted[out_id]}"
+            self._biz_ids[out_id] = biz_id
         receipt_to = params.get("callbackUrl") or self.receipt_url
         if self.receipts and receipt_to:
             self._receipt_queue.put({"url": receipt_to, "outId": out_id, "bizId": biz_id})

@@ -201,3 +201,30 @@ def test_receipt_marks_sent_message_delivered_and_undelivered_dead(world):
     assert (ok.status, ok.delivered_at) == (Status.DELIVERED, NOON)
     assert (bad.status, bad.last_error) == (Status.DEAD, "receipt: UNDELIV")
     assert DeliveryReceipt.objects.count() == 3
+
+
+class LookupRecorder(Recorder):
+    def __init__(self, *outcomes, known=()):
+        super().__init__(*outcomes)
+        self.known = set(known)
+
+    def lookup(self, out_id):
+        return ("accepted", f"q-{out_id}") if out_id in self.known else ("not_found", "")
+
+
+def test_unknown_is_settled_by_a_status_lookup_when_the_provider_has_one(world, settings, monkeypatch):
+    settings.MESSAGING_LEASE_SECONDS = 30
+    settings.MESSAGING_UNKNOWN_GRACE_SECONDS = 600
+    with time_machine.travel(NOON, tick=False) as clock:
+        [taken, lost] = queue(world, 2)
+        provider = LookupRecorder(UnknownOutcome("reset"), UnknownOutcome("reset"), known={str(taken.pk)})
+        monkeypatch.setattr("careloop.messaging.dispatcher.provider_for", lambda channel: provider)
+        dispatcher(provider).run_until_idle()
+        assert sweep().reconciled == 0  # too early: the gateway may still be working on it
+        clock.shift(timedelta(seconds=30))
+        report = sweep()
+        taken.refresh_from_db()
+        lost.refresh_from_db()
+    assert (report.reconciled, report.requeued) == (1, 1)
+    assert (taken.status, taken.provider_id) == (Status.SENT, f"q-{taken.pk}")
+    assert (lost.status, lost.possible_duplicate) == (Status.QUEUED, False)
