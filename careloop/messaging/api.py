@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -177,7 +179,8 @@ class SubscriptionView(GenericAPIView):
 def receipt_secret() -> str:
     from django.conf import settings
 
-    configured = getattr(settings, "MESSAGING_RECEIPT_SECRET", "")
+    configured = getattr(settings, "MESSAGING_RECEIPT_SECRET", "") or os.environ.get(
+        "CARELOOP_MESSAGING_RECEIPT_SECRET", "")
     return configured or str(provider_config("sms").get("app_secret", ""))
 
 
@@ -196,8 +199,17 @@ class ReceiptCallback(APIView):
         secret = receipt_secret()
         if not secret or not verify_params(params, secret=secret):
             return Response({"code": "SIGN_INVALID"}, status=status.HTTP_401_UNAUTHORIZED)
-        if not params.get("outId") or not params.get("status"):
+        if "reports" in params:
+            try:
+                reports = json.loads(params["reports"])
+                batch = [(str(r["outId"]), str(r.get("bizId", "")), str(r["status"])) for r in reports]
+            except (ValueError, TypeError, KeyError):
+                return Response({"reports": [_("A JSON list of {outId, bizId, status}.")]},
+                                status=status.HTTP_400_BAD_REQUEST)
+        elif params.get("outId") and params.get("status"):
+            batch = [(params["outId"], params.get("bizId", ""), params["status"])]
+        else:
             return Response({"outId": [_("Required.")], "status": [_("Required.")]},
                             status=status.HTTP_400_BAD_REQUEST)
-        services.receipt_record(out_id=params["outId"], provider_id=params.get("bizId", ""), status=params["status"])
-        return Response({"code": "OK"})
+        services.receipts_record(batch)
+        return Response({"code": "OK", "count": len(batch)})

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import close_old_connections, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from careloop.messaging import policy
@@ -116,46 +116,75 @@ def sweep(*, now: datetime | None = None) -> SweepReport:
 
 
 def cancel_withdrawn(*, now: datetime | None = None) -> int:
-    """Cancel pending messages whose client no longer consents (or no longer subscribes)."""
-    from careloop.messaging.services import refusal_for
+    """Cancel pending messages whose client withdrew consent, cancelled the type, opted out or died.
+
+    Three set-based updates, so the sweep stays cheap however long the queue is.
+    """
+    from careloop.clients.models import Consent
+    from careloop.messaging.models import Subscription
+    from careloop.messaging.services import INACTIVE_CLIENT_STATUSES, OPTED_OUT_CLIENT_STATUSES
 
     now = now or timezone.now()
+    pending = Message.objects.filter(status__in=PENDING_STATUSES)
+    latest_consent = (Consent.objects.filter(client=OuterRef("client"), purpose=OuterRef("consent_purpose"))
+                      .order_by("-given_at", "-id").values("granted")[:1])
+    subscribed = (Subscription.objects.filter(client=OuterRef("client"), purpose=OuterRef("purpose"))
+                  .values("active")[:1])
+    causes = {
+        "client_inactive": pending.filter(client__status__in=INACTIVE_CLIENT_STATUSES),
+        "opted_out": pending.filter(client__status__in=OPTED_OUT_CLIENT_STATUSES),
+        "no_consent": pending.annotate(consented=Subquery(latest_consent)).filter(
+            Q(consented=False) | Q(consented__isnull=True)),
+        "unsubscribed": pending.annotate(subscribed=Subquery(subscribed)).filter(subscribed=False),
+    }
     cancelled = 0
-    pending = (Message.objects.filter(status__in=PENDING_STATUSES).select_related("client")
-               .order_by("client_id", "purpose", "channel"))
-    seen: dict[tuple[int, str, str], tuple[str, str] | None] = {}
-    for message in pending.iterator(chunk_size=500):
-        key = (message.client_id, message.purpose, message.channel)
-        if key not in seen:
-            seen[key] = refusal_for(message.client, message.purpose, message.channel)
-        refusal = seen[key]
-        if refusal is not None and refusal[0] != "no_contact":
-            cancelled += Message.objects.filter(pk=message.pk, status__in=PENDING_STATUSES).update(
-                status=Status.CANCELLED, cancelled_at=now, cancel_reason=refusal[0],
-                lease_owner="", lease_expires_at=None)
+    for reason, rows in causes.items():
+        ids = list(rows.values_list("id", flat=True)[:10000])
+        if ids:
+            cancelled += Message.objects.filter(id__in=ids, status__in=PENDING_STATUSES).update(
+                status=Status.CANCELLED, cancelled_at=now, cancel_reason=reason, lease_owner="",
+                lease_expires_at=None)
     return cancelled
 
 
+@dataclass
+class _Outcome:
+    status: str
+    provider_id: str = ""
+    error: str = ""
+    permanent: bool = False
+    provider: str = ""
+
+
 class Dispatcher:
+    """Claims due rows and sends them, ``chunk`` at a time, ``threads`` provider calls in parallel.
+
+    Per chunk there are two commits whatever its size: one marks the rows ``sending`` (after the consent
+    check), one records every outcome. A worker killed in between leaves at most one chunk ``sending``.
+    Provider calls run in threads that never touch the database.
+    """
+
     def __init__(
         self,
         *,
         worker_id: str | None = None,
         batch_size: int = 50,
         threads: int = 1,
+        chunk: int | None = None,
         poll_seconds: float = 1.0,
         sweep_seconds: float = 30.0,
         provider_lookup: Callable[[str], object] = provider_for,
     ) -> None:
         self.worker_id = worker_id or default_worker_id()
         self.batch_size = batch_size
-        self.threads = threads
+        self.threads = max(1, threads)
+        self.chunk = max(1, chunk or self.threads)
         self.poll_seconds = poll_seconds
         self.sweep_seconds = sweep_seconds
         self.provider_lookup = provider_lookup
         self.stop_event = threading.Event()
         self.wake_event = threading.Event()
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="send") if threads > 1 else None
+        self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="send") if self.threads > 1 else None
 
     # --- claiming ----------------------------------------------------------------------------------
     def claim(self, *, now: datetime | None = None) -> list[int]:
@@ -172,84 +201,108 @@ class Dispatcher:
                 Message.objects.filter(id__in=ids).update(lease_owner=self.worker_id, lease_expires_at=lease_until)
         return ids
 
-    # --- sending one ---------------------------------------------------------------------------------
-    def deliver(self, message_id: int) -> str:
-        """Send one leased message; returns its new status (or "" when it was no longer ours)."""
+    # --- sending ---------------------------------------------------------------------------------------
+    def _load(self, ids: list[int]) -> list[Message]:
+        from careloop.clients.models import Consent
+        from careloop.messaging.models import Subscription
+
+        latest_consent = (Consent.objects.filter(client=OuterRef("client"), purpose=OuterRef("consent_purpose"))
+                          .order_by("-given_at", "-id").values("granted")[:1])
+        subscribed = (Subscription.objects.filter(client=OuterRef("client"), purpose=OuterRef("purpose"))
+                      .values("active")[:1])
+        return list(Message.objects.filter(pk__in=ids, lease_owner=self.worker_id, status__in=DUE_STATUSES)
+                    .select_related("client")
+                    .annotate(consented=Subquery(latest_consent), subscribed=Subquery(subscribed))
+                    .order_by("id"))
+
+    def deliver_chunk(self, ids: list[int]) -> dict[int, str]:
+        """Send the leased rows ``ids``; returns id → new status (rows no longer ours are left out)."""
         from careloop.messaging.services import recipient_address, refusal_for
 
-        mine = Message.objects.filter(pk=message_id, lease_owner=self.worker_id)
-        message = mine.filter(status__in=DUE_STATUSES).select_related("client").first()
-        if message is None:
-            return ""
         now = timezone.now()
-        refusal = refusal_for(message.client, message.purpose, message.channel)
-        if refusal is not None:
-            code, _reason = refusal
-            if code == "no_contact":
-                mine.filter(status__in=DUE_STATUSES).update(
-                    status=Status.DEAD, last_error="no contact address", lease_owner="", lease_expires_at=None)
-                return Status.DEAD
-            mine.filter(status__in=DUE_STATUSES).update(
-                status=Status.CANCELLED, cancelled_at=now, cancel_reason=code, lease_owner="",
-                lease_expires_at=None)
-            return Status.CANCELLED
-        lease_until = now + timedelta(seconds=policy.lease_seconds())
-        if not mine.filter(status__in=DUE_STATUSES).update(
-            status=Status.SENDING, attempts=F("attempts") + 1, lease_expires_at=lease_until
-        ):
-            return ""
-        attempts = message.attempts + 1
-        provider = self.provider_lookup(message.channel)
-        outgoing = Outgoing(
-            out_id=str(message.pk), channel=message.channel, to=recipient_address(message.client, message.channel),
-            body=message.body, subject=message.subject, purpose=message.purpose,
-            extra={"name": message.client.name},
-        )
-        sending = Message.objects.filter(pk=message_id, status=Status.SENDING, lease_owner=self.worker_id)
-        try:
-            result = provider.send(outgoing)  # type: ignore[attr-defined]
-        except UnknownOutcome as exc:
-            sending.update(status=Status.UNKNOWN, unknown_since=timezone.now(), last_error=str(exc)[:500],
-                           lease_owner="", lease_expires_at=None)
-            return Status.UNKNOWN
-        except DeliveryError as exc:
-            return self._failed(sending, attempts, str(exc), permanent=exc.permanent)
-        except Exception as exc:  # a provider bug must not kill the worker; retry like a temporary failure
-            logger.exception("provider %s crashed on message %s", message.channel, message_id)
-            return self._failed(sending, attempts, f"{type(exc).__name__}: {exc}", permanent=False)
-        sending.update(status=Status.SENT, sent_at=timezone.now(), provider=getattr(provider, "name", ""),
-                       provider_id=result.provider_id[:128], last_error="", lease_owner="", lease_expires_at=None)
-        return Status.SENT
+        results: dict[int, str] = {}
+        outgoing: dict[int, Outgoing] = {}
+        attempts: dict[int, int] = {}
+        with transaction.atomic():
+            for message in self._load(ids):
+                address = recipient_address(message.client, message.channel)
+                refusal = refusal_for(message.client, message.purpose, message.channel,
+                                      consented=bool(message.consented),  # type: ignore[attr-defined]
+                                      subscribed=message.subscribed is not False,  # type: ignore[attr-defined]
+                                      address=address)
+                mine = Message.objects.filter(pk=message.pk, lease_owner=self.worker_id, status__in=DUE_STATUSES)
+                if refusal is not None and refusal[0] == "no_contact":
+                    mine.update(status=Status.DEAD, last_error="no contact address", lease_owner="",
+                                lease_expires_at=None)
+                    results[message.pk] = Status.DEAD
+                elif refusal is not None:
+                    mine.update(status=Status.CANCELLED, cancelled_at=now, cancel_reason=refusal[0], lease_owner="",
+                                lease_expires_at=None)
+                    results[message.pk] = Status.CANCELLED
+                else:
+                    attempts[message.pk] = message.attempts + 1
+                    outgoing[message.pk] = Outgoing(
+                        out_id=str(message.pk), channel=message.channel, to=address, body=message.body,
+                        subject=message.subject, purpose=message.purpose, extra={"name": message.client.name})
+            if outgoing:
+                Message.objects.filter(pk__in=list(outgoing), lease_owner=self.worker_id,
+                                       status__in=DUE_STATUSES).update(
+                    status=Status.SENDING, attempts=F("attempts") + 1,
+                    lease_expires_at=now + timedelta(seconds=policy.lease_seconds()))
+        if not outgoing:
+            return results
+        items = list(outgoing.values())
+        outcomes = list(self._pool.map(self._send, items)) if self._pool else [self._send(m) for m in items]
+        with transaction.atomic():
+            for item, outcome in zip(items, outcomes, strict=True):
+                pk = int(item.out_id)
+                results[pk] = self._record(pk, attempts[pk], outcome)
+        return results
 
-    def _failed(self, sending: object, attempts: int, error: str, *, permanent: bool) -> str:
-        if permanent or attempts >= policy.max_attempts():
-            sending.update(status=Status.DEAD, last_error=error[:500], lease_owner="",  # type: ignore[attr-defined]
-                           lease_expires_at=None)
+    def _send(self, message: Outgoing) -> _Outcome:
+        provider = self.provider_lookup(message.channel)
+        try:
+            result = provider.send(message)  # type: ignore[attr-defined]
+        except UnknownOutcome as exc:
+            return _Outcome(Status.UNKNOWN, error=str(exc))
+        except DeliveryError as exc:
+            return _Outcome(Status.FAILED, error=str(exc), permanent=exc.permanent)
+        except Exception as exc:  # a provider bug must not kill the worker; retry like a temporary failure
+            logger.exception("provider for %s crashed on message %s", message.channel, message.out_id)
+            return _Outcome(Status.FAILED, error=f"{type(exc).__name__}: {exc}")
+        return _Outcome(Status.SENT, provider_id=result.provider_id or "", provider=getattr(provider, "name", ""))
+
+    def _record(self, pk: int, attempts: int, outcome: _Outcome) -> str:
+        now = timezone.now()
+        sending = Message.objects.filter(pk=pk, status=Status.SENDING, lease_owner=self.worker_id)
+        done = {"lease_owner": "", "lease_expires_at": None}
+        if outcome.status == Status.SENT:
+            sending.update(status=Status.SENT, sent_at=now, provider=outcome.provider[:32],
+                           provider_id=outcome.provider_id[:128], last_error="", **done)
+            return Status.SENT
+        if outcome.status == Status.UNKNOWN:
+            sending.update(status=Status.UNKNOWN, unknown_since=now, last_error=outcome.error[:500], **done)
+            return Status.UNKNOWN
+        if outcome.permanent or attempts >= policy.max_attempts():
+            sending.update(status=Status.DEAD, last_error=outcome.error[:500], **done)
             return Status.DEAD
-        delay = retry_delay(attempts, base_seconds=policy.retry_base_seconds(), cap_seconds=policy.retry_cap_seconds())
-        sending.update(status=Status.FAILED, last_error=error[:500],  # type: ignore[attr-defined]
-                       next_attempt_at=timezone.now() + delay, lease_owner="", lease_expires_at=None)
+        delay = retry_delay(attempts, base_seconds=policy.retry_base_seconds(),
+                            cap_seconds=policy.retry_cap_seconds())
+        sending.update(status=Status.FAILED, last_error=outcome.error[:500], next_attempt_at=now + delay, **done)
         return Status.FAILED
 
-    def _deliver_in_thread(self, message_id: int) -> str:
-        try:
-            return self.deliver(message_id)
-        finally:
-            close_old_connections()
+    def deliver(self, message_id: int) -> str:
+        """Send one leased message; returns its new status (or "" when it was no longer ours)."""
+        return self.deliver_chunk([message_id]).get(message_id, "")
 
     # --- loops ------------------------------------------------------------------------------------
     def run_once(self) -> int:
         """Claim one batch and send it; returns how many rows were claimed."""
         ids = self.claim()
-        if not ids:
-            return 0
-        if self._pool is None:
-            for message_id in ids:
-                if self.stop_event.is_set():
-                    break
-                self.deliver(message_id)
-        else:
-            list(self._pool.map(self._deliver_in_thread, ids))
+        for start in range(0, len(ids), self.chunk):
+            if self.stop_event.is_set():
+                break
+            self.deliver_chunk(ids[start:start + self.chunk])
         return len(ids)
 
     def run_until_idle(self, *, max_batches: int = 1000) -> int:

@@ -195,34 +195,53 @@ class FakeSmsGateway:
 
     # --- receipts ---------------------------------------------------------------------------------
     def _post_receipts(self) -> None:
+        """Post receipts in batches of up to 100, as mainland gateways push delivery reports."""
         while True:
-            item = self._receipt_queue.get()
-            if item is None:
+            first = self._receipt_queue.get()
+            if first is None:
                 self._receipt_queue.task_done()
                 return
+            batch = [first]
+            stop = False
+            while len(batch) < 100:
+                try:
+                    item = self._receipt_queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    self._receipt_queue.task_done()
+                    break
+                batch.append(item)
             try:
-                self._post_one(item)
+                self._post_batch(batch)
             finally:
-                self._receipt_queue.task_done()
+                for _ in batch:
+                    self._receipt_queue.task_done()
+            if stop:
+                return
 
-    def _post_one(self, item: dict[str, str]) -> None:
-        parts = urlsplit(item["url"])
-        params = sign_params(
-            {"outId": item["outId"], "bizId": item["bizId"], "status": "DELIVRD"},
-            app_key=self.app_key,
-            secret=self.app_secret,
-        )
-        body = urlencode(params)
-        for attempt in range(50):
+    def _post_batch(self, batch: list[dict[str, str]]) -> None:
+        by_url: dict[str, list[dict[str, str]]] = {}
+        for item in batch:
+            by_url.setdefault(item["url"], []).append(
+                {"outId": item["outId"], "bizId": item["bizId"], "status": "DELIVRD"})
+        for url, reports in by_url.items():
+            self._post_reports(url, reports)
+
+    def _post_reports(self, url: str, reports: list[dict[str, str]]) -> None:
+        parts = urlsplit(url)
+        for attempt in range(100):
+            params = sign_params({"reports": json.dumps(reports)}, app_key=self.app_key, secret=self.app_secret)
             try:
-                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-                conn.request("POST", parts.path, body=body,
+                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+                conn.request("POST", parts.path, body=urlencode(params),
                              headers={"Content-Type": "application/x-www-form-urlencoded"})
                 status = conn.getresponse().status
                 conn.close()
                 if status < 500:
                     with self._lock:
-                        self.log.receipts_posted += 1
+                        self.log.receipts_posted += len(reports)
                     return
             except OSError:
                 pass

@@ -132,22 +132,39 @@ def is_subscribed(client: Any, purpose: str) -> bool:
     return row.active if row is not None else True
 
 
-def refusal_for(client: Any, purpose: str, channel: str) -> tuple[str, str] | None:
-    """(code, reason) when ``client`` may not get this message now, else None."""
+def refusal_for(
+    client: Any,
+    purpose: str,
+    channel: str,
+    *,
+    consented: bool | None = None,
+    subscribed: bool | None = None,
+    address: str | None = None,
+) -> tuple[str, str] | None:
+    """(code, reason) when ``client`` may not get this message now, else None.
+
+    ``consented``, ``subscribed`` and ``address`` may be given when the caller already loaded them
+    (the dispatcher annotates a whole chunk in one query); otherwise they are looked up.
+    """
     status = getattr(client, "status", "")
     if status in INACTIVE_CLIENT_STATUSES:
         return "client_inactive", _("The client's status (%(status)s) stops all messages.") % {"status": status}
     consent_purpose = policy.CONSENT_FOR_PURPOSE[purpose]
     if status in OPTED_OUT_CLIENT_STATUSES:
         return "opted_out", _("The client opted out of the service.")
-    if not consent_current(client, consent_purpose):
+    if consented is None:
+        consented = consent_current(client, consent_purpose)
+    if not consented:
         return "no_consent", _("The client has not consented to %(purpose)s messages.") % {
             "purpose": consent_purpose}
-    if not is_subscribed(client, purpose):
-        if purpose in policy.MARKETING_PURPOSES:
-            return "opted_out", _("The client opted out of marketing messages.")
-        return "unsubscribed", _("The client cancelled %(purpose)s messages.") % {"purpose": purpose}
-    if not recipient_address(client, channel):
+    if purpose in policy.SUBSCRIBABLE_PURPOSES:
+        if subscribed is None:
+            subscribed = is_subscribed(client, purpose)
+        if not subscribed:
+            if purpose in policy.MARKETING_PURPOSES:
+                return "opted_out", _("The client opted out of marketing messages.")
+            return "unsubscribed", _("The client cancelled %(purpose)s messages.") % {"purpose": purpose}
+    if not (recipient_address(client, channel) if address is None else address):
         return "no_contact", _("The client has no address for the %(channel)s channel.") % {"channel": channel}
     return None
 
@@ -400,6 +417,14 @@ __all__ = [
     "subscription_set",
 ]
 
+
+
+@transaction.atomic
+def receipts_record(reports: list[tuple[str, str, str]]) -> int:
+    """Record a batch of (out_id, provider_id, status) reports in one transaction."""
+    for out_id, provider_id, status in reports:
+        receipt_record(out_id=out_id, provider_id=provider_id, status=status)
+    return len(reports)
 
 
 def consent_withdrawn_hook(*, client: Any, purpose: str, acting_user: Any) -> None:

@@ -117,7 +117,7 @@ def test_receipt_callback_is_authenticated_by_signature(world, api, settings):
     genuine = sign_params({"outId": str(message.pk), "bizId": "b", "status": "DELIVRD"}, app_key="gw",
                           secret="gw-secret")
     response = api().post("/api/v1/messages/receipts/", genuine)
-    assert (response.status_code, response.json()) == (200, {"code": "OK"})
+    assert (response.status_code, response.json()) == (200, {"code": "OK", "count": 1})
     message.refresh_from_db()
     assert message.status == Status.DELIVERED
 
@@ -132,3 +132,19 @@ def test_subscriptions_api(world, api):
                          format="json")
     assert changed.json() == {"client": world.own.pk, "purpose": "medication_reminder", "active": False}
     assert nurse.get(f"/api/v1/messages/subscriptions/?client={world.own.pk}").json()["changes_used"] == 1
+
+
+def test_batched_receipts_are_recorded_in_one_call(world, api, settings):
+    import json
+
+    settings.MESSAGING_RECEIPT_SECRET = "gw-secret"
+    first, second = queued(world.own), queued(world.own)
+    Message.objects.update(status=Status.SENT)
+    reports = [{"outId": str(first.pk), "bizId": "b1", "status": "DELIVRD"},
+               {"outId": str(second.pk), "bizId": "b2", "status": "UNDELIV"}]
+    params = sign_params({"reports": json.dumps(reports)}, app_key="gw", secret="gw-secret")
+    response = api().post("/api/v1/messages/receipts/", params)
+    assert response.json() == {"code": "OK", "count": 2}
+    assert dict(Message.objects.values_list("id", "status")) == {first.pk: Status.DELIVERED, second.pk: Status.DEAD}
+    garbled = sign_params({"reports": "[{]"}, app_key="gw", secret="gw-secret")
+    assert api().post("/api/v1/messages/receipts/", garbled).status_code == 400

@@ -1,3 +1,4 @@
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
@@ -103,7 +104,7 @@ def test_receipts_are_signed_and_posted_to_the_callback():
         server.shutdown()
         server.server_close()
     assert len(received) == 1
-    assert (received[0]["outId"], received[0]["bizId"], received[0]["status"]) == ("77", "biz-77-1", "DELIVRD")
+    assert json.loads(received[0]["reports"]) == [{"outId": "77", "bizId": "biz-77-1", "status": "DELIVRD"}]
     assert verify_params(received[0], secret="fake-secret")
 
 
