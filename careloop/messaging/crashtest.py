@@ -39,8 +39,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--kills", type=int, default=10)
     parser.add_argument("--kill-interval", type=float, default=0.4, help="mean seconds between kills")
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=4, help="send threads per worker")
-    parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--threads", type=int, default=8, help="send threads per worker")
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--chunk", type=int, default=0, help="rows marked sending together (default = threads)")
     parser.add_argument("--temporary", type=float, default=0.05)
     parser.add_argument("--permanent", type=float, default=0.005)
     parser.add_argument("--no-receipts", dest="receipts", action="store_false")
@@ -164,7 +165,7 @@ class Workers:
         worker_id = f"w{slot}-{self.generation}"
         log = (self.log_dir / f"{worker_id}.log").open("wb")
         command = [sys.executable, "-m", "careloop.cli", "worker", "--no-huey", "--threads", str(self.args.threads),
-                   "--batch", str(self.args.batch), "--poll", "0.05", "--sweep", "1", "--worker-id", worker_id]
+                   "--batch", str(self.args.batch), "--poll", "0.05", "--sweep", "1", "--chunk", str(self.args.chunk), "--worker-id", worker_id]
         proc = subprocess.Popen(command, cwd=REPO_ROOT, env=os.environ.copy(), stdout=log, stderr=log)
         return proc, worker_id
 
@@ -259,7 +260,7 @@ def throughput_phase(args: argparse.Namespace, gateway: Any, client_ids: list[in
         started = time.monotonic()
         ids = _seed_messages(client_ids, args.throughput, rng)
         while _unsettled() and time.monotonic() - started < args.timeout:
-            time.sleep(0.02)
+            time.sleep(0.1)
         elapsed = time.monotonic() - started
     finally:
         workers.stop()

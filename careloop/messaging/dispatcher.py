@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import close_old_connections, connection, transaction
+from django.db import OperationalError, close_old_connections, connection, transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -210,10 +210,14 @@ class Dispatcher:
                           .order_by("-given_at", "-id").values("granted")[:1])
         subscribed = (Subscription.objects.filter(client=OuterRef("client"), purpose=OuterRef("purpose"))
                       .values("active")[:1])
-        return list(Message.objects.filter(pk__in=ids, lease_owner=self.worker_id, status__in=DUE_STATUSES)
-                    .select_related("client")
-                    .annotate(consented=Subquery(latest_consent), subscribed=Subquery(subscribed))
-                    .order_by("id"))
+        rows = (Message.objects.filter(pk__in=ids, lease_owner=self.worker_id, status__in=DUE_STATUSES)
+                .select_related("client")
+                .annotate(consented=Subquery(latest_consent), subscribed=Subquery(subscribed))
+                .order_by("id"))
+        if connection.features.has_select_for_update_of:
+            # Locked until the rows are marked sending: a worker whose lease lapsed meanwhile cannot send them.
+            rows = rows.select_for_update(of=("self",))
+        return list(rows)
 
     def deliver_chunk(self, ids: list[int]) -> dict[int, str]:
         """Send the leased rows ``ids``; returns id → new status (rows no longer ours are left out)."""
@@ -253,10 +257,22 @@ class Dispatcher:
             return results
         items = list(outgoing.values())
         outcomes = list(self._pool.map(self._send, items)) if self._pool else [self._send(m) for m in items]
-        with transaction.atomic():
-            for item, outcome in zip(items, outcomes, strict=True):
-                pk = int(item.out_id)
-                results[pk] = self._record(pk, attempts[pk], outcome)
+        # Rows are updated in id order everywhere (here, receipts), so concurrent writers cannot deadlock.
+        ordered = sorted(zip(items, outcomes, strict=True), key=lambda pair: int(pair[0].out_id))
+        for attempt in range(1, 6):
+            try:
+                with transaction.atomic():
+                    recorded = {int(item.out_id): self._record(int(item.out_id), attempts[int(item.out_id)], outcome)
+                                for item, outcome in ordered}
+                break
+            except OperationalError:
+                # Lock timeout or deadlock victim: the outcomes are still in hand, so write them again.
+                logger.warning("recording outcomes failed (try %s); retrying", attempt, exc_info=True)
+                close_old_connections()
+                time.sleep(0.05 * attempt)
+        else:
+            return results  # rows stay "sending"; the sweep reconciles them from receipts
+        results.update(recorded)
         return results
 
     def _send(self, message: Outgoing) -> _Outcome:

@@ -422,7 +422,10 @@ __all__ = [
 @transaction.atomic
 def receipts_record(reports: list[tuple[str, str, str]]) -> int:
     """Record a batch of (out_id, provider_id, status) reports in one transaction."""
-    for out_id, provider_id, status in reports:
+    def order(report: tuple[str, str, str]) -> tuple[int, str]:
+        return (int(report[0]) if report[0].isdigit() else -1, report[0])
+
+    for out_id, provider_id, status in sorted(reports, key=order):  # id order: see Dispatcher.deliver_chunk
         receipt_record(out_id=out_id, provider_id=provider_id, status=status)
     return len(reports)
 
