@@ -41,7 +41,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=8, help="send threads per worker")
     parser.add_argument("--batch", type=int, default=100)
-    parser.add_argument("--chunk", type=int, default=0, help="rows marked sending together (default = threads)")
+    parser.add_argument("--chunk", type=int, default=20, help="rows marked sending together")
     parser.add_argument("--temporary", type=float, default=0.05)
     parser.add_argument("--permanent", type=float, default=0.005)
     parser.add_argument("--no-receipts", dest="receipts", action="store_false")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import OperationalError, close_old_connections, connection, transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
 from careloop.messaging import policy
@@ -262,8 +262,7 @@ class Dispatcher:
         for attempt in range(1, 6):
             try:
                 with transaction.atomic():
-                    recorded = {int(item.out_id): self._record(int(item.out_id), attempts[int(item.out_id)], outcome)
-                                for item, outcome in ordered}
+                    recorded = self._record_all(ordered, attempts)
                 break
             except OperationalError:
                 # Lock timeout or deadlock victim: the outcomes are still in hand, so write them again.
@@ -287,6 +286,25 @@ class Dispatcher:
             logger.exception("provider for %s crashed on message %s", message.channel, message.out_id)
             return _Outcome(Status.FAILED, error=f"{type(exc).__name__}: {exc}")
         return _Outcome(Status.SENT, provider_id=result.provider_id or "", provider=getattr(provider, "name", ""))
+
+    def _record_all(self, ordered: list[tuple[Outgoing, _Outcome]], attempts: dict[int, int]) -> dict[int, str]:
+        """Write every outcome of a chunk; the successful ones in a single statement."""
+        sent = {int(item.out_id): outcome for item, outcome in ordered if outcome.status == Status.SENT}
+        recorded: dict[int, str] = {}
+        if sent:
+            Message.objects.filter(pk__in=sorted(sent), status=Status.SENDING, lease_owner=self.worker_id).update(
+                status=Status.SENT, sent_at=timezone.now(), last_error="", lease_owner="", lease_expires_at=None,
+                provider=Case(*(When(pk=pk, then=Value(o.provider[:32])) for pk, o in sent.items()),
+                              default=F("provider")),
+                provider_id=Case(*(When(pk=pk, then=Value(o.provider_id[:128])) for pk, o in sent.items()),
+                                 default=F("provider_id")),
+            )
+            recorded.update(dict.fromkeys(sent, Status.SENT))
+        for item, outcome in ordered:
+            pk = int(item.out_id)
+            if pk not in sent:
+                recorded[pk] = self._record(pk, attempts[pk], outcome)
+        return recorded
 
     def _record(self, pk: int, attempts: int, outcome: _Outcome) -> str:
         now = timezone.now()

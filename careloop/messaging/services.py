@@ -12,6 +12,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -385,25 +387,46 @@ def marketing_opt_out(*, client: Any, acting_user: Any) -> int:
 DELIVERED_CODES = frozenset({"DELIVRD", "DELIVERED", "SUCCESS", "0"})
 
 
+RECEIPT_OPEN_STATES = (Status.SENDING, Status.SENT, Status.UNKNOWN, Status.FAILED)
+
+
 @transaction.atomic
-def receipt_record(*, out_id: str, provider_id: str, status: str) -> DeliveryReceipt:
-    """Store a provider's delivery report and bring the message row up to date (idempotent)."""
-    delivered = status.upper() in DELIVERED_CODES
-    message = Message.objects.filter(pk=int(out_id)).first() if out_id.isdigit() else None
-    receipt = DeliveryReceipt.objects.create(message=message, out_id=out_id, provider_id=provider_id[:128],
-                                             status=status[:32], delivered=delivered)
-    if message is None:
-        return receipt
+def receipts_record(reports: list[tuple[str, str, str]]) -> int:
+    """Record a batch of (out_id, provider_id, status) delivery reports; idempotent, set-based.
+
+    Three statements whatever the batch size, so row locks are held only briefly: the receipts are
+    inserted, then delivered and undelivered messages still open are settled.
+    """
+    if not reports:
+        return 0
+    numeric = {int(out_id) for out_id, _, _ in reports if out_id.isdigit()}
+    known = set(Message.objects.filter(pk__in=numeric).values_list("pk", flat=True))
+    receipts = [
+        DeliveryReceipt(message_id=int(out_id) if out_id.isdigit() and int(out_id) in known else None,
+                        out_id=out_id[:64], provider_id=provider_id[:128], status=status[:32],
+                        delivered=status.upper() in DELIVERED_CODES)
+        for out_id, provider_id, status in reports
+    ]
+    DeliveryReceipt.objects.bulk_create(receipts)
     now = timezone.now()
-    open_states = [Status.SENDING, Status.SENT, Status.UNKNOWN, Status.FAILED]
+    delivered = sorted({r.message_id for r in receipts if r.message_id and r.delivered})
+    undelivered = sorted({r.message_id for r in receipts if r.message_id and not r.delivered} - set(delivered))
+    latest_provider_id = Subquery(DeliveryReceipt.objects.filter(message=OuterRef("pk"), delivered=True)
+                                  .order_by("-id").values("provider_id")[:1])
     if delivered:
-        Message.objects.filter(pk=message.pk, status__in=open_states).update(
-            status=Status.DELIVERED, delivered_at=now, provider_id=provider_id[:128] or message.provider_id,
+        Message.objects.filter(pk__in=delivered, status__in=RECEIPT_OPEN_STATES).update(
+            status=Status.DELIVERED, delivered_at=now, provider_id=Coalesce(latest_provider_id, F("provider_id")),
             lease_owner="", lease_expires_at=None, unknown_since=None)
-    else:
-        Message.objects.filter(pk=message.pk, status__in=open_states).update(
-            status=Status.DEAD, last_error=f"receipt: {status}"[:500], lease_owner="", lease_expires_at=None)
-    return receipt
+    if undelivered:
+        Message.objects.filter(pk__in=undelivered, status__in=RECEIPT_OPEN_STATES).update(
+            status=Status.DEAD, last_error="receipt: undelivered", lease_owner="", lease_expires_at=None)
+    return len(reports)
+
+
+def receipt_record(*, out_id: str, provider_id: str, status: str) -> DeliveryReceipt:
+    """Record one delivery report (see ``receipts_record``)."""
+    receipts_record([(out_id, provider_id, status)])
+    return DeliveryReceipt.objects.filter(out_id=out_id[:64]).order_by("-id").first()  # type: ignore[return-value]
 
 
 __all__ = [
@@ -417,17 +440,6 @@ __all__ = [
     "subscription_set",
 ]
 
-
-
-@transaction.atomic
-def receipts_record(reports: list[tuple[str, str, str]]) -> int:
-    """Record a batch of (out_id, provider_id, status) reports in one transaction."""
-    def order(report: tuple[str, str, str]) -> tuple[int, str]:
-        return (int(report[0]) if report[0].isdigit() else -1, report[0])
-
-    for out_id, provider_id, status in sorted(reports, key=order):  # id order: see Dispatcher.deliver_chunk
-        receipt_record(out_id=out_id, provider_id=provider_id, status=status)
-    return len(reports)
 
 
 def consent_withdrawn_hook(*, client: Any, purpose: str, acting_user: Any) -> None:

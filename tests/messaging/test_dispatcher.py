@@ -199,7 +199,7 @@ def test_receipt_marks_sent_message_delivered_and_undelivered_dead(world):
     ok.refresh_from_db()
     bad.refresh_from_db()
     assert (ok.status, ok.delivered_at) == (Status.DELIVERED, NOON)
-    assert (bad.status, bad.last_error) == (Status.DEAD, "receipt: UNDELIV")
+    assert (bad.status, bad.last_error) == (Status.DEAD, "receipt: undelivered")
     assert DeliveryReceipt.objects.count() == 3
 
 
