@@ -43,14 +43,16 @@ def main() -> None:
     parser.add_argument("--only", choices=["crash", "throughput"], default=None)
     args = parser.parse_args()
     common = ["--clients", str(args.clients), "--temporary", "0.05", "--permanent", "0.005"]
-    crash = ["--messages", str(args.messages), "--kills", str(args.kills), "--kill-interval", "1.5",
-             "--throughput", "0"]
+    # 30 ms per send at the gateway and 4 send threads keep a 10,000-message run long enough for 50 kills
+    # on a loaded 2-core machine (a restarted worker needs ~3 s to start).
+    crash = ["--messages", str(args.messages), "--kills", str(args.kills), "--kill-interval", "0.6",
+             "--latency", "0.03", "--threads", "4", "--chunk", "8", "--throughput", "0", "--timeout", "1500"]
     results: dict[str, dict] = {}
     if args.only in (None, "crash"):
         results["sqlite_1_worker"] = harness(*common, *crash, "--workers", "1")
         results["postgresql_2_workers"] = harness(*common, *crash, "--workers", "2", "--database-url", PG)
         results["postgresql_2_workers_no_receipts"] = harness(*common, *crash, "--workers", "2", "--database-url", PG,
-                                                              "--no-receipts", "--threads", "1", "--chunk", "1")
+                                                              "--no-receipts")
     if args.only in (None, "throughput"):
         tp = ["--messages", "0", "--throughput", str(args.throughput), "--workers", "2", "--chunk", "50"]
         results["throughput_sqlite"] = harness(*common, *tp)

@@ -37,7 +37,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--kills", type=int, default=10)
-    parser.add_argument("--kill-interval", type=float, default=0.4, help="mean seconds between kills")
+    parser.add_argument("--kill-interval", type=float, default=0.5,
+                        help="a kill lands up to this many seconds after the victim is seen working")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=8, help="send threads per worker")
     parser.add_argument("--batch", type=int, default=100)
@@ -50,6 +51,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--lease", type=int, default=2, help="lease seconds")
     parser.add_argument("--grace", type=int, default=3, help="seconds an unknown row waits for a receipt")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--latency", type=float, default=0.0, help="gateway seconds per send (crash phase)")
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--throughput", type=int, default=0, help="messages for the throughput phase (0 = skip)")
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end")
@@ -169,9 +171,18 @@ class Workers:
         proc = subprocess.Popen(command, cwd=REPO_ROOT, env=os.environ.copy(), stdout=log, stderr=log)
         return proc, worker_id
 
-    def kill_one(self, rng: random.Random) -> str:
+    def kill_one(self, rng: random.Random, *, settle: float) -> str:
+        """SIGKILL a random worker once it is seen working (a kill during start-up proves nothing)."""
+        from careloop.messaging.models import Message
+
         slot = rng.randrange(len(self.procs))
         proc, worker_id = self.procs[slot]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not Message.objects.filter(lease_owner=worker_id).exists():
+            if _unsettled() == 0:
+                break
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0, settle))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         self.procs[slot] = self.spawn(slot)
@@ -218,10 +229,9 @@ def crash_phase(args: argparse.Namespace, gateway: Any, client_ids: list[int], l
     kills = kills_in_send = 0
     try:
         while kills < args.kills and time.monotonic() - started < args.timeout:
-            time.sleep(rng.uniform(0.2, 1.8) * args.kill_interval)
             if _unsettled() == 0:
                 break
-            killed = workers.kill_one(rng)
+            killed = workers.kill_one(rng, settle=args.kill_interval)
             kills += 1
             kills_in_send += Message.objects.filter(status=Status.SENDING, lease_owner=killed).count()
         settled = _wait_settled(args.timeout - (time.monotonic() - started), gateway, args.receipts)
@@ -251,7 +261,7 @@ def throughput_phase(args: argparse.Namespace, gateway: Any, client_ids: list[in
     from careloop.messaging.fakegateway import GatewayLog
 
     rng = random.Random(args.seed + workers_count)
-    gateway.temporary_rate = gateway.permanent_rate = 0.0
+    gateway.temporary_rate = gateway.permanent_rate = gateway.latency = 0.0
     gateway.log = GatewayLog()
     workers = Workers(workers_count, args, log_dir)
     try:
@@ -291,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     server, receipt_url = _start_receipt_server()
     gateway = FakeSmsGateway(app_key=APP_KEY, app_secret=APP_SECRET, temporary_rate=args.temporary,
                              permanent_rate=args.permanent, seed=args.seed, receipts=args.receipts,
-                             receipt_threads=4).start()
+                             receipt_threads=4, latency=args.latency).start()
     provider: dict[str, Any] = {"backend": "http_sms", "url": gateway.url, "app_key": APP_KEY,
                                 "app_secret": APP_SECRET, "timeout": 5}
     if args.receipts:

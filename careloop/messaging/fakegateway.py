@@ -53,6 +53,7 @@ class FakeSmsGateway:
         receipts: bool = True,
         script: dict[str, list[str]] | None = None,
         receipt_threads: int = 1,
+        latency: float = 0.0,
     ) -> None:
         self.app_key = app_key
         self.app_secret = app_secret
@@ -63,6 +64,7 @@ class FakeSmsGateway:
         self.receipts = receipts
         self.script = {k: list(v) for k, v in (script or {}).items()}
         self.receipt_threads = receipt_threads
+        self.latency = latency  # seconds each send takes, as a real gateway's round trip
         self.log = GatewayLog()
         self._rng = random.Random(seed)
         self._biz_ids: dict[str, str] = {}
@@ -163,6 +165,8 @@ class FakeSmsGateway:
             self._answer(handler, 401, {"code": "SIGN_INVALID", "message": "bad signature"})
             return
         out_id = params.get("outId", "")
+        if self.latency and not handler.path.endswith("/query"):
+            time.sleep(self.latency)
         if handler.path.endswith("/query"):
             with self._lock:
                 self.log.queries += 1

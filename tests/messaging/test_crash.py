@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 def run_harness(tmp_path: Path, *extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CARELOOP_TEST_DB_NAME"}}
     command = [sys.executable, "-m", "careloop.messaging.crashtest", "--data-dir", str(tmp_path), "--json",
-               "--clients", "20", "--temporary", "0.1", "--permanent", "0.03", "--kill-interval", "1.2",
+               "--clients", "20", "--temporary", "0.1", "--permanent", "0.03", "--kill-interval", "0.5",
                "--lease", "1", "--grace", "2", *extra]
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=240, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
