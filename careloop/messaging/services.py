@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from careloop.audit.services import audit_record
-from careloop.clients.models import ClientStatus
+from careloop.clients.models import ClientStatus, ConsentPurpose
 from careloop.clients.services import consent_current
 from careloop.messaging import policy
 from careloop.messaging.models import (
@@ -150,24 +150,27 @@ def refusal_for(
     """
     status = getattr(client, "status", "")
     if status in INACTIVE_CLIENT_STATUSES:
-        return "client_inactive", _("The client's status (%(status)s) stops all messages.") % {"status": status}
+        return "client_inactive", _("The client's status (%(status)s) stops all messages.") % {
+            "status": ClientStatus(status).label}
     consent_purpose = policy.CONSENT_FOR_PURPOSE[purpose]
     if status in OPTED_OUT_CLIENT_STATUSES:
         return "opted_out", _("The client opted out of the service.")
     if consented is None:
         consented = consent_current(client, consent_purpose)
     if not consented:
-        return "no_consent", _("The client has not consented to %(purpose)s messages.") % {
-            "purpose": consent_purpose}
+        return "no_consent", _("The client has not given consent for: %(purpose)s.") % {
+            "purpose": ConsentPurpose(consent_purpose).label}
     if purpose in policy.SUBSCRIBABLE_PURPOSES:
         if subscribed is None:
             subscribed = is_subscribed(client, purpose)
         if not subscribed:
             if purpose in policy.MARKETING_PURPOSES:
                 return "opted_out", _("The client opted out of marketing messages.")
-            return "unsubscribed", _("The client cancelled %(purpose)s messages.") % {"purpose": purpose}
+            return "unsubscribed", _("The client cancelled this reminder type: %(purpose)s.") % {
+                "purpose": Purpose(purpose).label}
     if not (recipient_address(client, channel) if address is None else address):
-        return "no_contact", _("The client has no address for the %(channel)s channel.") % {"channel": channel}
+        return "no_contact", _("The client has no address for the %(channel)s channel.") % {
+            "channel": Channel(channel).label}
     return None
 
 
@@ -213,7 +216,7 @@ def message_enqueue(
     template = active_template(purpose, channel) if refusal is None else None
     if refusal is None and template is None:
         refusal = ("no_template", _("No active template for %(purpose)s by %(channel)s.") % {
-            "purpose": purpose, "channel": channel})
+            "purpose": Purpose(purpose).label, "channel": Channel(channel).label})
     if refusal is not None:
         code, reason = refusal
         audit_record(actor=acting_user, action="message.refused", client=client, result="refused",
