@@ -228,9 +228,14 @@ def crash_phase(args: argparse.Namespace, gateway: Any, client_ids: list[int], l
     workers = Workers(args.workers, args, log_dir)
     kills = kills_in_send = 0
     try:
+        spacing = max(1, args.messages // (args.kills + 1))  # spread the kills over the whole run
         while kills < args.kills and time.monotonic() - started < args.timeout:
-            if _unsettled() == 0:
+            remaining = _unsettled()
+            if remaining == 0:
                 break
+            goal = min(args.messages - spacing * (kills + 1), remaining - 1)
+            while _unsettled() > max(goal, 0) and time.monotonic() - started < args.timeout:
+                time.sleep(0.05)
             killed = workers.kill_one(rng, settle=args.kill_interval)
             kills += 1
             kills_in_send += Message.objects.filter(status=Status.SENDING, lease_owner=killed).count()
