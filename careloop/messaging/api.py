@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -36,8 +39,17 @@ class MessageSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+MAX_ID = 2**63 - 1
+
+
+def _id_param(raw: str, field: str) -> int:
+    if not raw.isdigit() or int(raw) > MAX_ID:
+        raise serializers.ValidationError({field: [_("Give the client's id.")]})
+    return int(raw)
+
+
 class EnqueueSerializer(serializers.Serializer):
-    client = serializers.IntegerField()
+    client = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     purpose = serializers.ChoiceField(choices=Purpose.choices)
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.SMS)
     context = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
@@ -64,9 +76,10 @@ class MessageListCreate(GenericAPIView):
         for name in ("client", "status", "purpose", "channel"):
             value = params.get(name)
             if value:
-                if name == "client" and not value.isdigit():
-                    raise serializers.ValidationError({"client": [_("Give the client's id.")]})
-                qs = qs.filter(**{f"{name}_id" if name == "client" else name: value})
+                if name == "client":
+                    qs = qs.filter(client_id=_id_param(value, "client"))
+                else:
+                    qs = qs.filter(**{name: value})
         return qs
 
     @extend_schema(parameters=[
@@ -102,6 +115,8 @@ class MessageDetail(GenericAPIView):
         return selectors.messages_visible_to(self.request.user)
 
     def get(self, request: Request, pk: int) -> Response:
+        if pk > MAX_ID:
+            raise Http404
         return Response(MessageSerializer(get_object_or_404(self.get_queryset(), pk=pk)).data)
 
 
@@ -111,6 +126,8 @@ class _StaffAction(GenericAPIView):
 
     def post(self, request: Request, pk: int) -> Response:
         _require(request.user, Cap.MANAGE_MESSAGES)
+        if pk > MAX_ID:
+            raise Http404
         message = get_object_or_404(selectors.messages_visible_to(request.user), pk=pk)
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -144,7 +161,7 @@ class QueueHealthView(APIView):
 
 
 class SubscriptionSerializer(serializers.Serializer):
-    client = serializers.IntegerField()
+    client = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     purpose = serializers.ChoiceField(choices=sorted(SUBSCRIBABLE_PURPOSES))
     active = serializers.BooleanField()
 
@@ -157,10 +174,8 @@ class SubscriptionView(GenericAPIView):
 
     @extend_schema(parameters=[OpenApiParameter("client", int, required=True)])
     def get(self, request: Request) -> Response:
-        raw = request.query_params.get("client", "")
-        if not raw.isdigit():
-            raise serializers.ValidationError({"client": [_("Give the client's id.")]})
-        client = client_for(request.user, int(raw), cap=Cap.VIEW_CLIENTS)
+        client = client_for(request.user, _id_param(request.query_params.get("client", ""), "client"),
+                            cap=Cap.VIEW_CLIENTS)
         rows = [{"client": client.pk, "purpose": p, "active": services.is_subscribed(client, p)}
                 for p in sorted(SUBSCRIBABLE_PURPOSES)]
         used = services.subscription_changes_used(client, timezone.now())
@@ -193,8 +208,11 @@ class ReceiptCallback(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    parser_classes = [FormParser, MultiPartParser, JSONParser]  # gateways post forms
 
     def post(self, request: Request) -> Response:
+        if not isinstance(request.data, Mapping):
+            return Response({"code": "SIGN_INVALID"}, status=status.HTTP_401_UNAUTHORIZED)
         params = {str(k): str(v) for k, v in request.data.items()}
         secret = receipt_secret()
         if not secret or not verify_params(params, secret=secret):

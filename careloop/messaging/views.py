@@ -9,7 +9,7 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,6 +19,8 @@ from careloop.messaging.models import Message, MessageTemplate
 from careloop.messaging.providers import provider_config
 from careloop.messaging.providers.letter import letter_batch
 from careloop.org.permissions import Cap, user_can
+
+MAX_ID = 2**63 - 1
 
 
 def _require(request: HttpRequest, cap: Cap) -> None:
@@ -41,6 +43,8 @@ def operations(request: HttpRequest) -> HttpResponse:
 @require_POST
 def message_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     _require(request, Cap.MANAGE_MESSAGES)
+    if pk > MAX_ID or action not in {"resend", "cancel"}:
+        raise Http404
     message = get_object_or_404(Message, pk=pk)
     reason = request.POST.get("reason", "")
     try:
@@ -65,6 +69,8 @@ def template_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, Cap.MANAGE_RULES)
+    if pk > MAX_ID:
+        raise Http404
     template = get_object_or_404(MessageTemplate, pk=pk)
     form = {"subject": template.subject, "body": template.body, "sms_signature": template.sms_signature, "note": ""}
     errors: dict[str, list[str]] = {}

@@ -148,3 +148,17 @@ def test_batched_receipts_are_recorded_in_one_call(world, api, settings):
     assert dict(Message.objects.values_list("id", "status")) == {first.pk: Status.DELIVERED, second.pk: Status.DEAD}
     garbled = sign_params({"reports": "[{]"}, app_key="gw", secret="gw-secret")
     assert api().post("/api/v1/messages/receipts/", garbled).status_code == 400
+
+
+def test_odd_input_is_a_4xx_never_a_500(world, api, settings):
+    settings.MESSAGING_RECEIPT_SECRET = "gw-secret"
+    admin = api(world.admin)
+    huge = "9" * 30
+    assert admin.get(f"/api/v1/messages/?client={huge}").status_code == 400
+    assert admin.get(f"/api/v1/messages/{huge}/").status_code == 404
+    assert admin.post(f"/api/v1/messages/{huge}/cancel/", {"reason": "x"}, format="json").status_code == 404
+    assert admin.post("/api/v1/messages/", {"client": int(huge), "purpose": "report_ready"},
+                      format="json").status_code == 400
+    assert admin.get(f"/api/v1/messages/subscriptions/?client={huge}").status_code == 400
+    assert api().post("/api/v1/messages/receipts/", [1, 2], format="json").status_code == 401
+    assert Message.objects.count() == 0
