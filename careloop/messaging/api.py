@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -27,6 +27,7 @@ from careloop.messaging.models import Channel, Message, Purpose, Status
 from careloop.messaging.policy import SUBSCRIBABLE_PURPOSES
 from careloop.messaging.providers import provider_config
 from careloop.messaging.signing import verify_params
+from careloop.org.models import User
 from careloop.org.permissions import Cap, user_can
 
 
@@ -52,13 +53,18 @@ class EnqueueSerializer(serializers.Serializer):
     client = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     purpose = serializers.ChoiceField(choices=Purpose.choices)
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.SMS)
-    context = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
+    context = serializers.DictField(  # type: ignore[assignment]  # a field, not Serializer.context
+        child=serializers.CharField(allow_blank=True), required=False, default=dict)
     scheduled_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     cause = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
 
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
+
+
+def _staff(request: Request) -> User:
+    return cast(User, request.user)  # IsAuthenticated ran first
 
 
 def _require(user: Any, cap: Cap) -> None:
@@ -97,7 +103,7 @@ class MessageListCreate(GenericAPIView):
             raise PermissionDenied(_("You may not send messages."))
         data = EnqueueSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        client = client_for(request.user, data.validated_data["client"], cap=Cap.VIEW_CONTACT)
+        client = client_for(_staff(request), data.validated_data["client"], cap=Cap.VIEW_CONTACT)
         result = services.message_enqueue(
             client=client, purpose=data.validated_data["purpose"], channel=data.validated_data["channel"],
             context=data.validated_data["context"], scheduled_at=data.validated_data["scheduled_at"],
@@ -174,7 +180,7 @@ class SubscriptionView(GenericAPIView):
 
     @extend_schema(parameters=[OpenApiParameter("client", int, required=True)])
     def get(self, request: Request) -> Response:
-        client = client_for(request.user, _id_param(request.query_params.get("client", ""), "client"),
+        client = client_for(_staff(request), _id_param(request.query_params.get("client", ""), "client"),
                             cap=Cap.VIEW_CLIENTS)
         rows = [{"client": client.pk, "purpose": p, "active": services.is_subscribed(client, p)}
                 for p in sorted(SUBSCRIBABLE_PURPOSES)]
@@ -185,7 +191,7 @@ class SubscriptionView(GenericAPIView):
     def post(self, request: Request) -> Response:
         data = SubscriptionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        client = client_for(request.user, data.validated_data["client"], cap=Cap.MANAGE_CONSENT)
+        client = client_for(_staff(request), data.validated_data["client"], cap=Cap.MANAGE_CONSENT)
         row = services.subscription_set(client=client, purpose=data.validated_data["purpose"],
                                         active=data.validated_data["active"], acting_user=request.user)
         return Response({"client": client.pk, "purpose": row.purpose, "active": row.active})

@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from careloop.messaging.signing import sign_params, verify_params
@@ -96,8 +97,7 @@ class FakeSmsGateway:
     @property
     def url(self) -> str:
         assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/sms/send"
+        return f"http://127.0.0.1:{self._server.server_address[1]}/sms/send"
 
     @property
     def query_url(self) -> str:
@@ -150,7 +150,7 @@ class FakeSmsGateway:
         while self._receipt_queue.unfinished_tasks and time.monotonic() < deadline:
             time.sleep(0.01)
 
-    def _answer(self, handler: BaseHTTPRequestHandler, status: int, payload: dict[str, str]) -> None:
+    def _answer(self, handler: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
         body = json.dumps(payload).encode()
         handler.send_response(status)
         handler.send_header("Content-Type", "application/json")
@@ -238,7 +238,7 @@ class FakeSmsGateway:
         for attempt in range(100):
             params = sign_params({"reports": json.dumps(reports)}, app_key=self.app_key, secret=self.app_secret)
             try:
-                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+                conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
                 conn.request("POST", parts.path, body=urlencode(params),
                              headers={"Content-Type": "application/x-www-form-urlencoded"})
                 status = conn.getresponse().status

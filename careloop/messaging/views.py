@@ -34,7 +34,7 @@ def operations(request: HttpRequest) -> HttpResponse:
     _require(request, Cap.MANAGE_MESSAGES)
     page = Paginator(selectors.dead_letters(), 50).get_page(request.GET.get("page"))
     context = {"health": selectors.queue_health(), "page": page}
-    if request.htmx:
+    if getattr(request, "htmx", False):
         return render(request, "messaging/_dead_letters.html", context)
     return render(request, "messaging/operations.html", context)
 
@@ -76,7 +76,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         form = {key: request.POST.get(key, "") for key in form}
-        if request.POST.get("preview") or request.htmx:
+        if request.POST.get("preview") or getattr(request, "htmx", False):
             preview = services.template_preview(template=template, subject=form["subject"], body=form["body"],
                                                 sms_signature=form["sms_signature"])
             return render(request, "messaging/_preview.html", {"preview": preview, "template": template})

@@ -75,3 +75,15 @@ def test_letters_are_filed_into_the_days_print_batch(tmp_path, settings):
     batch = letter_batch(tmp_path, date(2026, 11, 23))
     assert [(x["id"], x["body"], x["name"]) for x in batch] == [("3", "第3封", "王芳"), ("12", "第12封", "王芳")]
     assert letter_batch(tmp_path, date(2026, 11, 24)) == []
+
+
+def test_web_side_wake_up_travels_as_a_huey_task(world, settings, tmp_path, django_capture_on_commit_callbacks):
+    settings.MESSAGING_PROVIDERS = {"sms": {"backend": "file", "path": str(tmp_path / "sms.jsonl")}}
+    settings.MESSAGING_QUIET_HOURS = "off"
+    settings.MESSAGING_WAKE = "huey"  # Huey is immediate under tests: the task runs the dispatcher inline
+    consent(world.own)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = message_enqueue(client=world.own, purpose="report_ready", acting_user=None).message
+    message.refresh_from_db()
+    assert message.status == Status.SENT
+    assert len((tmp_path / "sms.jsonl").read_text(encoding="utf-8").splitlines()) == 1
