@@ -13,19 +13,24 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+# The workers are restarted all through a run: they run from a snapshot of the code so that editing the
+# working tree meanwhile cannot change what is measured.
+SNAPSHOT = Path(os.environ.get("BENCH_SNAPSHOT", "/tmp/careloop-bench-messaging-src"))
 PG = os.environ.get("BENCH_DATABASE_URL", "postgres://127.0.0.1:5432/careloop_bench_messaging")
 
 
 def harness(*args: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CARELOOP_TEST_DB_NAME"}}
+    env["PYTHONPATH"] = str(SNAPSHOT)
     command = [sys.executable, "-m", "careloop.messaging.crashtest", "--json", *args]
     print("$", " ".join(command[2:]), flush=True)
-    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, cwd=SNAPSHOT, env=env, capture_output=True, text=True, check=False)
     if done.returncode:
         print(done.stderr[-4000:], file=sys.stderr)
         raise SystemExit(done.returncode)
@@ -42,6 +47,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--only", choices=["crash", "throughput"], default=None)
     args = parser.parse_args()
+    if SNAPSHOT.exists():
+        shutil.rmtree(SNAPSHOT)
+    shutil.copytree(REPO / "careloop", SNAPSHOT / "careloop", ignore=shutil.ignore_patterns("__pycache__"))
     common = ["--clients", str(args.clients), "--temporary", "0.05", "--permanent", "0.005"]
     # 30 ms per send at the gateway and 4 send threads keep a 10,000-message run long enough for 50 kills
     # on a loaded 2-core machine (a restarted worker needs ~3 s to start).

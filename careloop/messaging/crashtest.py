@@ -188,6 +188,15 @@ class Workers:
         self.procs[slot] = self.spawn(slot)
         return worker_id
 
+    def revive(self) -> int:
+        """Restart workers that exited on their own (they never should); returns how many."""
+        revived = 0
+        for slot, (proc, _) in enumerate(self.procs):
+            if proc.poll() is not None:
+                self.procs[slot] = self.spawn(slot)
+                revived += 1
+        return revived
+
     def stop(self) -> None:
         for proc, _ in self.procs:
             proc.send_signal(signal.SIGTERM)
@@ -226,7 +235,7 @@ def crash_phase(args: argparse.Namespace, gateway: Any, client_ids: list[int], l
     ids = _seed_messages(client_ids, args.messages, rng)
     started = time.monotonic()
     workers = Workers(args.workers, args, log_dir)
-    kills = kills_in_send = 0
+    kills = kills_in_send = crashed = 0
     try:
         spacing = max(1, args.messages // (args.kills + 1))  # spread the kills over the whole run
         while kills < args.kills and time.monotonic() - started < args.timeout:
@@ -235,6 +244,7 @@ def crash_phase(args: argparse.Namespace, gateway: Any, client_ids: list[int], l
                 break
             goal = min(args.messages - spacing * (kills + 1), remaining - 1)
             while _unsettled() > max(goal, 0) and time.monotonic() - started < args.timeout:
+                crashed += workers.revive()
                 time.sleep(0.05)
             killed = workers.kill_one(rng, settle=args.kill_interval)
             kills += 1
@@ -252,7 +262,7 @@ def crash_phase(args: argparse.Namespace, gateway: Any, client_ids: list[int], l
     injected = {pk for pk in ids if gateway.is_permanently_failing(str(pk))}
     return {
         "messages": len(ids), "workers": args.workers, "receipts": args.receipts, "settled": settled,
-        "seconds": round(elapsed, 1), "kills": kills, "kills_in_send": kills_in_send,
+        "seconds": round(elapsed, 1), "kills": kills, "kills_in_send": kills_in_send, "worker_crashes": crashed,
         "lost": len(lost), "lost_ids": lost[:20], "duplicated": gateway.log.duplicates,
         "dead": len(dead), "injected_permanent": len(injected), "dead_equals_injected": dead == injected,
         "temporary_failures": gateway.log.temporary,
