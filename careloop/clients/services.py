@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from careloop.audit.services import audit_record
@@ -59,11 +60,11 @@ def id_number_index(number: str) -> str | None:
 
 
 def _label(field: str) -> str:
-    return str(Client._meta.get_field(field).verbose_name)
+    return capfirst(str(Client._meta.get_field(field).verbose_name))
 
 
 def _err(errors: dict[str, list[str]], field: str, reason: str) -> None:
-    errors.setdefault(field, []).append(f"{_label(field)}：{reason}" if _label(field) else reason)
+    errors.setdefault(field, []).append(_("%(field)s: %(reason)s") % {"field": _label(field), "reason": reason})
 
 
 def clean_client_fields(data: dict[str, Any], *, instance: Client | None = None, today: dt.date | None = None) -> dict[str, Any]:
