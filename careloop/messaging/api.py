@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.generics import GenericAPIView
+from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -22,9 +22,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from careloop.clients.selectors import client_for
+from careloop.core.api import StrictBooleanField, StrictCharField
 from careloop.messaging import selectors, services
 from careloop.messaging.models import Channel, Message, Purpose, Status
-from careloop.messaging.policy import SUBSCRIBABLE_PURPOSES
+from careloop.messaging.policy import SUBSCRIBABLE_CHOICES, SUBSCRIBABLE_PURPOSES
 from careloop.messaging.providers import provider_config
 from careloop.messaging.signing import verify_params
 from careloop.org.models import User
@@ -54,13 +55,13 @@ class EnqueueSerializer(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=Purpose.choices)
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.SMS)
     context = serializers.DictField(  # type: ignore[assignment]  # a field, not Serializer.context
-        child=serializers.CharField(allow_blank=True), required=False, default=dict)
+        child=StrictCharField(allow_blank=True, max_length=500), required=False, default=dict)
     scheduled_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    cause = serializers.CharField(required=False, allow_blank=True, default="", max_length=120)
+    cause = StrictCharField(required=False, allow_blank=True, default="", max_length=120)
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=200)
+    reason = StrictCharField(max_length=200)
 
 
 def _staff(request: Request) -> User:
@@ -73,7 +74,7 @@ def _require(user: Any, cap: Cap) -> None:
 
 
 @extend_schema(tags=["messages"])
-class MessageListCreate(GenericAPIView):
+class MessageListCreate(ListAPIView):
     serializer_class = MessageSerializer
 
     def get_queryset(self) -> Any:
@@ -85,16 +86,19 @@ class MessageListCreate(GenericAPIView):
                 if name == "client":
                     qs = qs.filter(client_id=_id_param(value, "client"))
                 else:
+                    allowed = {"status": Status.values, "purpose": Purpose.values, "channel": Channel.values}[name]
+                    if value not in allowed:
+                        raise serializers.ValidationError({name: [_("Must be one of: %(values)s") % {
+                            "values": ", ".join(allowed)}]})
                     qs = qs.filter(**{name: value})
         return qs
 
-    @extend_schema(parameters=[
+    @extend_schema(operation_id="messages_list", parameters=[
         OpenApiParameter("client", int), OpenApiParameter("status", str, enum=Status.values),
         OpenApiParameter("purpose", str, enum=Purpose.values), OpenApiParameter("channel", str, enum=Channel.values),
     ])
-    def get(self, request: Request) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(MessageSerializer(page, many=True).data)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(request=EnqueueSerializer, responses={201: MessageSerializer, 409: inline_serializer(
         "EnqueueRefused", {"refused": serializers.CharField(), "reason": serializers.CharField()})})
@@ -152,12 +156,15 @@ class MessageResend(_StaffAction):
     action_name = "resend"
 
 
-@extend_schema(tags=["messages"], responses=inline_serializer("QueueHealth", {
+QUEUE_HEALTH = inline_serializer("QueueHealth", {
     "depth": serializers.IntegerField(), "due_now": serializers.IntegerField(),
     "oldest_queued_at": serializers.DateTimeField(allow_null=True), "oldest_age_seconds": serializers.IntegerField(
         allow_null=True), "sending": serializers.IntegerField(), "unknown": serializers.IntegerField(),
-    "dead": serializers.IntegerField()}))
+    "dead": serializers.IntegerField()})
+
+
 class QueueHealthView(APIView):
+    @extend_schema(tags=["messages"], operation_id="messages_health", responses=QUEUE_HEALTH)
     def get(self, request: Request) -> Response:
         _require(request.user, Cap.MANAGE_MESSAGES)
         health = selectors.queue_health()
@@ -168,8 +175,8 @@ class QueueHealthView(APIView):
 
 class SubscriptionSerializer(serializers.Serializer):
     client = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    purpose = serializers.ChoiceField(choices=sorted(SUBSCRIBABLE_PURPOSES))
-    active = serializers.BooleanField()
+    purpose = serializers.ChoiceField(choices=SUBSCRIBABLE_CHOICES)
+    active = StrictBooleanField()
 
 
 @extend_schema(tags=["messages"])
@@ -178,7 +185,10 @@ class SubscriptionView(GenericAPIView):
 
     serializer_class = SubscriptionSerializer
 
-    @extend_schema(parameters=[OpenApiParameter("client", int, required=True)])
+    @extend_schema(operation_id="messages_subscriptions_list", parameters=[
+        OpenApiParameter("client", int, required=True)], responses=inline_serializer("Subscriptions", {
+            "results": SubscriptionSerializer(many=True), "changes_used": serializers.IntegerField(),
+            "changes_allowed": serializers.IntegerField()}))
     def get(self, request: Request) -> Response:
         client = client_for(_staff(request), _id_param(request.query_params.get("client", ""), "client"),
                             cap=Cap.VIEW_CLIENTS)
@@ -188,6 +198,8 @@ class SubscriptionView(GenericAPIView):
         return Response({"results": rows, "changes_used": used,
                          "changes_allowed": services.subscription_change_quota(client)})
 
+    @extend_schema(operation_id="messages_subscriptions_set", request=SubscriptionSerializer,
+                   responses=SubscriptionSerializer)
     def post(self, request: Request) -> Response:
         data = SubscriptionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -205,10 +217,15 @@ def receipt_secret() -> str:
     return configured or str(provider_config("sms").get("app_secret", ""))
 
 
-@extend_schema(tags=["messages"], auth=[], request=inline_serializer("Receipt", {
-    "outId": serializers.CharField(), "bizId": serializers.CharField(), "status": serializers.CharField(),
+RECEIPT_REQUEST = inline_serializer("Receipt", {
+    "outId": serializers.CharField(required=False), "bizId": serializers.CharField(required=False),
+    "status": serializers.CharField(required=False), "reports": serializers.CharField(required=False),
     "appKey": serializers.CharField(), "timestamp": serializers.CharField(), "nonce": serializers.CharField(),
-    "sign": serializers.CharField()}))
+    "sign": serializers.CharField()})
+RECEIPT_ANSWER = inline_serializer("ReceiptAnswer", {"code": serializers.CharField(),
+                                                     "count": serializers.IntegerField(required=False)})
+
+
 class ReceiptCallback(APIView):
     """Delivery reports posted by the SMS gateway, signed like our requests (docs/messaging.md)."""
 
@@ -216,6 +233,8 @@ class ReceiptCallback(APIView):
     permission_classes = [AllowAny]
     parser_classes = [FormParser, MultiPartParser, JSONParser]  # gateways post forms
 
+    @extend_schema(tags=["messages"], operation_id="messages_receipts", auth=[], request=RECEIPT_REQUEST,
+                   responses={200: RECEIPT_ANSWER, 401: RECEIPT_ANSWER})
     def post(self, request: Request) -> Response:
         if not isinstance(request.data, Mapping):
             return Response({"code": "SIGN_INVALID"}, status=status.HTTP_401_UNAUTHORIZED)
