@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 import uuid
+from typing import Any
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -308,7 +309,7 @@ class Dispatcher:
         table = connection.ops.quote_name(Message._meta.db_table)
         rows = sorted(sent.items())
         values = ", ".join(["(%s, %s, %s)"] * len(rows))
-        params: list[object] = []
+        params: list[Any] = []
         for pk, outcome in rows:
             params += [pk, outcome.provider[:32], outcome.provider_id[:128]]
         sql = (
