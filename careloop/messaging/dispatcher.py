@@ -17,11 +17,11 @@ import socket
 import threading
 import time
 import uuid
-from typing import Any
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import OperationalError, close_old_connections, connection, transaction
 from django.db.models import F, OuterRef, Q, Subquery
