@@ -58,7 +58,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 
 def login_code_view(request: HttpRequest) -> HttpResponse:
-    user = User.objects.filter(pk=request.session.get(PENDING), is_active=True).first()
+    pending = request.session.get(PENDING)
+    user = User.objects.filter(pk=pending, is_active=True).first() if isinstance(pending, int) else None
     if user is None:
         return redirect("accounts:login")
     form = TotpForm(request.POST or None)

@@ -113,6 +113,13 @@ class ClientForm(forms.Form):
         for name in list(self.fields):
             if name not in keep and name != "confirm_not_duplicate":
                 del self.fields[name]
+        # The service decides what is required (and says so in Chinese, naming the field); the
+        # form only marks those fields for the eye.
+        for name in ("name", "sex", "birth_date", "branch"):
+            if name in self.fields:
+                self.fields[name].show_required = True  # type: ignore[attr-defined]
+        if not editing and "branch" in self.fields and user.org_unit_id:
+            self.fields["branch"].initial = user.org_unit_id
 
     def service_data(self, initial: dict[str, Any] | None = None) -> dict[str, Any]:
         """The cleaned values to hand to the service; when editing, only what changed."""
@@ -170,7 +177,7 @@ class RevealForm(forms.Form):
 
 
 class EnterpriseForm(forms.Form):
-    name = forms.CharField(label=_("name"), max_length=100, required=False)
+    name = forms.CharField(label=_("Enterprise name"), max_length=100, required=False)
     branch = BranchChoiceField(label=_("branch"), queryset=OrgUnit.objects.none())
     contact_name = forms.CharField(label=_("contact person"), max_length=50, required=False)
     contact_phone = forms.CharField(label=_("contact phone"), max_length=20, required=False)

@@ -87,7 +87,7 @@ class RevealResultSerializer(serializers.Serializer):
 
 
 class ConsentSerializer(serializers.ModelSerializer):
-    recorded_by = serializers.StringRelatedField()
+    recorded_by: serializers.StringRelatedField = serializers.StringRelatedField()
 
     class Meta:
         model = Consent

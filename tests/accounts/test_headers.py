@@ -27,6 +27,7 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
            "DJANGO_SETTINGS_MODULE": "careloop.settings"}
     env.pop("CARELOOP_TESTING", None)
     env.pop("PYTEST_CURRENT_TEST", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in the same worker
     result = subprocess.run([sys.executable, "-m", "careloop.cli", "check", "--deploy", "--fail-level", "WARNING"],
                             env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -11,6 +11,8 @@ from playwright.sync_api import expect
 
 from tests.factories import make_client
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture(autouse=True)
 def second_client(world):

@@ -90,3 +90,18 @@ def test_new_unit_gets_its_path(world, web, admin_user):
 
 def test_audit_rows_are_not_in_admin(web, admin_user):
     assert web(admin_user).get("/admin/audit/auditevent/").status_code == 404
+
+
+@pytest.mark.parametrize("path", [
+    "/admin/", "/admin/org/orgunit/", "/admin/org/orgunit/add/", "/admin/org/user/", "/admin/org/user/add/",
+    "/admin/org/team/", "/admin/org/team/add/", "/admin/clients/enterprise/", "/admin/clients/consent/",
+    "/admin/accounts/loginattempt/",
+])
+def test_admin_pages_open_for_the_administrator(web, admin_user, path):
+    assert web(admin_user).get(path).status_code == 200
+
+
+def test_user_change_page_shows_roles_and_no_secrets(world, web, admin_user):
+    html = web(admin_user).get(f"/admin/org/user/{world.nurse.pk}/change/").content.decode()
+    assert 'name="roles" value="followup"' in html and "checked" in html
+    assert "totp_secret" not in html

@@ -51,7 +51,8 @@ def test_create_enterprise(world, web):
                                                                     "contact_phone": "12345"})
     assert response.status_code == 400
     html = response.content.decode()
-    assert "名称" in html and "联系电话" in html
+    assert 'id="id_name_errors"' in html and 'id="id_contact_phone_errors"' in html
+    assert "联系电话：" in html
     assert not Enterprise.objects.exists()
     response = browser.post(reverse("clients:enterprise_create"), {"name": "北京燕京啤酒", "branch": world.bj.pk,
                                                                     "contact_phone": "13911113333"})
@@ -87,3 +88,19 @@ def test_add_member_refused_for_nurse(world, web, firms):
                                      {"client": world.own.pk})
     assert response.status_code == 403
     assert EnterpriseMember.objects.filter(enterprise=bj_firm).count() == 2
+
+
+def test_enterprise_list_query_count_is_fixed(world, web, django_assert_num_queries, firms):
+    browser = web(world.service)
+    browser.get(reverse("clients:enterprise_list"))
+
+    def pinned() -> None:
+        # session, user, roles, the user's unit, count, page rows with branch and member count,
+        # session save (savepoint, update, release)
+        with django_assert_num_queries(9):
+            browser.get(reverse("clients:enterprise_list"))
+
+    pinned()
+    for n in range(12):
+        Enterprise.objects.create(name=f"企业{n:02d}", branch=world.bj)
+    pinned()

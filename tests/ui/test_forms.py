@@ -27,6 +27,8 @@ def test_create_form_is_chinese_and_lists_only_branches_in_subtree(world, web):
     assert "新建客户" in html
     assert "北京朝阳体检中心" in html
     assert "上海分公司" not in html
+    assert f'<option value="{world.bj.pk}" selected>' in html  # the user's own unit first
+    assert '<label for="id_name">姓名 *</label>' in html
 
 
 def test_service_creates_a_client(world, web):
