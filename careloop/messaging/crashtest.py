@@ -268,6 +268,9 @@ def crash_phase(args: argparse.Namespace, gateway: Any, client_ids: list[int], l
         "temporary_failures": gateway.log.temporary,
         "delivered": sum(1 for st in statuses.values() if st == Status.DELIVERED),
         "flagged_possible_duplicate": Message.objects.filter(pk__in=ids, possible_duplicate=True).count(),
+        "duplicated_not_flagged": len({int(k) for k, n in accepted.items() if n > 1 and k.isdigit()}
+                                      - set(Message.objects.filter(pk__in=ids, possible_duplicate=True)
+                                            .values_list("pk", flat=True))),
     }
 
 
