@@ -22,11 +22,24 @@ def units_visible_to(user: User) -> QuerySet[OrgUnit]:
     return OrgUnit.objects.filter(path__startswith=user.org_unit.path)  # type: ignore[union-attr]
 
 
+def subtree_unit_ids(user: User) -> list[int]:
+    """The ids of the units in the user's subtree (one small query, kept on the user object)."""
+    cached = getattr(user, "_careloop_unit_ids", None)
+    if cached is None:
+        cached = sorted(units_visible_to(user).values_list("pk", flat=True))
+        user._careloop_unit_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def subtree_q(user: User, field: str = "branch") -> Q:
-    """A filter for rows whose ``field`` (an OrgUnit FK) lies in the user's subtree."""
+    """A filter for rows whose ``field`` (an OrgUnit FK) lies in the user's subtree.
+
+    A list of unit ids rather than a join on the path: the planners then use the (branch, name) index
+    (bench/clients_lookup.py: surname search p95 ~1 s → ~0.1 s at 1,000,000 clients).
+    """
     if user.org_unit_id is None:
         return Q(pk__in=[])
-    return Q(**{f"{field}__path__startswith": user.org_unit.path})  # type: ignore[union-attr]
+    return Q(**{f"{field}_id__in": subtree_unit_ids(user)})
 
 
 def team_member_ids(user: User) -> list[int]:

@@ -23,7 +23,7 @@ def queued(client, purpose="report_ready"):
 def test_list_has_contract_fields_and_is_scoped(world, api, django_assert_num_queries):
     mine = queued(world.own)
     queued(world.other_branch)
-    with django_assert_num_queries(6):  # session-less auth: roles, scope, count, page (+ savepoints)
+    with django_assert_num_queries(7):  # session-less auth: roles, subtree unit ids, team, count, page (+ savepoints)
         response = api(world.nurse).get("/api/v1/messages/")
     assert response.status_code == 200
     body = response.json()

@@ -142,4 +142,4 @@ def test_query_count_pinned(world, web, django_assert_num_queries):
         browser.get(LIST)
 
 
-QUERIES_NURSE_LIST = 13
+QUERIES_NURSE_LIST = 14
