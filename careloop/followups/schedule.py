@@ -309,6 +309,8 @@ def _step_slot(step: Step, facts: EncounterFacts) -> _Slot | None:
     if end is not None and due > end and step.if_after_end is not None:
         due = end + timedelta(days=step.if_after_end)
         window_end = _window(due, step.window_days)
+        moved = f"end − {-step.if_after_end}" if step.if_after_end < 0 else f"end + {step.if_after_end}"
+        return _Slot(due, window_end, [f"{step.label} → {moved}" if step.label else moved], step.last)
     return _Slot(due, window_end, [step.label] if step.label else [], step.last)
 
 
