@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from careloop.clients.models import Channel
 from careloop.followups.schedule import RuleSpec, rule_from_data
 
 
@@ -30,16 +31,6 @@ class HealthStatus(models.TextChoices):
     ABNORMAL_STABLE = "abnormal_stable", _("Abnormal but stable")
     COMPLEX = "complex", _("Complex / key attention")
     CURED = "cured", _("Cured chronic disease")
-
-
-class Channel(models.TextChoices):
-    PHONE = "phone", _("Phone")
-    SMS = "sms", _("SMS")
-    EMAIL = "email", _("Email")
-    WECHAT = "wechat", _("WeChat")
-    VIDEO = "video", _("Video")
-    FACE_TO_FACE = "face_to_face", _("Face to face")
-    HOME_VISIT = "home_visit", _("Home visit")
 
 
 class Encounter(models.Model):
@@ -361,10 +352,3 @@ class ServiceTicket(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-
-
-class StaffCapacity(models.Model):
-    """How many follow-ups a staff member takes per day when tasks are spread over a team."""
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followup_capacity")
-    daily_capacity = models.PositiveSmallIntegerField(_("follow-ups per day"), default=40)

@@ -1,57 +1,72 @@
 """Who may see and work follow-up tasks and records (one place; every list and action uses it).
 
-* follow-up staff: tasks assigned to them and their team's queue; they work (call, record) those.
-* a team lead: everything of the teams they lead; reassigns; refers problems to experts.
-* an expert: reads tasks and records of clients in their scope (they see results), works none.
-* administrators: everything in their subtree.
-* customer service, auditors and managers: no follow-up content (contact details, the audit trail
-  and statistics respectively are theirs elsewhere).
+* follow-up staff (Cap.WORK_FOLLOWUPS): tasks assigned to them and their teams' queues; they call
+  and record those.
+* a team lead (Cap.REASSIGN_TASKS): every task of the teams they lead; reassigns; refers problems.
+* an expert (Cap.CONSULT + VIEW_RESULTS): reads tasks and records of the clients in their scope,
+  works none; records the consultation advice.
+* customer service, auditors and managers hold no VIEW_RESULTS: no follow-up content here.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
 
-WORKER_ROLES = {"followup", "lead"}
-READER_ROLES = {"followup", "lead", "expert", "admin"}
-
-
-def _roles(user: Any) -> set[str]:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return set()
-    return set(getattr(user, "roles", set()) or set())
+from careloop.org.permissions import Cap, user_can
 
 
 def user_team_ids(user: Any) -> list[int]:
-    from careloop.org.models import TeamMembership
+    cached = getattr(user, "_fu_team_ids", None)
+    if cached is None:
+        from careloop.org.models import TeamMembership
 
-    return list(TeamMembership.objects.filter(user=user).values_list("team_id", flat=True))
+        cached = list(TeamMembership.objects.filter(user=user).values_list("team_id", flat=True))
+        user._fu_team_ids = cached
+    return cached
 
 
 def led_team_ids(user: Any) -> list[int]:
-    from careloop.org.models import Team
+    cached = getattr(user, "_fu_led_ids", None)
+    if cached is None:
+        from careloop.org.models import Team
 
-    return list(Team.objects.filter(lead=user).values_list("pk", flat=True))
+        cached = list(Team.objects.filter(lead=user).values_list("pk", flat=True))
+        user._fu_led_ids = cached
+    return cached
 
 
 def task_scope_q(user: Any) -> Q | None:
     """A filter of the tasks `user` may read, or None when they may read none."""
-    roles = _roles(user)
-    if not roles & READER_ROLES:
+    if not user_can(user, Cap.VIEW_RESULTS):
         return None
-    from careloop.clients.selectors import clients_visible_to
+    if user_can(user, Cap.WORK_FOLLOWUPS):
+        q = Q(assignee_id=user.pk)
+        teams = sorted(set(user_team_ids(user)) | set(led_team_ids(user)))
+        if teams:
+            q |= Q(team_id__in=teams)
+        return q
+    if user_can(user, Cap.CONSULT):
+        from careloop.clients.selectors import clients_visible_to
 
-    clients = clients_visible_to(user).values("pk")
-    if "admin" in roles or "expert" in roles:
-        return Q(client_id__in=clients)
-    q = Q(assignee_id=user.pk)
-    team_ids = user_team_ids(user)
-    if "lead" in roles:
-        team_ids += led_team_ids(user)
-    if team_ids:
-        q |= Q(team_id__in=team_ids)
+        return Q(client_id__in=clients_visible_to(user).values("pk"))
+    return None
+
+
+def task_clients_q(user: Any) -> Q:
+    """Clients with open tasks assigned to `user` or queued for their teams (for clients_visible_to)."""
+    from careloop.followups.models import OPEN_STATUSES, FollowupTask
+
+    teams = sorted(set(user_team_ids(user)) | set(led_team_ids(user)))
+    open_tasks = FollowupTask.objects.filter(status__in=OPEN_STATUSES)
+    mine = open_tasks.filter(assignee_id=user.pk).values("client_id")
+    q = Q(pk__in=mine)
+    if teams:
+        q |= Q(pk__in=open_tasks.filter(team_id__in=teams).values("client_id"))
     return q
 
 
@@ -64,45 +79,56 @@ def tasks_visible_to(user: Any) -> QuerySet:
     return FollowupTask.objects.filter(q)
 
 
+def records_visible_to(user: Any) -> QuerySet:
+    from careloop.followups.models import FollowupRecord
+
+    q = task_scope_q(user)
+    if q is None:
+        return FollowupRecord.objects.none()
+    return FollowupRecord.objects.filter(task__in=tasks_visible_to(user).values("pk"))
+
+
 def can_view_task(user: Any, task: Any) -> bool:
     return tasks_visible_to(user).filter(pk=task.pk).exists()
 
 
 def is_lead_for(user: Any, task: Any) -> bool:
-    roles = _roles(user)
-    if "admin" in roles:
-        return can_view_task(user, task)
-    return "lead" in roles and task.team_id is not None and task.team_id in led_team_ids(user)
+    return (
+        user_can(user, Cap.REASSIGN_TASKS)
+        and task.team_id is not None
+        and task.team_id in led_team_ids(user)
+    )
 
 
 def can_work_task(user: Any, task: Any, *, closed_ok: bool = False) -> bool:
     """Place calls and write the record: the assignee, a member of the task's team, or its lead."""
-    roles = _roles(user)
-    if not roles & WORKER_ROLES:
+    if not user_can(user, Cap.WORK_FOLLOWUPS):
         return False
     if task.assignee_id == user.pk:
         return True
-    if task.team_id is not None and (task.team_id in user_team_ids(user) or task.team_id in led_team_ids(user)):
-        return True
-    return False
+    return task.team_id is not None and (task.team_id in user_team_ids(user) or task.team_id in led_team_ids(user))
 
 
 def can_reassign(user: Any, task: Any) -> bool:
     return is_lead_for(user, task)
 
 
-def task_for(user: Any, pk: int, *, work: bool = False) -> Any:
-    """The task when `user` may see it (and work it, with work=True); else 404/403."""
-    from django.core.exceptions import PermissionDenied
-    from django.http import Http404
-
-    from careloop.followups.models import FollowupTask
-
-    task = tasks_visible_to(user).select_related("client", "rule", "encounter").filter(pk=pk).first()
+def task_for(user: Any, pk: Any, *, work: bool = False) -> Any:
+    """The task when `user` may see it (and work it, with work=True); else 404 / 403."""
+    try:
+        pk_int = int(str(pk))
+    except (TypeError, ValueError):
+        raise Http404(_("No such follow-up.")) from None
+    if task_scope_q(user) is None:
+        raise PermissionDenied(_("Your role does not allow opening follow-ups."))
+    task = tasks_visible_to(user).select_related("client", "rule", "encounter").filter(pk=pk_int).first()
     if task is None:
-        if FollowupTask.objects.filter(pk=pk).exists() and _roles(user) & READER_ROLES:
-            raise PermissionDenied
-        raise Http404
+        raise Http404(_("No such follow-up."))
     if work and not can_work_task(user, task):
-        raise PermissionDenied
+        raise PermissionDenied(_("You may not work this follow-up."))
     return task
+
+
+def require_manage_rules(user: Any) -> None:
+    if not user_can(user, Cap.MANAGE_RULES):
+        raise PermissionDenied(_("Only administrators change follow-up rules."))

@@ -35,7 +35,6 @@ from careloop.followups.models import (
     Questionnaire,
     RecordAddendum,
     ServiceTicket,
-    StaffCapacity,
     TaskStatus,
 )
 from careloop.followups.schedule import EncounterFacts, PlannedFollowup, RuleSpec, plan_schedule
@@ -149,7 +148,9 @@ class _Assigner:
             )
             for m in missing:
                 self._load[(m, due)] = counts.get(m, 0)
-        capacity = dict(StaffCapacity.objects.filter(user_id__in=members).values_list("user_id", "daily_capacity"))
+        from careloop.org.models import User
+
+        capacity = dict(User.objects.filter(pk__in=members).values_list("pk", "daily_capacity"))
         best = min(members, key=lambda m: (self._load[(m, due)], m))
         if self._load[(best, due)] >= capacity.get(best, policy.default_daily_capacity()):
             return None, team  # everyone is full: the team queue, for the lead to hand out
@@ -550,7 +551,7 @@ def followup_record_submit(
     elif feedback_kind and not feedback_text.strip():
         errors["feedback_text"] = _("Write down what the client said.")
     channel = channel or task.channel
-    from careloop.followups.models import Channel
+    from careloop.clients.models import Channel
 
     if channel not in Channel.values:
         errors["channel"] = _("Unknown channel.")
