@@ -275,6 +275,7 @@ class FollowupRecord(models.Model):
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
     problem = models.CharField(_("problem"), max_length=10, choices=Problem.choices, default=Problem.NONE)
     problem_note = models.TextField(_("problem"), blank=True)
+    recheck_item = models.CharField(_("item to recheck"), max_length=60, blank=True)
     feedback_kind = models.CharField(
         _("complaint or suggestion"), max_length=12, blank=True,
         choices=[("", "—"), ("complaint", _("Complaint")), ("suggestion", _("Suggestion"))],

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from careloop.audit.services import audit_record
 from careloop.followups import policy
-from careloop.followups.ladder import Attempt, decide, into_calling_hours, within_carrier_limit
+from careloop.followups.ladder import Attempt, decide, within_carrier_limit
 from careloop.followups.models import (
     OPEN_STATUSES,
     TCM_KINDS,
@@ -158,15 +158,25 @@ class _Assigner:
         return best, team
 
 
+def _series(rule: FollowupRule) -> str:
+    return rule.script or rule.code
+
+
 def _replan(encounter: Encounter, *, acting_user: Any, is_first: bool | None = None,
             rules: list[tuple[FollowupRule, RuleSpec]] | None = None, assigner: _Assigner | None = None) -> dict[str, int]:
     """Make the encounter's pending tasks match its plan; done, missed and in-progress tasks stay as they are."""
     planned = plan_for(encounter, rules, is_first=is_first) if encounter.status == Encounter.Status.ACTIVE else []
-    existing = list(encounter.tasks.all()) if encounter.pk and not encounter._state.adding else []
-    kept_pending: dict[tuple[int | None, date], FollowupTask] = {}
-    closed_keys: set[tuple[int | None, date]] = set()
+    # A task is the same follow-up when it is of the same series (questionnaire series, else rule) on
+    # the same date: a 14 → 30 day change keeps the done day-3 call even though the bucket rule changed.
+    existing = (
+        list(encounter.tasks.select_related("rule")) if encounter.pk and not encounter._state.adding else []
+    )
+    kept_pending: dict[tuple[str, date], FollowupTask] = {}
+    closed_keys: set[tuple[str, date]] = set()
     for task in existing:
-        key = (task.rule_id, task.due_date)
+        if task.rule_id is None:
+            continue  # ad-hoc tasks (status change, recheck, tracking) are not the plan's
+        key = (_series(task.rule), task.due_date)
         if task.status == TaskStatus.PENDING:
             kept_pending[key] = task
         elif task.status != TaskStatus.CANCELLED:
@@ -176,9 +186,9 @@ def _replan(encounter: Encounter, *, acting_user: Any, is_first: bool | None = N
     assigner = assigner or _Assigner()
     to_create: list[FollowupTask] = []
     to_update: list[FollowupTask] = []
-    wanted: set[tuple[int | None, date]] = set()
+    wanted: set[tuple[str, date]] = set()
     for rule, item in planned:
-        key = (rule.pk, item.due_date)
+        key = (_series(rule), item.due_date)
         wanted.add(key)
         if key in closed_keys:
             continue
@@ -186,11 +196,11 @@ def _replan(encounter: Encounter, *, acting_user: Any, is_first: bool | None = N
         priority = task_priority(rule_priority=rule.priority, tier=tier, health_status=encounter.health_status)
         task = kept_pending.get(key)
         if task is not None:
-            changed = (task.sequence, task.total, task.window_end, task.labels, task.priority) != (
-                item.sequence, item.total, item.window_end, labels, priority)
+            changed = (task.rule_id, task.sequence, task.total, task.window_end, task.labels, task.priority) != (
+                rule.pk, item.sequence, item.total, item.window_end, labels, priority)
             if changed:
-                task.sequence, task.total, task.window_end = item.sequence, item.total, item.window_end
-                task.labels, task.priority = labels, priority
+                task.rule, task.sequence, task.total = rule, item.sequence, item.total
+                task.window_end, task.labels, task.priority = item.window_end, labels, priority
                 to_update.append(task)
             continue
         assignee_id, team = assigner.pick(client, item.due_date)
@@ -208,7 +218,7 @@ def _replan(encounter: Encounter, *, acting_user: Any, is_first: bool | None = N
     if cancelled:
         FollowupTask.objects.bulk_update(cancelled, ["status", "closed_at", "close_reason", "updated_at"])
     if to_update:
-        FollowupTask.objects.bulk_update(to_update, ["sequence", "total", "window_end", "labels", "priority"])
+        FollowupTask.objects.bulk_update(to_update, ["rule", "sequence", "total", "window_end", "labels", "priority"])
     if to_create:
         FollowupTask.objects.bulk_create(to_create, batch_size=500)
     return {"created": len(to_create), "updated": len(to_update), "cancelled": len(cancelled)}
@@ -404,12 +414,13 @@ class AttemptResult:
 
 
 def _notice_context(task: FollowupTask, proposed: datetime) -> dict[str, Any]:
+    """Variables of the followup_notice template: the purpose of the call and the time proposed."""
     local = timezone.localtime(proposed)
-    return {
-        "purpose": task.reason_text,
-        "proposed_time": local.strftime("%Y-%m-%d %H:%M"),
-        "task_id": task.pk,
-    }
+    kind = task.encounter.get_kind_display() if task.encounter_id and task.encounter else ""
+    reason = (
+        _("follow up on your %(kind)s") % {"kind": kind} if kind else _("ask how you have been recently")
+    )
+    return {"reason": reason, "proposed_time": local.strftime("%m-%d %H:%M")}
 
 
 @transaction.atomic
@@ -452,7 +463,7 @@ def attempt_record(
 
         result = message_enqueue(
             client=task.client, purpose="followup_notice", channel="sms",
-            context=_notice_context(task, decision_time), scheduled_at=into_calling_hours(at, pol),
+            context=_notice_context(task, decision_time), scheduled_at=None,
             cause=f"followup_task:{task.pk}", acting_user=acting_user,
         )
         if result.message is not None:
@@ -528,6 +539,7 @@ def followup_record_submit(
     next_step: str = "",
     problem: str = "none",
     problem_note: str = "",
+    recheck_item: str = "",
     feedback_kind: str = "",
     feedback_text: str = "",
     sign: bool = True,
@@ -564,7 +576,7 @@ def followup_record_submit(
         task=task, client=task.client, questionnaire=questionnaire, channel=channel,
         performed_at=performed_at or now, performed_by=acting_user, identity_confirmed=True, answers=clean,
         client_words=client_words, guidance=guidance, next_step=next_step[:300], problem=problem,
-        problem_note=problem_note, feedback_kind=feedback_kind, feedback_text=feedback_text,
+        problem_note=problem_note, recheck_item=recheck_item[:60], feedback_kind=feedback_kind, feedback_text=feedback_text,
         signed_by=acting_user if sign else None, signed_at=now if sign else None,
     )
     task.status, task.closed_at, task.next_attempt_at = TaskStatus.DONE, now, None
@@ -591,7 +603,7 @@ def _recheck_reminder(task: FollowupTask, record: FollowupRecord, acting_user: A
 
     message_enqueue(
         client=task.client, purpose="recheck_reminder", channel="sms",
-        context={"note": record.problem_note, "date": due.isoformat()},
+        context={"due_date": due.isoformat(), **({"item": record.recheck_item} if record.recheck_item else {})},
         scheduled_at=None, cause=f"followup_record:{record.pk}", acting_user=acting_user,
     )
     FollowupTask.objects.create(
