@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from careloop.audit.services import audit_record
@@ -367,8 +367,12 @@ def _lost_to_followup_check(task: FollowupTask, acting_user: Any) -> bool:
     lost = "lost"
     if getattr(client, "status", None) == lost:
         return False
+    from careloop.clients.models import StatusChange
+
+    StatusChange.objects.create(client=client, kind="status", old=client.status, new=lost, changed_by=acting_user,
+                                reason=_("%(n)s follow-ups in a row failed") % {"n": limit})
     client.status = lost
-    client.save(update_fields=["status"])
+    client.save(update_fields=["status", "updated_at"])
     audit_record(actor=acting_user, action="client.lost_to_followup", obj=client, client=client,
                  detail={"failed_tasks": limit})
     return True
@@ -416,10 +420,9 @@ class AttemptResult:
 def _notice_context(task: FollowupTask, proposed: datetime) -> dict[str, Any]:
     """Variables of the followup_notice template: the purpose of the call and the time proposed."""
     local = timezone.localtime(proposed)
-    kind = task.encounter.get_kind_display() if task.encounter_id and task.encounter else ""
-    reason = (
-        _("follow up on your %(kind)s") % {"kind": kind} if kind else _("ask how you have been recently")
-    )
+    with translation.override(settings.LANGUAGE_CODE):  # the client reads Chinese, whoever clicks
+        kind = str(task.encounter.get_kind_display()) if task.encounter_id and task.encounter else ""
+        reason = _("follow up on your %(kind)s") % {"kind": kind} if kind else _("ask how you have been recently")
     return {"reason": reason, "proposed_time": local.strftime("%m-%d %H:%M")}
 
 
