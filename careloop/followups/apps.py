@@ -1,6 +1,14 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FollowupsConfig(AppConfig):
     name = "careloop.followups"
     label = "followups"
+    verbose_name = _("Follow-up")
+
+    def ready(self) -> None:
+        from careloop.core import nav
+
+        nav.register(_("Worklist"), "followups:worklist", "work_followups", order=10)
+        nav.register(_("Follow-up rules"), "followups:rules", "manage_rules", order=80)

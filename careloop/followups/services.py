@@ -162,12 +162,29 @@ def _series(rule: FollowupRule) -> str:
     return rule.script or rule.code
 
 
-def _replan(encounter: Encounter, *, acting_user: Any, is_first: bool | None = None,
-            rules: list[tuple[FollowupRule, RuleSpec]] | None = None, assigner: _Assigner | None = None) -> dict[str, int]:
-    """Make the encounter's pending tasks match its plan; done, missed and in-progress tasks stay as they are."""
+@dataclass
+class PlanDiff:
+    """What re-planning an encounter would do to its tasks (shown before a rule change is applied)."""
+
+    encounter: Encounter
+    create: list[FollowupTask] = field(default_factory=list)
+    update: list[tuple[FollowupTask, dict[str, Any]]] = field(default_factory=list)
+    cancel: list[FollowupTask] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.create or self.update or self.cancel)
+
+
+def plan_diff(encounter: Encounter, *, rules: list[tuple[FollowupRule, RuleSpec]] | None = None,
+              is_first: bool | None = None) -> PlanDiff:
+    """Compare the encounter's pending tasks with its plan; done, missed and in-progress tasks never change.
+
+    A task is the same follow-up when it is of the same series (questionnaire series, else rule) on the
+    same date: a 14 → 30 day change keeps the done day-3 call even though the bucket rule changed.
+    """
+    diff = PlanDiff(encounter)
     planned = plan_for(encounter, rules, is_first=is_first) if encounter.status == Encounter.Status.ACTIVE else []
-    # A task is the same follow-up when it is of the same series (questionnaire series, else rule) on
-    # the same date: a 14 → 30 day change keeps the done day-3 call even though the bucket rule changed.
     existing = (
         list(encounter.tasks.select_related("rule")) if encounter.pk and not encounter._state.adding else []
     )
@@ -183,45 +200,57 @@ def _replan(encounter: Encounter, *, acting_user: Any, is_first: bool | None = N
             closed_keys.add(key)
     client = encounter.client
     tier = getattr(client, "tier", "") or ""
-    assigner = assigner or _Assigner()
-    to_create: list[FollowupTask] = []
-    to_update: list[FollowupTask] = []
     wanted: set[tuple[str, date]] = set()
     for rule, item in planned:
         key = (_series(rule), item.due_date)
         wanted.add(key)
         if key in closed_keys:
             continue
-        labels = ", ".join(item.labels)
-        priority = task_priority(rule_priority=rule.priority, tier=tier, health_status=encounter.health_status)
+        values = {
+            "rule": rule, "sequence": item.sequence, "total": item.total, "window_end": item.window_end,
+            "labels": ", ".join(item.labels),
+            "priority": task_priority(rule_priority=rule.priority, tier=tier, health_status=encounter.health_status),
+        }
         task = kept_pending.get(key)
         if task is not None:
-            changed = (task.rule_id, task.sequence, task.total, task.window_end, task.labels, task.priority) != (
-                rule.pk, item.sequence, item.total, item.window_end, labels, priority)
-            if changed:
-                task.rule, task.sequence, task.total = rule, item.sequence, item.total
-                task.window_end, task.labels, task.priority = item.window_end, labels, priority
-                to_update.append(task)
+            changes = {k: v for k, v in values.items() if getattr(task, k) != v}
+            if changes:
+                diff.update.append((task, changes))
             continue
-        assignee_id, team = assigner.pick(client, item.due_date)
-        to_create.append(
-            FollowupTask(
-                client=client, encounter=encounter, rule=rule, sequence=item.sequence, total=item.total,
-                labels=labels, due_date=item.due_date, window_end=item.window_end, channel=rule.channel,
-                priority=priority, assignee_id=assignee_id, team=team,
-            )
-        )
-    cancelled = [t for k, t in kept_pending.items() if k not in wanted]
+        diff.create.append(FollowupTask(client=client, encounter=encounter, due_date=item.due_date,
+                                        channel=rule.channel, **values))
+    diff.cancel = [t for k, t in kept_pending.items() if k not in wanted]
+    return diff
+
+
+def _apply_diff(diff: PlanDiff, *, assigner: _Assigner | None = None) -> dict[str, int]:
+    assigner = assigner or _Assigner()
     now = timezone.now()
-    for task in cancelled:
+    for task in diff.cancel:
         task.status, task.closed_at, task.close_reason = TaskStatus.CANCELLED, now, _("re-planned")
-    if cancelled:
-        FollowupTask.objects.bulk_update(cancelled, ["status", "closed_at", "close_reason", "updated_at"])
-    if to_update:
-        FollowupTask.objects.bulk_update(to_update, ["rule", "sequence", "total", "window_end", "labels", "priority"])
-    if to_create:
-        FollowupTask.objects.bulk_create(to_create, batch_size=500)
-    return {"created": len(to_create), "updated": len(to_update), "cancelled": len(cancelled)}
+        task.updated_at = now
+    if diff.cancel:
+        FollowupTask.objects.bulk_update(diff.cancel, ["status", "closed_at", "close_reason", "updated_at"])
+    for task, changes in diff.update:
+        for name, value in changes.items():
+            setattr(task, name, value)
+        task.updated_at = now
+    if diff.update:
+        FollowupTask.objects.bulk_update(
+            [t for t, _c in diff.update],
+            ["rule", "sequence", "total", "window_end", "labels", "priority", "updated_at"],
+        )
+    for task in diff.create:
+        task.assignee_id, task.team = assigner.pick(diff.encounter.client, task.due_date)
+    if diff.create:
+        FollowupTask.objects.bulk_create(diff.create, batch_size=500)
+    return {"created": len(diff.create), "updated": len(diff.update), "cancelled": len(diff.cancel)}
+
+
+def _replan(encounter: Encounter, *, acting_user: Any, is_first: bool | None = None,
+            rules: list[tuple[FollowupRule, RuleSpec]] | None = None, assigner: _Assigner | None = None) -> dict[str, int]:
+    """Make the encounter's pending tasks match its plan."""
+    return _apply_diff(plan_diff(encounter, rules=rules, is_first=is_first), assigner=assigner)
 
 
 # --- encounters ----------------------------------------------------------------------------------
@@ -722,3 +751,103 @@ def escalation_client_told(*, escalation: Escalation, acting_user: Any) -> list[
     audit_record(actor=acting_user, action="escalation.client_told", obj=escalation, client=escalation.client,
                  detail={"tracking_tasks": len(tasks)})
     return tasks
+
+
+# --- rules (administrators) ----------------------------------------------------------------------
+
+
+def rule_clean(data: dict[str, Any]) -> RuleSpec:
+    """Parse rule data, turning engine errors into a field-named ValidationError."""
+    from careloop.followups.schedule import RuleDataError, rule_from_data
+
+    try:
+        spec = rule_from_data(data)
+    except RuleDataError as exc:
+        message = str(exc)
+        name = message.split(":", 1)[0].split(".", 1)[0].split("[", 1)[0].strip() or "__all__"
+        raise ValidationError({name: message}) from exc
+    errors: dict[str, str] = {}
+    if not spec.kinds:
+        errors["kinds"] = _("Choose at least one encounter kind.")
+    bad = [k for k in spec.kinds if k not in EncounterKind.values]
+    if bad:
+        errors["kinds"] = _("Unknown encounter kind “%(kind)s”.") % {"kind": bad[0]}
+    if not (spec.steps or spec.cycle):
+        errors["steps"] = _("A rule needs steps or a cycle.")
+    if errors:
+        raise ValidationError(errors)
+    return spec
+
+
+@transaction.atomic
+def rule_save(*, rule: FollowupRule | None, data: dict[str, Any], acting_user: Any) -> FollowupRule:
+    """Create or change a rule. Pending tasks are not touched here: see rule_apply_pending."""
+    from careloop.followups.permissions import require_manage_rules
+
+    require_manage_rules(acting_user)
+    rule_clean(data)
+    fields = [f for f in FollowupRule.DATA_FIELDS if f in data] + (["active"] if "active" in data else [])
+    if rule is None:
+        if FollowupRule.objects.filter(code=data["code"]).exists():
+            raise ValidationError({"code": _("A rule with this code exists.")})
+        rule = FollowupRule(**{f: data[f] for f in fields}, updated_by=acting_user)
+        rule.save()
+        action, before = "followup_rule.create", None
+    else:
+        rule = FollowupRule.objects.select_for_update().get(pk=rule.pk)
+        before = rule.as_data()
+        if data.get("code", rule.code) != rule.code:
+            raise ValidationError({"code": _("The code of a rule cannot change.")})
+        for f in fields:
+            setattr(rule, f, data[f])
+        rule.version += 1
+        rule.updated_by = acting_user
+        rule.save()
+        action = "followup_rule.update"
+    audit_record(actor=acting_user, action=action, obj=rule, detail={"before": before, "after": rule.as_data()})
+    return rule
+
+
+def rule_affected_encounters(rule: FollowupRule, *, today: date | None = None) -> list[Encounter]:
+    """Active encounters a rule change may re-plan: those with pending tasks of it, and recent ones it matches."""
+    today = today or timezone.localdate()
+    with_tasks = FollowupTask.objects.filter(rule=rule, status=TaskStatus.PENDING).values("encounter_id")
+    recent = Encounter.objects.filter(
+        status=Encounter.Status.ACTIVE, kind__in=rule.kinds or [], date__gte=today - timedelta(days=400)
+    ).values("pk")
+    return list(
+        Encounter.objects.filter(status=Encounter.Status.ACTIVE)
+        .filter(pk__in=with_tasks.union(recent))
+        .select_related("client")
+        .order_by("date", "pk")
+    )
+
+
+def rule_pending_diff(rule: FollowupRule, *, limit: int | None = None) -> list[PlanDiff]:
+    """The differences applying the current rules would make to pending tasks (nothing is written)."""
+    rules = active_rules()
+    diffs = []
+    for encounter in rule_affected_encounters(rule)[:limit]:
+        diff = plan_diff(encounter, rules=rules)
+        if not diff.empty:
+            diffs.append(diff)
+    return diffs
+
+
+@transaction.atomic
+def rule_apply_pending(*, rule: FollowupRule, acting_user: Any) -> dict[str, int]:
+    """Re-plan the pending tasks of every encounter the rule affects (done ones never change)."""
+    from careloop.followups.permissions import require_manage_rules
+
+    require_manage_rules(acting_user)
+    totals = {"encounters": 0, "created": 0, "updated": 0, "cancelled": 0}
+    rules = active_rules()
+    assigner = _Assigner()
+    for encounter in rule_affected_encounters(rule):
+        counts = _apply_diff(plan_diff(encounter, rules=rules), assigner=assigner)
+        if any(counts.values()):
+            totals["encounters"] += 1
+            for k, v in counts.items():
+                totals[k] += v
+    audit_record(actor=acting_user, action="followup_rule.apply", obj=rule, detail=totals)
+    return totals
