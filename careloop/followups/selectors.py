@@ -88,7 +88,7 @@ def worklist_calls(tasks: list[FollowupTask], *, today: date | None = None) -> l
             client_id__in=list(calls), status__in=OPEN_STATUSES, due_date__gt=today, due_date__lte=horizon
         )
         .exclude(pk__in=seen)
-        .select_related("rule")
+        .select_related("rule", "encounter")
         .order_by("due_date", "id")
     )
     for extra in companions:

@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -812,12 +812,9 @@ def rule_affected_encounters(rule: FollowupRule, *, today: date | None = None) -
     """Active encounters a rule change may re-plan: those with pending tasks of it, and recent ones it matches."""
     today = today or timezone.localdate()
     with_tasks = FollowupTask.objects.filter(rule=rule, status=TaskStatus.PENDING).values("encounter_id")
-    recent = Encounter.objects.filter(
-        status=Encounter.Status.ACTIVE, kind__in=rule.kinds or [], date__gte=today - timedelta(days=400)
-    ).values("pk")
     return list(
         Encounter.objects.filter(status=Encounter.Status.ACTIVE)
-        .filter(pk__in=with_tasks.union(recent))
+        .filter(Q(pk__in=with_tasks) | Q(kind__in=rule.kinds or [], date__gte=today - timedelta(days=400)))
         .select_related("client")
         .order_by("date", "pk")
     )
