@@ -21,6 +21,7 @@ def calendar_day_set(*, day: date, kind: str, name: str = "", acting_user) -> Ca
         date=day, defaults={"kind": kind, "name": name, "updated_by": acting_user}
     )
     audit_record(actor=acting_user, action="workdays.day_set", obj=row, detail={"kind": kind, "name": name})
+    clear_cache()  # this process reads its own write at once
     transaction.on_commit(clear_cache)
     return row
 
@@ -29,6 +30,7 @@ def calendar_day_set(*, day: date, kind: str, name: str = "", acting_user) -> Ca
 def calendar_day_delete(*, day: date, acting_user) -> None:
     deleted, _ = CalendarDay.objects.filter(date=day).delete()
     audit_record(actor=acting_user, action="workdays.day_delete", detail={"date": day.isoformat()})
+    clear_cache()  # this process reads its own write at once
     transaction.on_commit(clear_cache)
 
 
