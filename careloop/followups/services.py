@@ -848,3 +848,67 @@ def rule_apply_pending(*, rule: FollowupRule, acting_user: Any) -> dict[str, int
                 totals[k] += v
     audit_record(actor=acting_user, action="followup_rule.apply", obj=rule, detail=totals)
     return totals
+
+
+# --- bulk (imports from a HIS or a checkup system) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EncounterRow:
+    client: Any
+    kind: str
+    date: date
+    prescription_days: int | None = None
+    health_status: str = ""
+    report_delivered_on: date | None = None
+
+
+@transaction.atomic
+def encounter_bulk_create(*, rows: list[EncounterRow], source: str, acting_user: Any) -> list[Encounter]:
+    """Record many encounters and schedule their follow-ups in one transaction (all or nothing).
+
+    The same rules and checks as encounter_create; one audit row names every encounter created.
+    """
+    errors: dict[str, Any] = {}
+    for i, row in enumerate(rows):
+        try:
+            _validate_encounter(kind=row.kind, on=row.date, prescription_days=row.prescription_days,
+                                health_status=row.health_status or "")
+        except ValidationError as exc:
+            errors.update({f"rows[{i}].{k}": v for k, v in exc.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+    client_ids = {row.client.pk for row in rows}
+    seen = set(
+        Encounter.objects.filter(client_id__in=client_ids, status=Encounter.Status.ACTIVE)
+        .values_list("client_id", flat=True).distinct()
+    )
+    encounters = Encounter.objects.bulk_create(
+        [
+            Encounter(client=row.client, kind=row.kind, date=row.date, prescription_days=row.prescription_days,
+                      health_status=row.health_status or "", report_delivered_on=row.report_delivered_on,
+                      source=source, created_by=acting_user)
+            for row in rows
+        ],
+        batch_size=1000,
+    )
+    rules = active_rules()
+    assigner = _Assigner()
+    tasks: list[FollowupTask] = []
+    for encounter in sorted(encounters, key=lambda e: (e.client_id, e.date)):
+        is_first = encounter.client_id not in seen
+        seen.add(encounter.client_id)
+        client = encounter.client
+        tier = getattr(client, "tier", "") or ""
+        for rule, item in plan_for(encounter, rules, is_first=is_first):
+            assignee_id, team = assigner.pick(client, item.due_date)
+            tasks.append(FollowupTask(
+                client=client, encounter=encounter, rule=rule, sequence=item.sequence, total=item.total,
+                labels=", ".join(item.labels), due_date=item.due_date, window_end=item.window_end,
+                channel=rule.channel, assignee_id=assignee_id, team=team,
+                priority=task_priority(rule_priority=rule.priority, tier=tier, health_status=encounter.health_status),
+            ))
+    FollowupTask.objects.bulk_create(tasks, batch_size=2000)
+    audit_record(actor=acting_user, action="encounter.bulk_create",
+                 detail={"source": source, "encounters": [e.pk for e in encounters], "tasks": len(tasks)})
+    return encounters

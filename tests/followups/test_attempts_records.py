@@ -205,3 +205,13 @@ def test_only_the_lead_reassigns(world, task) -> None:
     followup_task_reassign(task=task, assignee=world.lead, acting_user=world.lead)
     task.refresh_from_db()
     assert task.assignee_id == world.lead.pk
+
+
+def test_nightly_expiry_marks_passed_windows_missed(world, task) -> None:
+    from careloop.followups.services import followup_tasks_expire
+
+    # TCM tasks have no window: missed three days after the due date (the grouping horizon).
+    assert followup_tasks_expire(today=dt.date(2026, 11, 8)) == 0
+    assert followup_tasks_expire(today=dt.date(2026, 11, 9)) == 1
+    task.refresh_from_db()
+    assert (task.status, task.close_reason) == ("missed", "已过随访期限")

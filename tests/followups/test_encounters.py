@@ -146,3 +146,30 @@ def test_team_queue_within_daily_capacity_when_no_health_manager(world) -> None:
     assert sorted(a for a in assignees if a) == sorted([world.nurse.pk, world.lead.pk])
     assert assignees.count(None) == 1
     assert {t.team_id for t in tasks} == {world.team_a.pk}
+
+
+def test_bulk_create_plans_like_one_by_one(world) -> None:
+    from careloop.followups.services import EncounterRow, encounter_bulk_create
+
+    rows = [EncounterRow(client=world.own, kind="tcm_first_visit", date=D, prescription_days=30),
+            EncounterRow(client=world.other_team, kind="discharge", date=D)]
+    encounters = encounter_bulk_create(rows=rows, source="his", acting_user=world.lead)
+    assert [e.tasks.count() for e in encounters] == [3, 9]
+    single = encounter_create(client=world.own, kind="tcm_first_visit", date=D, prescription_days=30,
+                              acting_user=world.nurse)
+    assert list(single.tasks.values_list("due_date", "sequence", "total", "assignee_id").order_by("due_date")) == list(
+        encounters[0].tasks.values_list("due_date", "sequence", "total", "assignee_id").order_by("due_date"))
+    assert set(encounters[1].tasks.values_list("assignee_id", flat=True)) == {world.nurse_b.pk}
+    event = AuditEvent.objects.get(action="encounter.bulk_create")
+    assert event.detail == {"source": "his", "encounters": [e.pk for e in encounters], "tasks": 12}
+
+
+def test_bulk_create_is_all_or_nothing(world) -> None:
+    from careloop.followups.services import EncounterRow, encounter_bulk_create
+
+    rows = [EncounterRow(client=world.own, kind="discharge", date=D),
+            EncounterRow(client=world.own, kind="tcm_first_visit", date=D)]
+    with pytest.raises(ValidationError) as caught:
+        encounter_bulk_create(rows=rows, source="his", acting_user=world.lead)
+    assert list(caught.value.message_dict) == ["rows[1].prescription_days"]
+    assert (Encounter.objects.count(), FollowupTask.objects.count()) == (0, 0)
