@@ -30,7 +30,7 @@ from careloop.followups.models import (
     TaskStatus,
 )
 from careloop.followups.permissions import can_reassign, task_for, tasks_visible_to
-from careloop.followups.selectors import WorklistFilters, worklist_calls, worklist_queryset
+from careloop.followups.selectors import WorklistFilters, worklist_calls, worklist_page_queryset
 from careloop.org.permissions import Cap, user_can
 
 ENCOUNTER_CAPS = (Cap.WORK_FOLLOWUPS, Cap.IMPORT_RESULTS, Cap.CREATE_CLIENT, Cap.CONSULT)
@@ -228,9 +228,7 @@ class WorklistView(APIView):
             team=_int_param(request, "team"), scope=request.query_params.get("scope", "mine"),
         )
         paginator = Pagination()
-        page = paginator.paginate_queryset(
-            worklist_queryset(request.user, filters).select_related("client", "rule", "encounter"), request
-        )
+        page = paginator.paginate_queryset(worklist_page_queryset(request.user, filters), request)
         calls = worklist_calls(list(page or []))
         results = [
             {

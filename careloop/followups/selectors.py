@@ -42,12 +42,28 @@ def worklist_queryset(user: Any, filters: WorklistFilters | None = None, *, toda
         qs = qs.filter(assignee_id=user.pk)
         if filters.team is not None:
             qs = qs.filter(team_id=filters.team)
-    qs = qs.filter(q)
+    # Both branches above already lie inside task_scope_q (her own tasks, her teams' queues); adding
+    # that OR filter again only confuses the planner (SQLite then scans clients).
     if filters.channel:
         qs = qs.filter(channel=filters.channel)
     if filters.rule:
         qs = qs.filter(rule__code=filters.rule)
     return qs.order_by("-priority", "due_date", "id")
+
+
+# The worklist never shows encrypted contact details: do not load (and decrypt) them.
+CLIENT_DEFERRED = ("client__id_number", "client__phone", "client__phone2", "client__address",
+                   "client__emergency_contact_phone", "client__notes", "client__preferred_channels")
+
+
+def worklist_page_queryset(user: Any, filters: WorklistFilters | None = None, *, today: date | None = None) -> QuerySet:
+    """The worklist with what one row shows: client name and tier, rule, encounter (for the reason)."""
+    return (
+        worklist_queryset(user, filters, today=today)
+        .select_related("client", "rule", "encounter")
+        .defer(*CLIENT_DEFERRED, "rule__steps", "rule__repeat", "rule__cycle", "rule__kinds",
+               "rule__health_statuses", "rule__tiers")
+    )
 
 
 @dataclass
@@ -89,6 +105,7 @@ def worklist_calls(tasks: list[FollowupTask], *, today: date | None = None) -> l
         )
         .exclude(pk__in=seen)
         .select_related("rule", "encounter")
+        .defer("rule__steps", "rule__repeat", "rule__cycle", "rule__kinds", "rule__health_statuses", "rule__tiers")
         .order_by("due_date", "id")
     )
     for extra in companions:

@@ -36,7 +36,7 @@ from careloop.followups.permissions import (
     user_team_ids,
 )
 from careloop.followups.schedule import EncounterFacts, RuleDataError, plan_schedule, rule_from_data
-from careloop.followups.selectors import WorklistFilters, preparation, worklist_calls, worklist_queryset
+from careloop.followups.selectors import WorklistFilters, preparation, worklist_calls, worklist_page_queryset
 from careloop.org.permissions import Cap, user_can
 from careloop.workdays.calendar import is_working_day
 from careloop.workdays.selectors import years_missing
@@ -64,8 +64,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         team=int(team_raw) if team_raw.isdigit() else None,
         scope="team" if request.GET.get("scope") == "team" else "mine",
     )
-    page = Paginator(worklist_queryset(request.user, filters).select_related("client", "rule", "encounter"),
-                     PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(worklist_page_queryset(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
     from careloop.org.models import Team
 
     team_ids = sorted(set(user_team_ids(request.user)) | set(led_team_ids(request.user)))
