@@ -11,7 +11,8 @@ SQL, then measures:
    session, template) and through the API (`/api/v1/followup-tasks/worklist/`), against the bare SQL
    query the page needs (same filter, order and limit, with the client join) — ratio = view / bare.
 2. scheduling E new encounters through `encounter_bulk_create` (rules, planning, assignment, audit)
-   in batches of 1,000, in tasks per second, against a bare executemany INSERT of the same task rows;
+   in batches of 1,000, in tasks per second, against a bare insert of the same task rows (executemany
+   on SQLite, COPY on PostgreSQL — the fastest bare way on each, and the one the service uses);
    and 1,000 encounters one by one through `encounter_create` (the interactive path).
 """
 
@@ -277,8 +278,13 @@ def bench_scheduling(n_encounters: int, today: dt.date) -> dict:
     sql = f"INSERT INTO followups_followuptask ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"
     t0 = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        for start in range(0, len(new_rows), 5000):
-            cursor.executemany(sql, new_rows[start:start + 5000])
+        if connection.vendor == "postgresql":  # the fastest bare way on each database
+            with cursor.cursor.copy(f"COPY followups_followuptask ({', '.join(cols)}) FROM STDIN") as copy:
+                for row in new_rows:
+                    copy.write_row(row)
+        else:
+            for start in range(0, len(new_rows), 5000):
+                cursor.executemany(sql, new_rows[start:start + 5000])
     bare_s = time.perf_counter() - t0
 
     # The interactive path: one encounter per transaction, with its audit row.

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -894,7 +894,10 @@ def encounter_bulk_create(*, rows: list[EncounterRow], source: str, acting_user:
     )
     rules = active_rules()
     assigner = _Assigner()
-    tasks: list[FollowupTask] = []
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    day = ops.adapt_datefield_value
+    task_rows: list[tuple[Any, ...]] = []
     for encounter in sorted(encounters, key=lambda e: (e.client_id, e.date)):
         is_first = encounter.client_id not in seen
         seen.add(encounter.client_id)
@@ -902,13 +905,39 @@ def encounter_bulk_create(*, rows: list[EncounterRow], source: str, acting_user:
         tier = getattr(client, "tier", "") or ""
         for rule, item in plan_for(encounter, rules, is_first=is_first):
             assignee_id, team = assigner.pick(client, item.due_date)
-            tasks.append(FollowupTask(
-                client=client, encounter=encounter, rule=rule, sequence=item.sequence, total=item.total,
-                labels=", ".join(item.labels), due_date=item.due_date, window_end=item.window_end,
-                channel=rule.channel, assignee_id=assignee_id, team=team,
-                priority=task_priority(rule_priority=rule.priority, tier=tier, health_status=encounter.health_status),
+            task_rows.append((
+                client.pk, encounter.pk, rule.pk, item.sequence, item.total, ", ".join(item.labels), "",
+                day(item.due_date), day(item.window_end), TaskStatus.PENDING.value, rule.channel,
+                task_priority(rule_priority=rule.priority, tier=tier, health_status=encounter.health_status),
+                assignee_id, getattr(team, "pk", None), None, 0, None, "", now, now,
             ))
-    FollowupTask.objects.bulk_create(tasks, batch_size=2000)
+    _insert_task_rows(task_rows)
+    tasks = task_rows
     audit_record(actor=acting_user, action="encounter.bulk_create",
                  detail={"source": source, "encounters": [e.pk for e in encounters], "tasks": len(tasks)})
     return encounters
+
+
+TASK_COLUMNS = (
+    "client_id", "encounter_id", "rule_id", "sequence", "total", "labels", "reason", "due_date", "window_end",
+    "status", "channel", "priority", "assignee_id", "team_id", "next_attempt_at", "attempt_count", "closed_at",
+    "close_reason", "created_at", "updated_at",
+)
+
+
+def _insert_task_rows(rows: list[tuple[Any, ...]]) -> None:
+    """Insert planned task rows with one prepared statement (the import path: ~thousands per batch)."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(FollowupTask._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in TASK_COLUMNS)
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(TASK_COLUMNS))})"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor  # psycopg 3: COPY is several times faster than INSERT
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start:start + 5000])

@@ -173,3 +173,10 @@ def test_bulk_create_is_all_or_nothing(world) -> None:
         encounter_bulk_create(rows=rows, source="his", acting_user=world.lead)
     assert list(caught.value.message_dict) == ["rows[1].prescription_days"]
     assert (Encounter.objects.count(), FollowupTask.objects.count()) == (0, 0)
+
+
+def test_bulk_insert_columns_match_the_model() -> None:
+    from careloop.followups.services import TASK_COLUMNS
+
+    columns = {f.column for f in FollowupTask._meta.concrete_fields} - {"id"}
+    assert set(TASK_COLUMNS) == columns and len(TASK_COLUMNS) == len(columns)
