@@ -87,7 +87,7 @@ def populate(n_clients: int, per_client: int, today: dt.date) -> list[int]:
 
     from careloop.clients.models import Client
     from careloop.followups.models import FollowupRule
-    from careloop.org.models import OrgUnit, RoleGrant, Team, TeamMembership, UnitKind, User
+    from careloop.org.models import RoleGrant, Team, TeamMembership, UnitKind, User
     from careloop.org.services import orgunit_create_raw
 
     hq = orgunit_create_raw(name="总公司", kind=UnitKind.HQ, parent=None, code="hq")
@@ -139,7 +139,7 @@ def populate(n_clients: int, per_client: int, today: dt.date) -> list[int]:
         first_client = cursor.fetchone()[0]
         # Task k of client c: due over [today − 60, today + 364]; the past mostly done, some missed,
         # the last days (and 1 % of older ones) still open — a nurse has ~50 due or overdue today.
-        days = f"((c * 7 + k * 37) % 425) - 60"
+        days = "((c * 7 + k * 37) % 425) - 60"
         due = (f"(DATE '{today.isoformat()}' + ({days}))" if pg
                else f"date('{today.isoformat()}', ({days}) || ' days')")
         status = (f"CASE WHEN {days} < -3 AND (c + k) % 100 <> 0 THEN "

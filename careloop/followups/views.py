@@ -21,7 +21,6 @@ from careloop.clients.selectors import client_for
 from careloop.followups import services
 from careloop.followups.models import (
     CallAttempt,
-    Encounter,
     EncounterKind,
     FollowupRecord,
     FollowupRule,
@@ -131,7 +130,7 @@ def _record_input(post: Any, questionnaire: Any) -> dict[str, Any]:
     for question in questionnaire.questions if questionnaire else []:
         raw = post.get(f"q_{question['key']}", "")
         if question.get("type") == "yesno":
-            answers[question["key"]] = {"yes": True, "no": False}.get(raw, None)
+            answers[question["key"]] = {"yes": True, "no": False}.get(raw)
             if answers[question["key"]] is None:
                 del answers[question["key"]]
         elif raw != "":

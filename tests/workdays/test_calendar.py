@@ -56,3 +56,20 @@ def test_administrator_rows_win_and_years_missing(world) -> None:
     assert is_working_day(dt.date(2026, 11, 23)) is True
     assert CalendarDay.objects.count() == 2
     assert AuditEvent.objects.filter(action__startswith="workdays.").count() == 5
+
+
+def test_calendar_page_for_administrators_only(world) -> None:
+    from django.test import Client as WebClient
+
+    admin = WebClient()
+    admin.force_login(world.admin)
+    page = admin.get("/workdays/?year=2027")
+    assert page.status_code == 200 and page.context["missing"] == [2027]
+    admin.post("/workdays/?year=2027", {"date": "2027-10-01", "kind": "holiday", "name": "国庆节"})
+    admin.post("/workdays/?year=2027", {"action": "confirm"})
+    assert is_working_day(dt.date(2027, 10, 1)) is False
+    assert years_missing([2027]) == []
+    nurse = WebClient()
+    nurse.force_login(world.nurse)
+    assert nurse.post("/workdays/?year=2027", {"date": "2027-10-02", "kind": "holiday"}).status_code == 403
+    assert not CalendarDay.objects.filter(date=dt.date(2027, 10, 2)).exists()
