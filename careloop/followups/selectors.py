@@ -153,3 +153,37 @@ def preparation(task: FollowupTask) -> dict[str, Any]:
 
 def rules_admin_list() -> QuerySet:
     return FollowupRule.objects.order_by("code")
+
+
+def timeline_entries(client: Any, user: Any) -> list[Any]:
+    """ARC-4: encounters, follow-up records and escalations on the client's timeline (health data)."""
+    import datetime as dt
+
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from careloop.clients.timeline import TimelineEntry
+    from careloop.followups.models import Encounter, Escalation
+    from careloop.org.permissions import Cap, user_can
+
+    if not user_can(user, Cap.VIEW_RESULTS):
+        return []
+    kinds = {"checkup": "checkup", "discharge": "visit", "purchase": "archive"}
+    entries = []
+    zone = timezone.get_current_timezone()
+    for encounter in Encounter.objects.filter(client=client).order_by("-date")[:100]:
+        at = dt.datetime.combine(encounter.date, dt.time(9), tzinfo=zone)
+        detail = _("%(days)s-day prescription") % {"days": encounter.prescription_days} if encounter.prescription_days else ""
+        entries.append(TimelineEntry(at, kinds.get(encounter.kind, "visit"), str(encounter.get_kind_display()), detail,
+                                     reverse("followups:encounter", args=[encounter.pk])))
+    for record in FollowupRecord.objects.filter(client=client).select_related("performed_by").order_by(
+            "-performed_at")[:100]:
+        entries.append(TimelineEntry(record.performed_at, "followup",
+                                     _("Follow-up · %(channel)s") % {"channel": record.get_channel_display()},
+                                     f"{record.guidance[:100]} · {record.performed_by}",
+                                     reverse("followups:task", args=[record.task_id])))
+    for escalation in Escalation.objects.filter(client=client).order_by("-created_at")[:50]:
+        entries.append(TimelineEntry(escalation.created_at, "followup",
+                                     _("Problem escalated · %(status)s") % {"status": escalation.get_status_display()},
+                                     escalation.summary[:120]))
+    return entries

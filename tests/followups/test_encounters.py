@@ -117,10 +117,8 @@ def test_report_delivery_moves_the_cycle_and_status_change_adds_a_call_now(world
     assert enc.tasks.filter(rule__code="FU-1-complex", status="pending").count() == 12
     now_task = enc.tasks.get(rule__isnull=True)
     assert (now_task.due_date, now_task.status) == (dt.date(2026, 11, 23), "pending")
-    with translation.override("en"):
-        assert now_task.reason_text == (
-            "Health status changed from Abnormal but stable to Complex / key attention: follow up now"
-        )
+    # Ad-hoc reasons are stored in the system language when written (Chinese by default).
+    assert now_task.reason_text == "健康状况由异常但稳定变为病情复杂/重点关注：立即随访"
 
 
 def test_update_refuses_unknown_fields(world) -> None:
@@ -180,3 +178,13 @@ def test_bulk_insert_columns_match_the_model() -> None:
 
     columns = {f.column for f in FollowupTask._meta.concrete_fields} - {"id"}
     assert set(TASK_COLUMNS) == columns and len(TASK_COLUMNS) == len(columns)
+
+
+def test_encounters_on_the_client_timeline(world) -> None:
+    from careloop.clients.timeline import timeline_for
+
+    encounter_create(client=world.own, kind="tcm_first_visit", date=D, prescription_days=30, acting_user=world.nurse)
+    with translation.override("en"):
+        titles = [e.title for e in timeline_for(world.own, world.nurse, kinds=["visit"])]
+        assert titles == ["TCM first visit"]
+        assert timeline_for(world.own, world.service, kinds=["visit"]) == []
