@@ -327,10 +327,11 @@ def _status_change_task(encounter: Encounter, old_status: str) -> FollowupTask:
     today = timezone.localdate()
     client = encounter.client
     assignee_id, team = _Assigner().pick(client, today)
+    with translation.override(settings.LANGUAGE_CODE):  # stored text: the system language
+        reason = _("Health status changed from %(old)s to %(new)s: follow up now") % {
+            "old": HealthStatus(old_status).label, "new": encounter.get_health_status_display()}
     return FollowupTask.objects.create(
-        client=client, encounter=encounter, rule=None, due_date=today, window_end=today,
-        reason=_("Health status changed from %(old)s to %(new)s: follow up now")
-        % {"old": HealthStatus(old_status).label, "new": encounter.get_health_status_display()},
+        client=client, encounter=encounter, rule=None, due_date=today, window_end=today, reason=reason,
         priority=task_priority(rule_priority=50, tier=getattr(client, "tier", ""), health_status=encounter.health_status),
         assignee_id=assignee_id, team=team,
     )
@@ -638,9 +639,11 @@ def _recheck_reminder(task: FollowupTask, record: FollowupRecord, acting_user: A
         context={"due_date": due.isoformat(), **({"item": record.recheck_item} if record.recheck_item else {})},
         scheduled_at=None, cause=f"followup_record:{record.pk}", acting_user=acting_user,
     )
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _("Recheck after a problem found on follow-up")
     FollowupTask.objects.create(
         client=task.client, encounter=task.encounter, rule=None, due_date=due, window_end=due + timedelta(days=7),
-        reason=_("Recheck after a problem found on follow-up"), channel=task.channel, priority=task.priority,
+        reason=reason, channel=task.channel, priority=task.priority,
         assignee_id=task.assignee_id, team_id=task.team_id,
     )
 
@@ -738,11 +741,13 @@ def escalation_client_told(*, escalation: Escalation, acting_user: Any) -> list[
     today = timezone.localdate()
     source = escalation.task
     days = getattr(settings, "CARELOOP_FU_TRACKING_DAYS", TRACKING_DAYS)
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _("Tracking the treatment after an expert consultation")
     tasks = [
         FollowupTask(
             client=escalation.client, encounter=source.encounter, rule=None, sequence=i, total=len(days),
             due_date=today + timedelta(days=d), window_end=today + timedelta(days=d + 3),
-            reason=_("Tracking the treatment after an expert consultation"), channel=source.channel,
+            reason=reason, channel=source.channel,
             priority=source.priority + 20, assignee_id=source.assignee_id, team_id=source.team_id,
         )
         for i, d in enumerate(days, start=1)
