@@ -466,7 +466,7 @@ def attempt_record(
     at = at or timezone.now()
     if timezone.is_naive(at):
         raise ValidationError({"at": _("Give the time with its UTC offset.")})
-    task = FollowupTask.objects.select_for_update().select_related("client").get(pk=task.pk)
+    task = FollowupTask.objects.select_for_update(of=("self",)).select_related("client").get(pk=task.pk)
     _require_open(task)
     pol = policy.ladder_policy()
     if pol.max_calls_per_day is not None:
@@ -580,7 +580,7 @@ def followup_record_submit(
     """Save the signed record of a follow-up and close its task (FU-13), then handle problems (FU-14)."""
     from careloop.followups.permissions import can_work_task
 
-    task = FollowupTask.objects.select_for_update().select_related("client", "rule").get(pk=task.pk)
+    task = FollowupTask.objects.select_for_update(of=("self",)).select_related("client", "rule").get(pk=task.pk)
     if not can_work_task(acting_user, task):
         raise PermissionDenied(_("You may not record this follow-up."))
     _require_open(task)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("tasks/<int:pk>/reassign/", views.task_reassign, name="task_reassign"),
     path("clients/<int:client_pk>/encounters/new/", views.encounter_new, name="encounter_new"),
     path("encounters/<int:pk>/", views.encounter_detail, name="encounter"),
+    path("escalations/", views.escalations, name="escalations"),
     path("rules/", views.rules_list, name="rules"),
     path("rules/new/", views.rule_edit, name="rule_new"),
     path("rules/<int:pk>/", views.rule_edit, name="rule"),

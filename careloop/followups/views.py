@@ -413,3 +413,49 @@ def rule_apply(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("followups:rule", pk=rule.pk)
     diffs = services.rule_pending_diff(rule, limit=500)
     return render(request, "followups/rule_apply.html", {"rule": rule, "diffs": diffs})
+
+
+# --- escalations (FU-14) ---------------------------------------------------------------------------
+
+
+def _escalations_for(user: Any) -> Any:
+    from django.db.models import Q
+
+    from careloop.followups.models import Escalation
+
+    q = Q(raised_by=user) | Q(expert=user) | Q(lead=user)
+    teams = led_team_ids(user)
+    if teams:
+        q |= Q(task__team_id__in=teams)
+    return Escalation.objects.filter(q).select_related("client", "task__team", "expert", "lead", "raised_by")
+
+
+@login_required
+def escalations(request: HttpRequest) -> HttpResponse:
+    from careloop.org.models import User
+
+    if not (user_can(request.user, Cap.WORK_FOLLOWUPS) or user_can(request.user, Cap.CONSULT)):
+        raise PermissionDenied(_("Your role has no follow-up problems to handle."))
+    if request.method == "POST":
+        escalation = get_object_or_404(_escalations_for(request.user), pk=request.POST.get("id", "0") or 0)
+        action = request.POST.get("action", "")
+        try:
+            if action == "refer":
+                expert = User.objects.filter(pk=request.POST.get("expert") or 0).first()
+                if expert is None:
+                    raise ValidationError({"expert": _("Choose a health-management expert.")})
+                services.escalation_refer(escalation=escalation, expert=expert, acting_user=request.user)
+            elif action == "advise":
+                services.escalation_advise(escalation=escalation, advice=request.POST.get("advice", ""),
+                                           acting_user=request.user)
+            elif action == "told":
+                services.escalation_client_told(escalation=escalation, acting_user=request.user)
+        except ValidationError as exc:
+            messages.error(request, "; ".join(m for ms in _errors(exc).values() for m in ms))
+        return redirect("followups:escalations")
+    experts = User.objects.filter(role_grants__role="expert", org_unit__path__startswith=getattr(
+        request.user.org_unit, "path", "-")).order_by("username")
+    return render(request, "followups/escalations.html", {
+        "escalations": _escalations_for(request.user).order_by("-created_at")[:200],
+        "experts": experts,
+    })

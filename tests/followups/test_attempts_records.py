@@ -215,3 +215,25 @@ def test_nightly_expiry_marks_passed_windows_missed(world, task) -> None:
     assert followup_tasks_expire(today=dt.date(2026, 11, 9)) == 1
     task.refresh_from_db()
     assert (task.status, task.close_reason) == ("missed", "已过随访期限")
+
+
+def test_escalation_page_flow(world, task) -> None:
+    from django.test import Client as WebClient
+
+    followup_record_submit(task=task, acting_user=world.nurse, identity_confirmed=True, answers=first_answers(),
+                           problem="serious", problem_note="胸闷")
+    esc = Escalation.objects.get()
+    lead, expert, nurse = WebClient(), WebClient(), WebClient()
+    lead.force_login(world.lead)
+    expert.force_login(world.expert)
+    nurse.force_login(world.nurse)
+    assert "胸闷" in lead.get("/followups/escalations/").content.decode()
+    nurse.post("/followups/escalations/", {"id": esc.pk, "action": "refer", "expert": world.expert.pk})
+    esc.refresh_from_db()
+    assert esc.status == "open"  # a nurse cannot refer
+    lead.post("/followups/escalations/", {"id": esc.pk, "action": "refer", "expert": world.expert.pk})
+    expert.post("/followups/escalations/", {"id": esc.pk, "action": "advise", "advice": "心内科就诊"})
+    nurse.post("/followups/escalations/", {"id": esc.pk, "action": "told"})
+    esc.refresh_from_db()
+    assert (esc.status, esc.advice, esc.expert_id) == ("client_told", "心内科就诊", world.expert.pk)
+    assert WebClient().get("/followups/escalations/").status_code == 302
