@@ -137,7 +137,8 @@ class EncounterDetail(generics.RetrieveUpdateDestroyAPIView):
         encounter = self.get_object()
         if not can_record_encounters(request.user):
             raise PermissionDenied(_("Your role does not allow cancelling encounters."))
-        reason = request.query_params.get("reason") or (request.data or {}).get("reason") or _("cancelled")
+        body = request.data if isinstance(request.data, dict) else {}
+        reason = request.query_params.get("reason") or body.get("reason") or _("cancelled")
         services.encounter_cancel(encounter=encounter, reason=str(reason), acting_user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -146,7 +147,7 @@ class EncounterDetail(generics.RetrieveUpdateDestroyAPIView):
 
 
 class TaskSerializer(serializers.ModelSerializer):
-    rule = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    rule = serializers.SlugRelatedField(slug_field="code", read_only=True)  # type: ignore[var-annotated]
     reason = serializers.CharField(source="reason_text", read_only=True)
 
     class Meta:
@@ -203,15 +204,16 @@ class TaskDetail(APIView):
         from careloop.org.models import User
 
         task = task_for(request.user, pk)
-        if set(request.data) - {"assignee"}:
-            bad = sorted(set(request.data) - {"assignee"})
+        data = request.data if isinstance(request.data, dict) else {}
+        if set(data) - {"assignee"}:
+            bad = sorted(set(data) - {"assignee"})
             raise serializers.ValidationError({name: [_("This field cannot be changed.")] for name in bad})
         if not can_reassign(request.user, task):
             raise PermissionDenied(_("Only the team lead may reassign this follow-up."))
         assignee = None
-        if request.data.get("assignee") is not None:
+        if data.get("assignee") is not None:
             team_ids = [task.team_id] if task.team_id else []
-            assignee = User.objects.filter(pk=request.data["assignee"], memberships__team_id__in=team_ids).first()
+            assignee = User.objects.filter(pk=data["assignee"], memberships__team_id__in=team_ids).first()
             if assignee is None:
                 raise serializers.ValidationError({"assignee": [_("Choose a member of the task's team.")]})
         task = services.followup_task_reassign(task=task, assignee=assignee, acting_user=request.user)

@@ -131,8 +131,9 @@ def preparation(task: FollowupTask) -> dict[str, Any]:
     abnormal: list[Any] = []
     plan: Any = None
     try:  # the checkups and plans apps add these; the view shows what exists
-        from careloop.checkups import selectors as checkup_selectors
+        import importlib
 
+        checkup_selectors = importlib.import_module("careloop.checkups.selectors")
         latest_abnormal = getattr(checkup_selectors, "latest_abnormal_items", None)
         if latest_abnormal is not None:
             abnormal = list(latest_abnormal(client))

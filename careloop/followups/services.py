@@ -6,6 +6,7 @@ transaction; messages are queued through careloop.messaging (its outbox row is t
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -191,7 +192,7 @@ def plan_diff(encounter: Encounter, *, rules: list[tuple[FollowupRule, RuleSpec]
     kept_pending: dict[tuple[str, date], FollowupTask] = {}
     closed_keys: set[tuple[str, date]] = set()
     for task in existing:
-        if task.rule_id is None:
+        if task.rule is None:
             continue  # ad-hoc tasks (status change, recheck, tracking) are not the plan's
         key = (_series(task.rule), task.due_date)
         if task.status == TaskStatus.PENDING:
@@ -211,11 +212,11 @@ def plan_diff(encounter: Encounter, *, rules: list[tuple[FollowupRule, RuleSpec]
             "labels": ", ".join(item.labels),
             "priority": task_priority(rule_priority=rule.priority, tier=tier, health_status=encounter.health_status),
         }
-        task = kept_pending.get(key)
-        if task is not None:
-            changes = {k: v for k, v in values.items() if getattr(task, k) != v}
+        pending_task = kept_pending.get(key)
+        if pending_task is not None:
+            changes = {k: v for k, v in values.items() if getattr(pending_task, k) != v}
             if changes:
-                diff.update.append((task, changes))
+                diff.update.append((pending_task, changes))
             continue
         diff.create.append(FollowupTask(client=client, encounter=encounter, due_date=item.due_date,
                                         channel=rule.channel, **values))
@@ -463,7 +464,7 @@ def attempt_record(
     """Keep one call attempt and apply the FU-12 ladder: next try time, and the SMS when it is due."""
     if outcome not in CallAttempt.Outcome.values:
         raise ValidationError({"outcome": _("Unknown outcome “%(outcome)s”.") % {"outcome": outcome}})
-    at = at or timezone.now()
+    at = at if at is not None else timezone.now()
     if timezone.is_naive(at):
         raise ValidationError({"at": _("Give the time with its UTC offset.")})
     task = FollowupTask.objects.select_for_update(of=("self",)).select_related("client").get(pk=task.pk)
@@ -481,6 +482,7 @@ def attempt_record(
         own = history
     own = [*own, Attempt(outcome, at)]
     decision = decide(own, pol)
+    decision_time: datetime | None
     if pol.max_calls_per_day is not None and decision.next_attempt_at is not None:
         decision_time = within_carrier_limit(decision.next_attempt_at, [*history, Attempt(outcome, at)], pol)
     else:
@@ -862,10 +864,10 @@ def rule_apply_pending(*, rule: FollowupRule, acting_user: Any) -> dict[str, int
 class EncounterRow:
     client: Any
     kind: str
-    date: date
+    date: _dt.date
     prescription_days: int | None = None
     health_status: str = ""
-    report_delivered_on: date | None = None
+    report_delivered_on: _dt.date | None = None
 
 
 @transaction.atomic

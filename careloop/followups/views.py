@@ -77,7 +77,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "is_lead": bool(led_team_ids(request.user)),
         "query": request.GET.urlencode(),
     }
-    template = "followups/_worklist_rows.html" if request.htmx else "followups/worklist.html"
+    template = "followups/_worklist_rows.html" if getattr(request, "htmx", False) else "followups/worklist.html"
     return render(request, template, context)
 
 
@@ -224,7 +224,7 @@ def _encounter_form_values(post: Any) -> tuple[dict[str, Any], dict[str, list[st
 def encounter_new(request: HttpRequest, client_pk: int) -> HttpResponse:
     from careloop.followups.api import can_record_encounters
 
-    client = client_for(request.user, client_pk)
+    client = client_for(request.user, client_pk)  # type: ignore[arg-type]
     if not can_record_encounters(request.user):
         raise PermissionDenied(_("Your role does not allow recording encounters."))
     errors: dict[str, list[str]] = {}
@@ -453,8 +453,8 @@ def escalations(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, "; ".join(m for ms in _errors(exc).values() for m in ms))
         return redirect("followups:escalations")
-    experts = User.objects.filter(role_grants__role="expert", org_unit__path__startswith=getattr(
-        request.user.org_unit, "path", "-")).order_by("username")
+    unit_path = getattr(getattr(request.user, "org_unit", None), "path", "-")
+    experts = User.objects.filter(role_grants__role="expert", org_unit__path__startswith=unit_path).order_by("username")
     return render(request, "followups/escalations.html", {
         "escalations": _escalations_for(request.user).order_by("-created_at")[:200],
         "experts": experts,
