@@ -237,3 +237,14 @@ def test_escalation_page_flow(world, task) -> None:
     esc.refresh_from_db()
     assert (esc.status, esc.advice, esc.expert_id) == ("client_told", "心内科就诊", world.expert.pk)
     assert WebClient().get("/followups/escalations/").status_code == 302
+
+
+def test_carrier_limit_counts_all_calls_to_the_callee(world, task, settings) -> None:
+    settings.CARELOOP_FU_CARRIER_MAX_CALLS_PER_DAY = 2
+    other = FollowupTask.objects.filter(client=world.own).exclude(pk=task.pk).first()
+    attempt_record(task=other, outcome="no_answer", at=at(9), acting_user=world.nurse)
+    result = attempt_record(task=task, outcome="no_answer", at=at(9, 5), acting_user=world.nurse)
+    assert result.next_attempt_at == at(8, day=24)  # two calls to this client today already
+    settings.CARELOOP_FU_CARRIER_MAX_CALLS_PER_DAY = None
+    result = attempt_record(task=task, outcome="no_answer", at=at(10), acting_user=world.nurse)
+    assert result.next_attempt_at == at(11)
