@@ -197,7 +197,7 @@ BACKUP_DIR = env_path("CARELOOP_BACKUP_DIR", str(DATA_DIR / "backups"))
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "careloop.accounts.auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -252,3 +252,8 @@ LOGGING = {
 
 DEMO_PASSWORD = env_str("CARELOOP_DEMO_PASSWORD")
 os.environ.setdefault("CARELOOP_DATA_DIR", str(DATA_DIR))
+
+if TESTING:
+    # Hashing with argon2's production cost makes every test user cost ~0.1 s; tests of the hasher
+    # itself switch it back (tests/accounts/test_login.py).
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]

@@ -26,6 +26,7 @@ for _app in API_APPS:
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_patterns, "api"), namespace=None)),
 ]
 for _app, _prefix in PAGE_APPS.items():

@@ -1,3 +1,5 @@
-"""API routes of careloop.accounts, mounted under /api/v1/."""
+from django.urls import path
 
-urlpatterns: list = []
+from careloop.accounts import views
+
+urlpatterns = [path("auth/token/", views.token_view, name="auth-token")]

@@ -1,1 +1,37 @@
-"""Models of careloop.audit."""
+"""The audit trail: append-only, hash-chained with a key kept outside the database."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEvent(models.Model):
+    seq = models.BigIntegerField(unique=True, editable=False)
+    at = models.DateTimeField(_("time"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        related_name="+", verbose_name=_("actor"),
+    )
+    actor_name = models.CharField(_("actor"), max_length=150, blank=True)
+    roles = models.CharField(_("roles"), max_length=200, blank=True)
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=60, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    client_id = models.BigIntegerField(_("client"), null=True, blank=True, db_index=True)
+    ip = models.CharField(_("from"), max_length=64, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, blank=True)  # web, api, cli, job
+    result = models.CharField(_("result"), max_length=20, default="ok")
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-seq"]
+        indexes = [models.Index(fields=["actor", "-seq"], name="audit_actor_seq")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action}"

@@ -1,6 +1,9 @@
-"""Pages of careloop.core."""
+from django.urls import path
 
-from django.urls import path  # noqa: F401
+from careloop.core import views
 
 app_name = "core"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+]

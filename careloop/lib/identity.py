@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -62,7 +63,7 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> ResidentId:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise IdentityError(_("birth date %(d)s is not a real date") % {"d": number[6:14]}) from None
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     if birth > today or birth.year < 1890:
         raise IdentityError(_("birth date %(d)s is impossible") % {"d": birth.isoformat()})
     expected = id_check_char(number[:17])

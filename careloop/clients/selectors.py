@@ -1,0 +1,80 @@
+"""Which clients a staff member may see (SEC-1), and the reads the client pages need."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from careloop.clients.models import Client
+from careloop.clients.services import id_number_index, phone_index
+from careloop.lib.identity import normalize_id_number, normalize_mobile
+from careloop.org.models import Role, User
+from careloop.org.permissions import Cap, user_can
+from careloop.org.selectors import subtree_q, team_member_ids
+
+# Roles that see every client of their part of the organisation.
+SUBTREE_ROLES = (Role.EXPERT, Role.NUTRITIONIST, Role.SERVICE, Role.CLERK, Role.INSPECTOR, Role.ADMIN)
+
+
+def client_scope_q(user: User) -> Q | None:
+    """The filter for the clients ``user`` may open, or None when the user may open none."""
+    if not user_can(user, Cap.VIEW_CLIENTS):
+        return None
+    within = subtree_q(user)
+    if user.has_role(*SUBTREE_ROLES):
+        return within
+    scope = Q(pk__in=[])
+    if user.has_role(Role.FOLLOWUP, Role.LEAD):
+        scope |= Q(health_manager_id__in=team_member_ids(user))
+    if user.has_role(Role.DOCTOR):
+        scope |= Q(family_doctor_id=user.pk)
+    return within & scope
+
+
+def clients_visible_to(user: User) -> QuerySet[Client]:
+    q = client_scope_q(user)
+    if q is None:
+        return Client.objects.none()
+    return Client.objects.filter(q)
+
+
+def client_for(user: User, pk: object, *, cap: Cap = Cap.VIEW_CLIENTS) -> Client:
+    """The client with ``pk`` if ``user`` may see it and holds ``cap``; 404 when out of scope, 403 without the right."""
+    try:
+        pk_int = int(str(pk))
+    except (TypeError, ValueError):
+        raise Http404(_("No such client.")) from None
+    q = client_scope_q(user)
+    if q is None:
+        raise PermissionDenied(_("Your role does not allow opening client records."))
+    client = Client.objects.filter(q, pk=pk_int).select_related("branch", "health_manager", "family_doctor").first()
+    if client is None:
+        raise Http404(_("No such client."))
+    if not user_can(user, cap):
+        raise PermissionDenied(_("Your role does not allow this."))
+    return client
+
+
+def client_search(user: User, *, q: str = "", phone: str = "", id_number: str = "", status: str = "", tier: str = "",
+                  branch: int | None = None) -> QuerySet[Client]:
+    """Scoped search: name prefix, exact phone and exact ID number (through keyed hashes)."""
+    qs = clients_visible_to(user)
+    if q:
+        name = q.strip()
+        # A range on the name index serves the prefix on both SQLite and PostgreSQL.
+        qs = qs.filter(name__gte=name, name__lt=name + "\U0010ffff", name__startswith=name)
+    if phone:
+        digits = normalize_mobile(phone)
+        hashed = phone_index(digits)
+        qs = qs.filter(Q(phone_hash=hashed) | Q(phone2_hash=hashed))
+    if id_number:
+        qs = qs.filter(id_number_hash=id_number_index(normalize_id_number(id_number)))
+    if status:
+        qs = qs.filter(status=status)
+    if tier:
+        qs = qs.filter(tier=tier)
+    if branch:
+        qs = qs.filter(branch_id=branch)
+    return qs

@@ -1,0 +1,404 @@
+"""Writes to the client archive. Each function is atomic and writes its audit row in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from careloop.audit.services import audit_record
+from careloop.clients.models import (
+    Assignment,
+    AssignmentKind,
+    Channel,
+    Client,
+    ClientStatus,
+    Consent,
+    ConsentMethod,
+    ConsentPurpose,
+    ContactChange,
+    Enterprise,
+    EnterpriseMember,
+    RevealReason,
+    Sex,
+    StatusChange,
+    Tier,
+)
+from careloop.lib import crypto
+from careloop.lib.identity import IdentityError, parse_id_number, parse_mobile
+from careloop.org.models import OrgUnit, Role, User
+from careloop.org.permissions import Cap, user_can
+from careloop.org.selectors import unit_in_subtree
+
+CONTACT_FIELDS = ("phone", "phone2", "email", "address", "emergency_contact_name", "emergency_contact_phone",
+                  "preferred_channels", "contact_hours")
+PROFILE_FIELDS = ("name", "sex", "birth_date", "id_number", "is_vip", "notes", "branch")
+ENCRYPTED_HASHED = {"phone": "phone_hash", "phone2": "phone2_hash", "id_number": "id_number_hash"}
+
+
+class DuplicateClientError(ValidationError):
+    """Entry matches existing clients (ARC-7); ``matches`` lets the caller offer to open them."""
+
+    def __init__(self, message: str, matches: list[Client], *, hard: bool) -> None:
+        super().__init__({"__all__": [message]}, code="duplicate")
+        self.matches = matches
+        self.hard = hard
+
+
+def phone_index(number: str) -> str:
+    return crypto.blind_index(number, context="phone") if number else ""
+
+
+def id_number_index(number: str) -> str | None:
+    return crypto.blind_index(number, context="id_number") if number else None
+
+
+def _label(field: str) -> str:
+    return str(Client._meta.get_field(field).verbose_name)
+
+
+def _err(errors: dict[str, list[str]], field: str, reason: str) -> None:
+    errors.setdefault(field, []).append(f"{_label(field)}：{reason}" if _label(field) else reason)
+
+
+def clean_client_fields(data: dict[str, Any], *, instance: Client | None = None, today: dt.date | None = None) -> dict[str, Any]:
+    """Validate and normalise client fields; raise ValidationError naming every bad field."""
+    today = today or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    out: dict[str, Any] = {}
+    merged = {**({f: getattr(instance, f) for f in PROFILE_FIELDS} if instance else {}), **data}
+
+    for field in ("name",):
+        if field in data or instance is None:
+            value = (data.get(field) or "").strip()
+            if not value:
+                _err(errors, field, _("is required"))
+            elif len(value) > 50:
+                _err(errors, field, _("must be at most 50 characters"))
+            out[field] = value
+    if "sex" in data or instance is None:
+        if data.get("sex") not in Sex.values:
+            _err(errors, "sex", _("must be one of: %(values)s") % {"values": ", ".join(Sex.values)})
+        out["sex"] = data.get("sex")
+    if "birth_date" in data or instance is None:
+        birth = data.get("birth_date")
+        if isinstance(birth, str):
+            try:
+                birth = dt.date.fromisoformat(birth)
+            except ValueError:
+                birth = None
+                _err(errors, "birth_date", _("must be a date written YYYY-MM-DD"))
+        elif birth is None:
+            _err(errors, "birth_date", _("is required"))
+        if isinstance(birth, dt.date):
+            if birth > today:
+                _err(errors, "birth_date", _("cannot be in the future"))
+            elif birth.year < 1890:
+                _err(errors, "birth_date", _("is impossible"))
+        out["birth_date"] = birth
+    if "id_number" in data:
+        raw = (data.get("id_number") or "").strip()
+        if raw:
+            try:
+                parsed = parse_id_number(raw, today=today)
+            except IdentityError as exc:
+                _err(errors, "id_number", str(exc.message))
+            else:
+                out["id_number"] = parsed.number
+                birth = out.get("birth_date", merged.get("birth_date"))
+                if isinstance(birth, dt.date) and birth != parsed.birth_date and "birth_date" not in errors:
+                    _err(errors, "id_number", _("encodes birth date %(d)s, which differs from the birth date entered")
+                         % {"d": parsed.birth_date.isoformat()})
+                sex = out.get("sex", merged.get("sex"))
+                if sex in Sex.values and sex != parsed.sex:
+                    _err(errors, "id_number", _("encodes sex %(s)s, which differs from the sex entered")
+                         % {"s": Sex(parsed.sex).label})
+        else:
+            out["id_number"] = ""
+    for field in ("phone", "phone2", "emergency_contact_phone"):
+        if field in data:
+            raw = (data.get(field) or "").strip()
+            if raw:
+                try:
+                    out[field] = parse_mobile(raw)
+                except IdentityError as exc:
+                    _err(errors, field, str(exc.message))
+            else:
+                out[field] = ""
+    if "email" in data:
+        raw = (data.get("email") or "").strip()
+        if raw:
+            try:
+                validate_email(raw)
+            except ValidationError:
+                _err(errors, "email", _("is not a valid email address"))
+        out["email"] = raw
+    for field, limit in (("address", 200), ("emergency_contact_name", 50), ("contact_hours", 50), ("notes", 2000)):
+        if field in data:
+            value = (data.get(field) or "").strip()
+            if len(value) > limit:
+                _err(errors, field, _("must be at most %(n)d characters") % {"n": limit})
+            out[field] = value
+    if "preferred_channels" in data:
+        value = data.get("preferred_channels") or []
+        if not isinstance(value, list | tuple) or any(v not in Channel.values for v in value):
+            _err(errors, "preferred_channels", _("must be a list of: %(values)s") % {"values": ", ".join(Channel.values)})
+        else:
+            out["preferred_channels"] = list(dict.fromkeys(value))
+    if "is_vip" in data:
+        out["is_vip"] = bool(data.get("is_vip"))
+    if "tier" in data:
+        if data.get("tier") not in Tier.values:
+            _err(errors, "tier", _("must be one of: %(values)s") % {"values": ", ".join(Tier.values)})
+        out["tier"] = data.get("tier")
+    if "branch" in data or instance is None:
+        branch = data.get("branch")
+        if not isinstance(branch, OrgUnit):
+            _err(errors, "branch", _("is required"))
+        out["branch"] = branch
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def find_duplicates(*, id_number: str = "", name: str = "", birth_date: dt.date | None = None, phone: str = "",
+                    exclude_pk: int | None = None) -> tuple[list[Client], list[Client]]:
+    """(same ID number, same name + birth date + phone) — ARC-7."""
+    same_id: list[Client] = []
+    if id_number:
+        same_id = list(Client.objects.filter(id_number_hash=id_number_index(id_number)).exclude(pk=exclude_pk))
+    same_person: list[Client] = []
+    if name and birth_date and phone:
+        same_person = list(
+            Client.objects.filter(name=name, birth_date=birth_date, phone_hash=phone_index(phone)).exclude(pk=exclude_pk)
+        )
+    return same_id, same_person
+
+
+def _require(user: User, cap: Cap) -> None:
+    if not user_can(user, cap):
+        raise PermissionDenied(_("Your role does not allow this."))
+
+
+def _require_branch(user: User, branch: OrgUnit) -> None:
+    if not unit_in_subtree(user, branch):
+        raise PermissionDenied(_("This branch is outside your part of the organisation."))
+
+
+@transaction.atomic
+def client_create(*, acting_user: User, data: dict[str, Any], confirm_not_duplicate: bool = False) -> Client:
+    _require(acting_user, Cap.CREATE_CLIENT)
+    cleaned = clean_client_fields(data)
+    _require_branch(acting_user, cleaned["branch"])
+    same_id, same_person = find_duplicates(
+        id_number=cleaned.get("id_number", ""), name=cleaned["name"], birth_date=cleaned["birth_date"],
+        phone=cleaned.get("phone", ""),
+    )
+    if same_id:
+        raise DuplicateClientError(_("A client with this resident ID number already exists."), same_id, hard=True)
+    if same_person and not confirm_not_duplicate:
+        raise DuplicateClientError(
+            _("A client with the same name, birth date and phone already exists. Open it, or confirm this is a different person."),
+            same_person, hard=False,
+        )
+    client = Client(**cleaned)
+    for field, hash_field in ENCRYPTED_HASHED.items():
+        value = cleaned.get(field, "")
+        setattr(client, hash_field, id_number_index(value) if field == "id_number" else phone_index(value))
+    client.save()
+    audit_record(actor=acting_user, action="client.create", obj=client, client=client)
+    return client
+
+
+def _set_hash(client: Client, field: str, value: str) -> None:
+    if field in ENCRYPTED_HASHED:
+        setattr(client, ENCRYPTED_HASHED[field], id_number_index(value) if field == "id_number" else phone_index(value))
+
+
+@transaction.atomic
+def client_update(*, acting_user: User, client: Client, data: dict[str, Any], source: str = "edit") -> Client:
+    """Change profile and/or contact fields. Contact changes keep their history (ARC-6)."""
+    data = dict(data)
+    tier_reason = data.pop("reason", "")
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    touched_profile = [f for f in data if f in PROFILE_FIELDS or f in ("tier",)]
+    touched_contact = [f for f in data if f in CONTACT_FIELDS]
+    unknown = [f for f in data if f not in PROFILE_FIELDS and f not in CONTACT_FIELDS and f != "tier"]
+    if unknown:
+        raise ValidationError({f: [_("cannot be changed here")] for f in unknown})
+    if touched_profile:
+        _require(acting_user, Cap.UPDATE_CLIENT)
+    if touched_contact:
+        _require(acting_user, Cap.UPDATE_CONTACT)
+    cleaned = clean_client_fields(data, instance=client)
+    if "branch" in cleaned:
+        _require_branch(acting_user, cleaned["branch"])
+    if cleaned.get("id_number"):
+        same_id, _same = find_duplicates(id_number=cleaned["id_number"], exclude_pk=client.pk)
+        if same_id:
+            raise DuplicateClientError(_("A client with this resident ID number already exists."), same_id, hard=True)
+    changed: list[str] = []
+    for field, value in cleaned.items():
+        old = getattr(client, field)
+        if old == value:
+            continue
+        if field == "tier":
+            reason = tier_reason.strip() if isinstance(tier_reason, str) else ""
+            StatusChange.objects.create(client=client, kind="tier", old=old, new=value, changed_by=acting_user,
+                                        reason=reason or _("manual change"))
+        if field in CONTACT_FIELDS:
+            ContactChange.objects.create(client=client, field=field, old_value=str(old or ""), new_value=str(value or ""),
+                                         changed_by=acting_user, source=source)
+        setattr(client, field, value)
+        _set_hash(client, field, value)
+        changed.append(field)
+        if field in ENCRYPTED_HASHED:
+            changed.append(ENCRYPTED_HASHED[field])
+    if changed:
+        client.save(update_fields=[*changed, "updated_at"])
+        audit_record(actor=acting_user, action="client.update", obj=client, client=client,
+                     detail={"fields": sorted(f for f in changed if not f.endswith("_hash"))})
+    return client
+
+
+@transaction.atomic
+def client_change_status(*, acting_user: User, client: Client, status: str, reason: str) -> Client:
+    _require(acting_user, Cap.UPDATE_CLIENT)
+    errors: dict[str, list[str]] = {}
+    if status not in ClientStatus.values:
+        errors["status"] = [_("Status: must be one of: %(values)s") % {"values": ", ".join(ClientStatus.values)}]
+    if not (reason or "").strip():
+        errors["reason"] = [_("Reason: is required when the status changes")]
+    if errors:
+        raise ValidationError(errors)
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    if client.status == status:
+        return client
+    StatusChange.objects.create(client=client, kind="status", old=client.status, new=status, changed_by=acting_user,
+                                reason=reason.strip())
+    old = client.status
+    client.status = status
+    client.save(update_fields=["status", "updated_at"])
+    audit_record(actor=acting_user, action="client.status", obj=client, client=client,
+                 detail={"from": old, "to": status})
+    return client
+
+
+@transaction.atomic
+def client_assign(*, acting_user: User, client: Client, kind: str, staff: User | None, reason: str = "") -> Client:
+    """Set the health manager or family doctor; the previous assignment is closed, history kept (ARC-2)."""
+    _require(acting_user, Cap.UPDATE_CLIENT)
+    if kind not in AssignmentKind.values:
+        raise ValidationError({"kind": [_("must be one of: %(values)s") % {"values": ", ".join(AssignmentKind.values)}]})
+    if staff is not None:
+        needed = {AssignmentKind.HEALTH_MANAGER: (Role.FOLLOWUP, Role.LEAD), AssignmentKind.FAMILY_DOCTOR: (Role.DOCTOR,)}
+        if not staff.is_active or not staff.has_role(*needed[AssignmentKind(kind)]):
+            raise ValidationError({"staff": [_("Staff: %(name)s does not hold the role needed for this assignment")
+                                             % {"name": staff}]})
+        if not unit_in_subtree(acting_user, staff.org_unit):
+            raise ValidationError({"staff": [_("Staff: %(name)s works outside your part of the organisation")
+                                             % {"name": staff}]})
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    now = timezone.now()
+    Assignment.objects.filter(client=client, kind=kind, ended_at__isnull=True).update(ended_at=now)
+    if staff is not None:
+        Assignment.objects.create(client=client, kind=kind, staff=staff, started_at=now, assigned_by=acting_user,
+                                  reason=reason)
+    setattr(client, kind, staff)
+    client.save(update_fields=[kind, "updated_at"])
+    audit_record(actor=acting_user, action=f"client.assign.{kind}", obj=client, client=client,
+                 detail={"staff": staff.pk if staff else None})
+    return client
+
+
+def client_reveal_contact(*, acting_user: User, client: Client, field: str, reason: str) -> str:
+    """Show one contact field in full: needs the right and a reason, and is audited (SEC-3)."""
+    if field not in ("phone", "phone2", "id_number", "address", "emergency_contact_phone"):
+        raise ValidationError({"field": [_("Field: cannot be revealed")]})
+    if reason not in RevealReason.values:
+        raise ValidationError({"reason": [_("Reason: must be one of: %(values)s") % {"values": ", ".join(RevealReason.values)}]})
+    with transaction.atomic():
+        if not user_can(acting_user, Cap.REVEAL_CONTACT):
+            audit_record(actor=acting_user, action="client.reveal", obj=client, client=client, result="denied",
+                         detail={"field": field, "reason": reason})
+            denied = True
+        else:
+            audit_record(actor=acting_user, action="client.reveal", obj=client, client=client,
+                         detail={"field": field, "reason": reason})
+            denied = False
+    if denied:
+        raise PermissionDenied(_("Your role may not see this in full."))
+    return getattr(client, field)
+
+
+def consent_current(client: Client, purpose: str) -> bool:
+    latest = Consent.objects.filter(client=client, purpose=purpose).order_by("-given_at", "-id").first()
+    return bool(latest and latest.granted)
+
+
+@transaction.atomic
+def consent_record(*, acting_user: User, client: Client, purpose: str, granted: bool, method: str = ConsentMethod.VERBAL,
+                   version: str = "2026-1", note: str = "") -> Consent:
+    _require(acting_user, Cap.MANAGE_CONSENT)
+    errors: dict[str, list[str]] = {}
+    if purpose not in ConsentPurpose.values:
+        errors["purpose"] = [_("Purpose: must be one of: %(values)s") % {"values": ", ".join(ConsentPurpose.values)}]
+    if not isinstance(granted, bool):
+        errors["granted"] = [_("Granted: must be true or false")]
+    if method not in ConsentMethod.values:
+        errors["method"] = [_("How given: must be one of: %(values)s") % {"values": ", ".join(ConsentMethod.values)}]
+    if errors:
+        raise ValidationError(errors)
+    consent = Consent.objects.create(client=client, purpose=purpose, granted=granted, method=method, version=version,
+                                     given_at=timezone.now(), recorded_by=acting_user, note=note)
+    audit_record(actor=acting_user, action="consent.grant" if granted else "consent.withdraw", obj=consent, client=client,
+                 detail={"purpose": purpose})
+    if not granted:
+        for hook in CONSENT_WITHDRAWN_HOOKS:
+            hook(client=client, purpose=purpose, acting_user=acting_user)
+    return consent
+
+
+# Other apps (messaging) register a callable here to cancel pending work when consent is withdrawn.
+CONSENT_WITHDRAWN_HOOKS: list[Any] = []
+
+
+@transaction.atomic
+def enterprise_create(*, acting_user: User, name: str, branch: OrgUnit, contact_name: str = "", contact_phone: str = "",
+                      address: str = "") -> Enterprise:
+    _require(acting_user, Cap.CREATE_CLIENT)
+    errors: dict[str, list[str]] = {}
+    if not (name or "").strip():
+        errors["name"] = [_("Name: is required")]
+    if contact_phone:
+        try:
+            contact_phone = parse_mobile(contact_phone)
+        except IdentityError as exc:
+            errors["contact_phone"] = [_("Contact phone: %(reason)s") % {"reason": exc.message}]
+    if errors:
+        raise ValidationError(errors)
+    _require_branch(acting_user, branch)
+    enterprise = Enterprise.objects.create(name=name.strip(), branch=branch, contact_name=contact_name,
+                                           contact_phone=contact_phone, address=address)
+    audit_record(actor=acting_user, action="enterprise.create", obj=enterprise)
+    return enterprise
+
+
+@transaction.atomic
+def enterprise_add_member(*, acting_user: User, enterprise: Enterprise, client: Client, employee_no: str = "",
+                          department: str = "", joined_on: dt.date | None = None) -> EnterpriseMember:
+    _require(acting_user, Cap.UPDATE_CLIENT)
+    _require_branch(acting_user, enterprise.branch)
+    member, created = EnterpriseMember.objects.get_or_create(
+        enterprise=enterprise, client=client,
+        defaults={"employee_no": employee_no, "department": department, "joined_on": joined_on or timezone.localdate()},
+    )
+    if created:
+        audit_record(actor=acting_user, action="enterprise.member.add", obj=member, client=client,
+                     detail={"enterprise": enterprise.pk})
+    return member

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from careloop.core import nav
+from careloop.org.models import Role
+from careloop.org.permissions import user_can
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = []
+    for entry in nav.entries():
+        if entry.cap is not None and not user_can(user, entry.cap):  # type: ignore[arg-type]
+            continue
+        try:
+            url = reverse(entry.url_name)
+        except NoReverseMatch:
+            continue
+        items.append({"label": entry.label, "url": url, "active": request.path.startswith(url)})
+    labels = "、".join(str(Role(r).label) for r in sorted(getattr(user, "roles", ())) if r in Role.values)
+    return {"nav_items": items, "role_labels": labels}
