@@ -1,0 +1,407 @@
+"""Writes of careloop.messaging: enqueue, cancel, resend, receipts, subscriptions.
+
+Every function here is atomic and audited. Sending itself lives in ``dispatcher``; the outbox row is
+the only hand-off between the two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from careloop.audit.services import audit_record
+from careloop.clients.models import ClientStatus
+from careloop.clients.services import consent_current
+from careloop.messaging import policy
+from careloop.messaging.models import (
+    PENDING_STATUSES,
+    Channel,
+    DeliveryReceipt,
+    Message,
+    MessageTemplate,
+    Purpose,
+    Status,
+    Subscription,
+    SubscriptionChange,
+    WeChatBinding,
+)
+from careloop.messaging.rendering import TemplateContextError, render_text
+from careloop.messaging.scheduling import plan_send_time
+from careloop.messaging.segments import count_segments
+
+INACTIVE_CLIENT_STATUSES = frozenset({ClientStatus.DECEASED})
+OPTED_OUT_CLIENT_STATUSES = frozenset({ClientStatus.OPTED_OUT})
+
+
+@dataclass(frozen=True)
+class EnqueueResult:
+    """``message`` is the queued row, or None when ``refused`` (a short code) says why not."""
+
+    message: Message | None
+    refused: str | None = None
+    reason: str = ""
+
+    @property
+    def queued(self) -> bool:
+        return self.message is not None
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+    segments: int
+    template: MessageTemplate
+
+
+# --- recipients and context ------------------------------------------------------------------
+def recipient_address(client: Any, channel: str) -> str:
+    """Where ``channel`` reaches ``client``; empty when it cannot."""
+    if channel == Channel.SMS:
+        return str(getattr(client, "phone", "") or "")
+    if channel == Channel.EMAIL:
+        return str(getattr(client, "email", "") or "")
+    if channel == Channel.WECHAT:
+        binding = WeChatBinding.objects.filter(client=client).only("openid").first()
+        return binding.openid if binding else ""
+    if channel == Channel.LETTER:
+        return str(getattr(client, "address", "") or "")
+    return ""
+
+
+def client_context(client: Any) -> dict[str, Any]:
+    """Variables every template may use without the caller passing them."""
+    sex = getattr(client, "sex", "")
+    branch = getattr(client, "branch", None)
+    return {
+        "name": getattr(client, "name", ""),
+        "title": {"male": "先生", "female": "女士"}.get(sex, ""),
+        "centre": getattr(branch, "name", "") if branch is not None else "",
+        "today": timezone.localdate(),
+    }
+
+
+def active_template(purpose: str, channel: str) -> MessageTemplate | None:
+    return MessageTemplate.objects.filter(purpose=purpose, channel=channel, is_active=True).first()
+
+
+def render_message(template: MessageTemplate, client: Any, context: dict[str, Any] | None) -> Rendered:
+    values = {**client_context(client), **(context or {})}
+    body = render_text(template.body, values)
+    subject = render_text(template.subject, values) if template.subject else ""
+    segments = 0
+    if template.channel == Channel.SMS:
+        body = f"{template.sms_signature}{body}"
+        segments = count_segments(body).segments
+    return Rendered(subject=subject, body=body, segments=segments, template=template)
+
+
+# --- scheduling --------------------------------------------------------------------------------
+def _count_on_day(client: Any, tz: Any) -> Any:
+    def count(day: date) -> int:
+        start = datetime.combine(day, datetime.min.time(), tzinfo=tz)
+        return (
+            Message.objects.filter(client=client, scheduled_at__gte=start, scheduled_at__lt=start + timedelta(days=1))
+            .exclude(status__in=[Status.CANCELLED, Status.DEAD])
+            .exclude(channel=Channel.LETTER)
+            .count()
+        )
+
+    return count
+
+
+def plan_for(client: Any, channel: str, requested: datetime) -> datetime:
+    tz = policy.local_tz()
+    quiet = policy.quiet_hours() if channel in policy.quiet_channels() else None
+    cap = policy.daily_cap() if channel != Channel.LETTER else 0
+    return plan_send_time(requested=requested, quiet=quiet, tz=tz, daily_cap=cap,
+                          count_on_day=_count_on_day(client, tz))
+
+
+# --- consent and subscriptions -----------------------------------------------------------------
+def is_subscribed(client: Any, purpose: str) -> bool:
+    if purpose not in policy.SUBSCRIBABLE_PURPOSES:
+        return True
+    row = Subscription.objects.filter(client=client, purpose=purpose).only("active").first()
+    return row.active if row is not None else True
+
+
+def refusal_for(client: Any, purpose: str, channel: str) -> tuple[str, str] | None:
+    """(code, reason) when ``client`` may not get this message now, else None."""
+    status = getattr(client, "status", "")
+    if status in INACTIVE_CLIENT_STATUSES:
+        return "client_inactive", _("The client's status (%(status)s) stops all messages.") % {"status": status}
+    consent_purpose = policy.CONSENT_FOR_PURPOSE[purpose]
+    if status in OPTED_OUT_CLIENT_STATUSES:
+        return "opted_out", _("The client opted out of the service.")
+    if not consent_current(client, consent_purpose):
+        return "no_consent", _("The client has not consented to %(purpose)s messages.") % {
+            "purpose": consent_purpose}
+    if not is_subscribed(client, purpose):
+        if purpose in policy.MARKETING_PURPOSES:
+            return "opted_out", _("The client opted out of marketing messages.")
+        return "unsubscribed", _("The client cancelled %(purpose)s messages.") % {"purpose": purpose}
+    if not recipient_address(client, channel):
+        return "no_contact", _("The client has no address for the %(channel)s channel.") % {"channel": channel}
+    return None
+
+
+def _validate_codes(purpose: str, channel: str) -> None:
+    errors = {}
+    if purpose not in Purpose.values:
+        errors["purpose"] = _("Unknown purpose %(value)s.") % {"value": purpose}
+    if channel not in Channel.values:
+        errors["channel"] = _("Unknown channel %(value)s.") % {"value": channel}
+    if errors:
+        raise ValidationError(errors)
+
+
+def wake_dispatcher() -> None:
+    """Nudge the dispatcher; called after commit so it never sees a row that may roll back."""
+    from careloop.messaging.wakeup import wake
+
+    wake()
+
+
+# --- enqueue -----------------------------------------------------------------------------------
+@transaction.atomic
+def message_enqueue(
+    *,
+    client: Any,
+    purpose: str,
+    channel: str = Channel.SMS,
+    context: dict[str, Any] | None = None,
+    scheduled_at: datetime | None = None,
+    cause: str = "",
+    acting_user: Any = None,
+) -> EnqueueResult:
+    """Write the outbox row for one message in the caller's transaction, or say why not.
+
+    Consent, subscription and contact are checked now and again just before sending; quiet hours and
+    the daily cap move ``scheduled_at`` later, never drop the message. Unknown purpose or channel and a
+    template variable without a value raise ``ValidationError``.
+    """
+    _validate_codes(purpose, channel)
+    if scheduled_at is not None and timezone.is_naive(scheduled_at):
+        raise ValidationError({"scheduled_at": _("Give a time with its UTC offset.")})
+    refusal = refusal_for(client, purpose, channel)
+    template = active_template(purpose, channel) if refusal is None else None
+    if refusal is None and template is None:
+        refusal = ("no_template", _("No active template for %(purpose)s by %(channel)s.") % {
+            "purpose": purpose, "channel": channel})
+    if refusal is not None:
+        code, reason = refusal
+        audit_record(actor=acting_user, action="message.refused", client=client, result="refused",
+                     detail={"purpose": purpose, "channel": channel, "code": code, "cause": cause})
+        return EnqueueResult(message=None, refused=code, reason=reason)
+    assert template is not None
+    try:
+        rendered = render_message(template, client, context)
+    except TemplateContextError as exc:
+        raise ValidationError({"context": _("Missing template variables: %(names)s.") % {
+            "names": ", ".join(exc.missing)}}) from exc
+    now = timezone.now()
+    requested = max(scheduled_at or now, now)
+    planned = plan_for(client, channel, requested)
+    message = Message.objects.create(
+        client=client,
+        channel=channel,
+        purpose=purpose,
+        consent_purpose=policy.CONSENT_FOR_PURPOSE[purpose],
+        template=template,
+        template_version=template.version,
+        subject=rendered.subject,
+        body=rendered.body,
+        segments=rendered.segments,
+        requested_at=requested,
+        scheduled_at=planned,
+        next_attempt_at=planned,
+        cause=cause[:120],
+        created_by=acting_user if getattr(acting_user, "pk", None) else None,
+    )
+    audit_record(actor=acting_user, action="message.enqueue", obj=message, client=client,
+                 detail={"purpose": purpose, "channel": channel, "scheduled_at": planned.isoformat(),
+                         "postponed": planned != requested, "cause": cause})
+    transaction.on_commit(wake_dispatcher)
+    return EnqueueResult(message=message)
+
+
+# --- staff actions -----------------------------------------------------------------------------
+@transaction.atomic
+def message_cancel(*, message: Message, reason: str, acting_user: Any) -> Message:
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the message is cancelled.")})
+    locked = Message.objects.select_for_update().get(pk=message.pk)
+    if locked.status not in (*PENDING_STATUSES, Status.DEAD, Status.UNKNOWN):
+        raise ValidationError({"status": _("A %(status)s message cannot be cancelled.") % {
+            "status": locked.get_status_display()}})
+    locked.status = Status.CANCELLED
+    locked.cancelled_at = timezone.now()
+    locked.cancel_reason = reason.strip()[:200]
+    locked.lease_owner, locked.lease_expires_at = "", None
+    locked.save(update_fields=["status", "cancelled_at", "cancel_reason", "lease_owner", "lease_expires_at"])
+    audit_record(actor=acting_user, action="message.cancel", obj=locked, client=locked.client,
+                 detail={"reason": locked.cancel_reason})
+    return locked
+
+
+@transaction.atomic
+def message_resend(*, message: Message, reason: str, acting_user: Any) -> Message:
+    """Put a dead (or unknown) message back in the queue; consent is checked again."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the message is sent again.")})
+    locked = Message.objects.select_for_update().select_related("client").get(pk=message.pk)
+    if locked.status not in (Status.DEAD, Status.UNKNOWN):
+        raise ValidationError({"status": _("Only dead or unknown messages can be resent.")})
+    refusal = refusal_for(locked.client, locked.purpose, locked.channel)
+    if refusal is not None:
+        raise ValidationError({"client": refusal[1]})
+    now = timezone.now()
+    planned = plan_for(locked.client, locked.channel, now)
+    locked.possible_duplicate = locked.possible_duplicate or locked.status == Status.UNKNOWN
+    locked.status = Status.QUEUED
+    locked.attempts = 0
+    locked.scheduled_at = locked.next_attempt_at = planned
+    locked.lease_owner, locked.lease_expires_at, locked.unknown_since = "", None, None
+    locked.last_error = ""
+    locked.save(update_fields=["status", "attempts", "scheduled_at", "next_attempt_at", "lease_owner",
+                               "lease_expires_at", "unknown_since", "last_error", "possible_duplicate"])
+    audit_record(actor=acting_user, action="message.resend", obj=locked, client=locked.client,
+                 detail={"reason": reason.strip()[:200]})
+    transaction.on_commit(wake_dispatcher)
+    return locked
+
+
+def _cancel_pending(qs: Any, *, reason: str) -> int:
+    return qs.filter(status__in=PENDING_STATUSES).update(
+        status=Status.CANCELLED, cancelled_at=timezone.now(), cancel_reason=reason[:200],
+        lease_owner="", lease_expires_at=None)
+
+
+@transaction.atomic
+def messages_cancel_for_consent(*, client: Any, consent_purpose: str, acting_user: Any) -> int:
+    """Cancel every pending message that needs ``consent_purpose``; for the consent-withdrawal service."""
+    count = _cancel_pending(Message.objects.filter(client=client, consent_purpose=consent_purpose),
+                            reason="consent withdrawn")
+    if count:
+        audit_record(actor=acting_user, action="message.cancel_for_consent", client=client,
+                     detail={"consent_purpose": consent_purpose, "cancelled": count})
+    return count
+
+
+# --- subscriptions -----------------------------------------------------------------------------
+def plan_year_start(client: Any, when: datetime) -> datetime:
+    """Start of the client's plan year containing ``when``; a calendar year until plans exist."""
+    local = timezone.localtime(when)
+    return local.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def subscription_change_quota(client: Any) -> int:
+    return policy.subscription_changes_per_year()
+
+
+def subscription_changes_used(client: Any, when: datetime) -> int:
+    return SubscriptionChange.objects.filter(client=client, counted=True,
+                                             at__gte=plan_year_start(client, when)).count()
+
+
+@transaction.atomic
+def subscription_set(*, client: Any, purpose: str, active: bool, acting_user: Any) -> Subscription:
+    """Subscribe to or cancel one reminder type, counted against the yearly change quota.
+
+    Cancelling a marketing purpose is an opt-out: always allowed, never counted, and its pending
+    messages are cancelled at once.
+    """
+    if purpose not in policy.SUBSCRIBABLE_PURPOSES:
+        raise ValidationError({"purpose": _("%(purpose)s is not a reminder type one can subscribe to.") % {
+            "purpose": purpose}})
+    now = timezone.now()
+    current = Subscription.objects.select_for_update().filter(client=client, purpose=purpose).first()
+    was_active = current.active if current is not None else True
+    if current is not None and was_active == active:
+        return current
+    opt_out = purpose in policy.MARKETING_PURPOSES and not active
+    if current is None and active:
+        current = Subscription.objects.create(client=client, purpose=purpose, active=True, changed_at=now)
+        return current
+    if not opt_out:
+        quota = subscription_change_quota(client)
+        used = subscription_changes_used(client, now)
+        if used >= quota:
+            audit_record(actor=acting_user, action="subscription.refused", client=client, result="refused",
+                         detail={"purpose": purpose, "active": active, "used": used, "quota": quota})
+            raise ValidationError({"purpose": _(
+                "The client has used all %(quota)d subscription changes of this plan year.") % {"quota": quota}})
+    if current is None:
+        current = Subscription.objects.create(client=client, purpose=purpose, active=active, changed_at=now)
+    else:
+        current.active, current.changed_at = active, now
+        current.save(update_fields=["active", "changed_at"])
+    SubscriptionChange.objects.create(client=client, purpose=purpose, active=active, counted=not opt_out, at=now,
+                                      by=acting_user if getattr(acting_user, "pk", None) else None)
+    cancelled = 0
+    if not active:
+        cancelled = _cancel_pending(Message.objects.filter(client=client, purpose=purpose),
+                                    reason="opted out" if opt_out else "unsubscribed")
+    audit_record(actor=acting_user, action="subscription.change", client=client,
+                 detail={"purpose": purpose, "active": active, "counted": not opt_out, "cancelled": cancelled})
+    return current
+
+
+@transaction.atomic
+def marketing_opt_out(*, client: Any, acting_user: Any) -> int:
+    """Cancel every marketing purpose at once; returns how many pending messages were cancelled."""
+    before = Message.objects.filter(client=client, purpose__in=policy.MARKETING_PURPOSES,
+                                    status__in=PENDING_STATUSES).count()
+    for purpose in sorted(policy.MARKETING_PURPOSES):
+        subscription_set(client=client, purpose=purpose, active=False, acting_user=acting_user)
+    return before
+
+
+# --- receipts ------------------------------------------------------------------------------------
+DELIVERED_CODES = frozenset({"DELIVRD", "DELIVERED", "SUCCESS", "0"})
+
+
+@transaction.atomic
+def receipt_record(*, out_id: str, provider_id: str, status: str) -> DeliveryReceipt:
+    """Store a provider's delivery report and bring the message row up to date (idempotent)."""
+    delivered = status.upper() in DELIVERED_CODES
+    message = Message.objects.filter(pk=int(out_id)).first() if out_id.isdigit() else None
+    receipt = DeliveryReceipt.objects.create(message=message, out_id=out_id, provider_id=provider_id[:128],
+                                             status=status[:32], delivered=delivered)
+    if message is None:
+        return receipt
+    now = timezone.now()
+    open_states = [Status.SENDING, Status.SENT, Status.UNKNOWN, Status.FAILED]
+    if delivered:
+        Message.objects.filter(pk=message.pk, status__in=open_states).update(
+            status=Status.DELIVERED, delivered_at=now, provider_id=provider_id[:128] or message.provider_id,
+            lease_owner="", lease_expires_at=None, unknown_since=None)
+    else:
+        Message.objects.filter(pk=message.pk, status__in=open_states).update(
+            status=Status.DEAD, last_error=f"receipt: {status}"[:500], lease_owner="", lease_expires_at=None)
+    return receipt
+
+
+__all__ = [
+    "EnqueueResult",
+    "marketing_opt_out",
+    "message_cancel",
+    "message_enqueue",
+    "message_resend",
+    "messages_cancel_for_consent",
+    "receipt_record",
+    "subscription_set",
+]
+
+
+
+def consent_withdrawn_hook(*, client: Any, purpose: str, acting_user: Any) -> None:
+    """Registered in clients' CONSENT_WITHDRAWN_HOOKS: cancels at once, in the withdrawal's transaction."""
+    messages_cancel_for_consent(client=client, consent_purpose=purpose, acting_user=acting_user)
