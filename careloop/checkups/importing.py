@@ -17,8 +17,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from careloop.checkups.grading import RuleBook, derive_health_status, worst
-from careloop.checkups.models import Checkup, CheckupItem, CheckupPackage, GradingRule, ImportBatch, ResultItem
+from careloop.checkups.grading import Grade, RuleBook, derive_health_status, worst
+from careloop.checkups.models import (
+    Checkup,
+    CheckupItem,
+    CheckupPackage,
+    GradingRule,
+    ImportBatch,
+    ResultItem,
+)
 from careloop.checkups.readers import ResultsFileError, RowError, open_results, reason
 from careloop.checkups.validation import ParsedItem, RowValidator
 from careloop.clients.models import Client
@@ -92,7 +99,7 @@ class ImportRun:
         }
         self.validator = RowValidator(file_name=batch.file_name, items=self.items, strict=batch.strict, today=today)
         self.reports: dict[tuple[str, str], ReportState] = {}
-        self.pending: list[ParsedItem] = []
+        self.pending: list[tuple[ParsedItem, Grade]] = []
         self.pending_reports: set[tuple[str, str]] = set()
         self.errors: list[RowError] = []
         self.error_count = 0
@@ -157,8 +164,7 @@ class ImportRun:
             state.conclusion = f"{state.conclusion}\n{item.conclusion}".strip()
         if item.recommendation and item.recommendation not in state.recommendation:
             state.recommendation = f"{state.recommendation}\n{item.recommendation}".strip()
-        self.pending.append(item)
-        item._grade = grade  # type: ignore[attr-defined]
+        self.pending.append((item, grade))
         if len(self.pending_reports) >= CHUNK_REPORTS:
             self._flush()
 
@@ -167,7 +173,7 @@ class ImportRun:
         if not self.pending:
             return
         first_rows: dict[tuple[str, str], ParsedItem] = {}
-        for item in self.pending:
+        for item, _grade in self.pending:
             first_rows.setdefault((item.institution, item.exam_no), item)
         new_keys = [k for k in first_rows if self.reports[k].checkup_id is None]
         if new_keys:
@@ -176,8 +182,7 @@ class ImportRun:
                 return
         category = {code: spec.get("category", "") for code, spec in self.items.items()}
         objects = []
-        for item in self.pending:
-            grade = item._grade  # type: ignore[attr-defined]
+        for item, grade in self.pending:
             objects.append(
                 ResultItem(
                     checkup_id=self.reports[(item.institution, item.exam_no)].checkup_id,
