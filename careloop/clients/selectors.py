@@ -28,6 +28,10 @@ def client_scope_q(user: User) -> Q | None:
     scope = Q(pk__in=[])
     if user.has_role(Role.FOLLOWUP, Role.LEAD):
         scope |= Q(health_manager_id__in=team_member_ids(user))
+        # SEC-1: a follow-up nurse also sees the clients of the open tasks given to her or her teams.
+        from careloop.followups.permissions import task_clients_q
+
+        scope |= task_clients_q(user)
     if user.has_role(Role.DOCTOR):
         scope |= Q(family_doctor_id=user.pk)
     return within & scope

@@ -1,0 +1,134 @@
+"""Who may see and work follow-up tasks and records (one place; every list and action uses it).
+
+* follow-up staff (Cap.WORK_FOLLOWUPS): tasks assigned to them and their teams' queues; they call
+  and record those.
+* a team lead (Cap.REASSIGN_TASKS): every task of the teams they lead; reassigns; refers problems.
+* an expert (Cap.CONSULT + VIEW_RESULTS): reads tasks and records of the clients in their scope,
+  works none; records the consultation advice.
+* customer service, auditors and managers hold no VIEW_RESULTS: no follow-up content here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from careloop.org.permissions import Cap, user_can
+
+
+def user_team_ids(user: Any) -> list[int]:
+    cached = getattr(user, "_fu_team_ids", None)
+    if cached is None:
+        from careloop.org.models import TeamMembership
+
+        cached = list(TeamMembership.objects.filter(user=user).values_list("team_id", flat=True))
+        user._fu_team_ids = cached
+    return cached
+
+
+def led_team_ids(user: Any) -> list[int]:
+    cached = getattr(user, "_fu_led_ids", None)
+    if cached is None:
+        from careloop.org.models import Team
+
+        cached = list(Team.objects.filter(lead=user).values_list("pk", flat=True))
+        user._fu_led_ids = cached
+    return cached
+
+
+def task_scope_q(user: Any) -> Q | None:
+    """A filter of the tasks `user` may read, or None when they may read none."""
+    if not user_can(user, Cap.VIEW_RESULTS):
+        return None
+    if user_can(user, Cap.WORK_FOLLOWUPS):
+        q = Q(assignee_id=user.pk)
+        teams = sorted(set(user_team_ids(user)) | set(led_team_ids(user)))
+        if teams:
+            q |= Q(team_id__in=teams)
+        return q
+    if user_can(user, Cap.CONSULT):
+        from careloop.clients.selectors import clients_visible_to
+
+        return Q(client_id__in=clients_visible_to(user).values("pk"))
+    return None
+
+
+def task_clients_q(user: Any) -> Q:
+    """Clients with open tasks assigned to `user` or queued for their teams (for clients_visible_to)."""
+    from careloop.followups.models import OPEN_STATUSES, FollowupTask
+
+    teams = sorted(set(user_team_ids(user)) | set(led_team_ids(user)))
+    open_tasks = FollowupTask.objects.filter(status__in=OPEN_STATUSES)
+    mine = open_tasks.filter(assignee_id=user.pk).values("client_id")
+    q = Q(pk__in=mine)
+    if teams:
+        q |= Q(pk__in=open_tasks.filter(team_id__in=teams).values("client_id"))
+    return q
+
+
+def tasks_visible_to(user: Any) -> QuerySet:
+    from careloop.followups.models import FollowupTask
+
+    q = task_scope_q(user)
+    if q is None:
+        return FollowupTask.objects.none()
+    return FollowupTask.objects.filter(q)
+
+
+def records_visible_to(user: Any) -> QuerySet:
+    from careloop.followups.models import FollowupRecord
+
+    q = task_scope_q(user)
+    if q is None:
+        return FollowupRecord.objects.none()
+    return FollowupRecord.objects.filter(task__in=tasks_visible_to(user).values("pk"))
+
+
+def can_view_task(user: Any, task: Any) -> bool:
+    return tasks_visible_to(user).filter(pk=task.pk).exists()
+
+
+def is_lead_for(user: Any, task: Any) -> bool:
+    return (
+        user_can(user, Cap.REASSIGN_TASKS)
+        and task.team_id is not None
+        and task.team_id in led_team_ids(user)
+    )
+
+
+def can_work_task(user: Any, task: Any, *, closed_ok: bool = False) -> bool:
+    """Place calls and write the record: the assignee, a member of the task's team, or its lead."""
+    if not user_can(user, Cap.WORK_FOLLOWUPS):
+        return False
+    if task.assignee_id == user.pk:
+        return True
+    return task.team_id is not None and (task.team_id in user_team_ids(user) or task.team_id in led_team_ids(user))
+
+
+def can_reassign(user: Any, task: Any) -> bool:
+    return is_lead_for(user, task)
+
+
+def task_for(user: Any, pk: Any, *, work: bool = False) -> Any:
+    """The task when `user` may see it (and work it, with work=True); else 404 / 403."""
+    try:
+        pk_int = int(str(pk))
+    except (TypeError, ValueError):
+        raise Http404(_("No such follow-up.")) from None
+    if task_scope_q(user) is None:
+        raise PermissionDenied(_("Your role does not allow opening follow-ups."))
+    task = tasks_visible_to(user).select_related("client", "rule", "encounter").filter(pk=pk_int).first()
+    if task is None:
+        raise Http404(_("No such follow-up."))
+    if work and not can_work_task(user, task):
+        raise PermissionDenied(_("You may not work this follow-up."))
+    return task
+
+
+def require_manage_rules(user: Any) -> None:
+    if not user_can(user, Cap.MANAGE_RULES):
+        raise PermissionDenied(_("Only administrators change follow-up rules."))

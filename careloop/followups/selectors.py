@@ -1,0 +1,138 @@
+"""Reads of careloop.followups: the worklist (FU-10), the preparation view (FU-11), rule previews."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from careloop.followups import policy
+from careloop.followups.models import OPEN_STATUSES, FollowupRecord, FollowupRule, FollowupTask
+from careloop.followups.permissions import led_team_ids, task_scope_q, user_team_ids
+
+
+@dataclass
+class WorklistFilters:
+    channel: str = ""
+    rule: str = ""  # rule code
+    team: int | None = None
+    scope: str = "mine"  # mine | team (team: the queues of the teams the user leads or belongs to)
+    assignee: int | None = None
+
+
+def worklist_queryset(user: Any, filters: WorklistFilters | None = None, *, today: date | None = None) -> QuerySet:
+    """Open tasks due today or overdue, by priority then the oldest due first."""
+    filters = filters or WorklistFilters()
+    today = today or timezone.localdate()
+    q = task_scope_q(user)
+    if q is None:
+        return FollowupTask.objects.none()
+    qs = FollowupTask.objects.filter(status__in=OPEN_STATUSES, due_date__lte=today)
+    if filters.scope == "team":
+        teams = set(led_team_ids(user)) | set(user_team_ids(user))
+        if filters.team is not None:
+            teams &= {filters.team}
+        qs = qs.filter(team_id__in=teams)
+        if filters.assignee is not None:
+            qs = qs.filter(assignee_id=filters.assignee)
+    else:
+        qs = qs.filter(assignee_id=user.pk)
+        if filters.team is not None:
+            qs = qs.filter(team_id=filters.team)
+    qs = qs.filter(q)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.rule:
+        qs = qs.filter(rule__code=filters.rule)
+    return qs.order_by("-priority", "due_date", "id")
+
+
+@dataclass
+class WorklistCall:
+    """One call to one client covering every purpose due within a few days (each keeps its date)."""
+
+    task: FollowupTask
+    also: list[FollowupTask] = field(default_factory=list)
+
+    @property
+    def client(self) -> Any:
+        return self.task.client
+
+    @property
+    def days_overdue(self) -> int:
+        return max(0, (timezone.localdate() - self.task.due_date).days)
+
+
+def worklist_calls(tasks: list[FollowupTask], *, today: date | None = None) -> list[WorklistCall]:
+    """Group a worklist page by client; add the client's other open tasks due within the next days.
+
+    Two queries at most (the page is already fetched): one for the companion tasks.
+    """
+    today = today or timezone.localdate()
+    calls: dict[int, WorklistCall] = {}
+    for task in tasks:
+        call = calls.get(task.client_id)
+        if call is None:
+            calls[task.client_id] = WorklistCall(task)
+        else:
+            call.also.append(task)
+    if not calls:
+        return []
+    horizon = today + timedelta(days=policy.group_call_days())
+    seen = {t.pk for t in tasks}
+    companions = (
+        FollowupTask.objects.filter(
+            client_id__in=list(calls), status__in=OPEN_STATUSES, due_date__gt=today, due_date__lte=horizon
+        )
+        .exclude(pk__in=seen)
+        .select_related("rule")
+        .order_by("due_date", "id")
+    )
+    for extra in companions:
+        calls[extra.client_id].also.append(extra)
+    return list(calls.values())
+
+
+def client_open_tasks(client_id: int) -> QuerySet:
+    return FollowupTask.objects.filter(client_id=client_id, status__in=OPEN_STATUSES).order_by("due_date")
+
+
+def preparation(task: FollowupTask) -> dict[str, Any]:
+    """FU-11 on one screen: archive summary, latest checkup's abnormal items, earlier records, plan, script."""
+    from careloop.followups.services import questionnaire_for
+
+    client = task.client
+    records = list(
+        FollowupRecord.objects.filter(client_id=client.pk)
+        .select_related("performed_by", "task__rule")
+        .prefetch_related("addenda")
+        .order_by("-performed_at")[:10]
+    )
+    abnormal: list[Any] = []
+    plan: Any = None
+    try:  # the checkups and plans apps add these; the view shows what exists
+        from careloop.checkups import selectors as checkup_selectors
+
+        latest_abnormal = getattr(checkup_selectors, "latest_abnormal_items", None)
+        if latest_abnormal is not None:
+            abnormal = list(latest_abnormal(client))
+    except ImportError:
+        abnormal = []
+    return {
+        "task": task,
+        "client": client,
+        "encounters": list(client.encounters.order_by("-date")[:5]),
+        "abnormal_items": abnormal,
+        "records": records,
+        "plan": plan,
+        "questionnaire": questionnaire_for(task),
+        "attempts": list(task.attempts.order_by("at")),
+        "open_tasks": list(client_open_tasks(client.pk).select_related("rule")[:10]),
+    }
+
+
+def rules_admin_list() -> QuerySet:
+    return FollowupRule.objects.order_by("code")
