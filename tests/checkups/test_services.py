@@ -84,7 +84,7 @@ def test_import_opens_encounters_deliveries_interpretation_and_a_critical_alert(
     assert (alert.item.code, alert.lead, alert.acknowledged_at) == ("SBP", world.lead, None)
     task = FollowupTask.objects.get(pk=alert.task_id)
     assert (task.assignee, task.priority, task.due_date, task.client) == (world.lead, CRITICAL_TASK_PRIORITY, dt.date(2026, 11, 23), zhang)
-    assert task.reason.startswith("危急值") or task.reason.startswith("Critical value")
+    assert task.reason == "危急值：收缩压 185 mmHg——请立即联系客户"
     top = FollowupTask.objects.filter(assignee=world.lead, status="pending").first()
     assert top == task
     actions = list(AuditEvent.objects.filter(action__startswith="checkup.").values_list("action", flat=True).order_by("seq"))
