@@ -185,3 +185,19 @@ def test_interpretation_is_recorded_once(world, zhang, tmp_path):
     assert list(caught.value.message_dict) == ["method"]
     done = interpretation_complete(interpretation=interpretation, acting_user=world.nurse, method="video", notes="讲解了血压")
     assert (done.status, done.done_by, done.method) == ("done", world.nurse, "video")
+
+
+def test_fhir_and_gb18030_files_import_through_the_same_service(world, tmp_path):
+    from tests.checkups.builders import fhir_bundle, write_fhir
+
+    fhir = write_fhir(tmp_path / "b.json", fhir_bundle(observations=[
+        {"code": "GLU", "display": "空腹血糖", "value": 6.5, "unit": "mmol/L", "low": 3.9, "high": 6.1, "flag": "H"},
+        {"code": "HGB", "display": "血红蛋白", "value": 58, "unit": "g/L", "low": 130, "high": 175, "flag": "LL"},
+    ]))
+    batch = do_import(world, fhir)
+    assert (batch.status, batch.fmt, batch.items_created) == ("done", "fhir", 2)
+    report = Checkup.objects.get(exam_no="TJ2026100")
+    assert (report.conclusions, report.health_status, report.worst_severity) == ("空腹血糖受损", "complex", "critical")
+    gb = write_csv(tmp_path / "gb.csv", [result_row(exam_no="G1", id_number=LI_ID, name="李娜", sex="女")], encoding="gb18030")
+    assert do_import(world, gb).status == "done"
+    assert Client.objects.get(checkups__exam_no="G1").name == "李娜"
