@@ -43,7 +43,8 @@ BOOK = RuleBook(load_default_rules())
         ("HGB", 120, "male", 30, "minor"),
         ("PLT", 30, "male", 30, "critical"),
         ("WAIST", 86, "male", 30, "minor"),
-        ("WAIST", 86, "female", 30, "major"),
+        ("WAIST", 86, "female", 30, "minor"),
+        ("BMI", 29, "male", 30, "minor"),
     ],
 )
 def test_default_rules(item, value, sex, age, severity):
