@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -61,6 +61,30 @@ class ReportState:
     conclusion: str = ""
     recommendation: str = ""
     new_client: bool = False
+
+
+ITEM_COLUMNS = (
+    "checkup_id", "code", "name", "value_text", "value_num", "unit", "reference_range", "ref_low", "ref_high", "flag",
+    "severity", "finding", "category", "further_exam", "row",
+)
+
+
+def insert_items(rows: list[tuple]) -> None:
+    """Write result items the fast way: COPY on PostgreSQL, executemany elsewhere.
+
+    ``bulk_create`` spends most of its time preparing 15 values per object in Python; these rows are
+    already validated and typed, so they go to the database as they are.
+    """
+    table = ResultItem._meta.db_table
+    columns = ", ".join(connection.ops.quote_name(c) for c in ITEM_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(ITEM_COLUMNS))
+            cursor.executemany(f"INSERT INTO {connection.ops.quote_name(table)} ({columns}) VALUES ({placeholders})", rows)
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
@@ -181,30 +205,22 @@ class ImportRun:
             if self.error_count:
                 return
         category = {code: spec.get("category", "") for code, spec in self.items.items()}
-        objects = []
+        rows = []
+        checkup_ids = set()
         for item, grade in self.pending:
-            objects.append(
-                ResultItem(
-                    checkup_id=self.reports[(item.institution, item.exam_no)].checkup_id,
-                    code=item.code,
-                    name=item.item_name[:100],
-                    value_text=item.value_text,
-                    value_num=item.value_num,
-                    unit=item.unit[:32],
-                    reference_range=item.reference_range,
-                    ref_low=item.ref_low,
-                    ref_high=item.ref_high,
-                    flag=item.flag,
-                    severity=grade.severity,
-                    finding=grade.finding,
-                    category=category.get(item.code, ""),
-                    further_exam=item.further_exam,
-                    row=item.row,
-                )
+            checkup_id = self.reports[(item.institution, item.exam_no)].checkup_id
+            checkup_ids.add(checkup_id)
+            rows.append((
+                checkup_id, item.code, item.item_name[:100], item.value_text, item.value_num, item.unit[:32],
+                item.reference_range, item.ref_low, item.ref_high, item.flag, grade.severity, grade.finding[:100],
+                category.get(item.code, ""), item.further_exam, item.row,
+            ))
+        insert_items(rows)
+        self.batch.items_created += len(rows)
+        if any(row[10] == "critical" for row in rows):
+            self.critical_items.extend(
+                ResultItem.objects.filter(checkup_id__in=checkup_ids, severity="critical").order_by("pk").values_list("pk", flat=True)
             )
-        created = ResultItem.objects.bulk_create(objects, batch_size=2000)
-        self.batch.items_created += len(created)
-        self.critical_items.extend(obj.pk for obj in created if obj.severity == "critical")
         self.pending = []
         self.pending_reports = set()
 
