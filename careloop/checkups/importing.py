@@ -35,6 +35,8 @@ from careloop.org.models import OrgUnit
 CHUNK_REPORTS = 200
 MAX_STORED_ERRORS = 500
 Progress = Callable[[int, float], None]
+# Share of the progress bar for reading and writing rows; the rest is the per-report work after it.
+STREAM_SHARE = 0.6
 
 
 class ImportRejected(Exception):
@@ -155,7 +157,7 @@ class ImportRun:
                     elif not self.error_count:
                         self._take(parsed)
                     if self.progress and self.rows % 1000 == 0:
-                        self.progress(self.rows, reader.progress())
+                        self.progress(self.rows, reader.progress() * STREAM_SHARE)
                 if not self.error_count:
                     self._flush()
                 if not self.error_count and not self.reports:
@@ -166,7 +168,7 @@ class ImportRun:
         except ResultsFileError as exc:
             raise ImportRejected(exc.errors, len(exc.errors)) from None
         if self.progress:
-            self.progress(self.rows, 1.0)
+            self.progress(self.rows, STREAM_SHARE)
 
     def _take(self, item: ParsedItem) -> None:
         key = (item.institution, item.exam_no)
@@ -291,24 +293,20 @@ class ImportRun:
 
     def _finish_reports(self) -> None:
         """Health status, worst severity and texts of every report of the file."""
-        updates = []
-        for state in self.reports.values():
-            updates.append(
-                Checkup(
-                    pk=state.checkup_id,
-                    health_status=derive_health_status(state.findings),
-                    worst_severity=worst(s for s, _c in state.findings),
-                    abnormal_count=state.abnormal,
-                    needs_further_exam=state.further_exam,
-                    conclusions=state.conclusion,
-                    recommendations=state.recommendation,
-                )
+        rows = [
+            (
+                derive_health_status(state.findings), worst(s for s, _c in state.findings), state.abnormal,
+                state.further_exam, state.conclusion, state.recommendation, state.checkup_id,
             )
-        Checkup.objects.bulk_update(
-            updates,
-            ["health_status", "worst_severity", "abnormal_count", "needs_further_exam", "conclusions", "recommendations"],
-            batch_size=500,
-        )
+            for state in self.reports.values()
+        ]
+        table = connection.ops.quote_name(Checkup._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET health_status = %s, worst_severity = %s, abnormal_count = %s, "
+                "needs_further_exam = %s, conclusions = %s, recommendations = %s WHERE id = %s",
+                rows,
+            )
 
     def checkup_ids(self) -> list[int]:
         return [s.checkup_id for s in self.reports.values() if s.checkup_id is not None]

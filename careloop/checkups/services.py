@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from careloop.audit.services import audit_record
-from careloop.checkups.importing import ImportRejected, ImportRun
+from careloop.checkups.importing import STREAM_SHARE, ImportRejected, ImportRun
 from careloop.checkups.layout import ALL_FIELDS, REQUIRED_FIELDS
 from careloop.checkups.models import (
     BranchBookingPolicy,
@@ -131,7 +131,7 @@ def results_import(
     try:
         with transaction.atomic():
             run.run()
-            _after_import(run, acting_user=acting_user, today=today)
+            _after_import(run, acting_user=acting_user, today=today, progress=progress)
             batch.status, batch.rows_total, batch.finished_at = ImportBatch.Status.DONE, run.rows, timezone.now()
             batch.save()
             audit_record(
@@ -151,7 +151,9 @@ def results_import(
     return batch
 
 
-def _after_import(run: ImportRun, *, acting_user: Any, today: dt.date) -> None:
+def _after_import(
+    run: ImportRun, *, acting_user: Any, today: dt.date, progress: Callable[[int, float], None] | None = None
+) -> None:
     """Per new report: its checkup encounter (drives FU-1), delivery, interpretation, alerts, audit."""
     checkups = list(
         Checkup.objects.filter(pk__in=run.checkup_ids()).select_related("client", "client__branch", "client__health_manager")
@@ -159,7 +161,9 @@ def _after_import(run: ImportRun, *, acting_user: Any, today: dt.date) -> None:
     due_days = report_due_working_days()
     deliveries, interpretations = [], []
     hours = interpretation_hours()
-    for checkup in checkups:
+    for done, checkup in enumerate(checkups, start=1):
+        if progress and done % 100 == 0:
+            progress(run.rows, STREAM_SHARE + (1 - STREAM_SHARE) * done / len(checkups))
         client = checkup.client
         encounter = encounter_create(
             client=client, kind=EncounterKind.CHECKUP, date=checkup.date, health_status=checkup.health_status,
@@ -184,6 +188,8 @@ def _after_import(run: ImportRun, *, acting_user: Any, today: dt.date) -> None:
     Interpretation.objects.bulk_create(interpretations, batch_size=500)
     if run.critical_items:
         _raise_critical_alerts(run.critical_items, acting_user=acting_user, today=today)
+    if progress:
+        progress(run.rows, 1.0)
 
 
 def lead_for(client: Client) -> User | None:

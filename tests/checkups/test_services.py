@@ -201,3 +201,11 @@ def test_fhir_and_gb18030_files_import_through_the_same_service(world, tmp_path)
     gb = write_csv(tmp_path / "gb.csv", [result_row(exam_no="G1", id_number=LI_ID, name="李娜", sex="女")], encoding="gb18030")
     assert do_import(world, gb).status == "done"
     assert Client.objects.get(checkups__exam_no="G1").name == "李娜"
+
+
+def test_progress_runs_from_streaming_to_the_per_report_work(world, tmp_path):
+    path = write_csv(tmp_path / "r.csv", rows())
+    seen = []
+    batch = import_batch_create(path=str(path), file_name="r.csv", acting_user=world.clerk)
+    results_import(batch=batch, acting_user=world.clerk, progress=lambda n, f: seen.append((n, f)))
+    assert seen == [(3, 0.6), (3, 1.0)]
