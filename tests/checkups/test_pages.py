@@ -47,6 +47,9 @@ def test_upload_runs_the_import_and_the_page_shows_the_outcome(world, client, tm
     page = client.get(response.url)
     assert "hx-trigger" not in page.content.decode()
     assert '<progress max="100" value="100"' in page.content.decode()
+    listing = client.get(reverse("checkups:imports")).content.decode()
+    assert f'<a href="/checkups/imports/{batch.pk}/">day.csv</a>' in listing
+    assert client.get(reverse("checkups:mapping")).status_code == 200
 
 
 def test_a_running_import_polls_its_progress_fragment(world, client, tmp_path):
