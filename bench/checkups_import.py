@@ -206,6 +206,9 @@ def main() -> None:
               f"  peak RSS {result['peak_rss_mb']:6.0f} MB (+{result['rss_growth_mb']:.0f}){extra}")
     if postgres:
         drop_postgres()
+    import shutil
+
+    shutil.rmtree(work, ignore_errors=True)
     base = results[0]["rows_per_s"]
     for r in results[1:]:
         print(f"ratio {r['case']} ({r['file']}) / executemany: {r['rows_per_s'] / base:.3f}"

@@ -14,10 +14,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from careloop.audit.services import audit_record
 from careloop.checkups.importing import STREAM_SHARE, ImportRejected, ImportRun
@@ -37,7 +38,7 @@ from careloop.checkups.models import (
     ReportDelivery,
     ResultItem,
 )
-from careloop.checkups.readers import detect_format, file_fingerprint
+from careloop.checkups.readers import RowError, detect_format, file_fingerprint
 from careloop.clients.models import Client, Enterprise, Tier
 from careloop.followups.models import EncounterKind, FollowupTask
 from careloop.followups.services import encounter_create, encounter_update
@@ -139,6 +140,18 @@ def results_import(
                 detail={"file": batch.file_name, "reports": batch.reports_created, "items": batch.items_created,
                         "new_clients": batch.clients_created},
             )
+    except IntegrityError:
+        # Another import of the same file (or of the same checkups) committed first.
+        batch.refresh_from_db()
+        earlier = ImportBatch.objects.filter(fingerprint=batch.fingerprint, status=ImportBatch.Status.DONE).first()
+        batch.status = ImportBatch.Status.DUPLICATE if earlier else ImportBatch.Status.FAILED
+        batch.duplicate_of, batch.finished_at = earlier, timezone.now()
+        batch.reports_created = batch.items_created = batch.clients_created = 0
+        if earlier is None:
+            batch.errors = [RowError(batch.file_name, None, "", _lazy("another import wrote the same checkups at the same time; "
+                                                                       "import the file again")).as_stored()]
+            batch.error_count = 1
+        batch.save()
     except ImportRejected as rejected:
         batch.refresh_from_db()
         batch.status, batch.finished_at = ImportBatch.Status.FAILED, timezone.now()

@@ -209,3 +209,17 @@ def test_progress_runs_from_streaming_to_the_per_report_work(world, tmp_path):
     batch = import_batch_create(path=str(path), file_name="r.csv", acting_user=world.clerk)
     results_import(batch=batch, acting_user=world.clerk, progress=lambda n, f: seen.append((n, f)))
     assert seen == [(3, 0.6), (3, 1.0)]
+
+
+def test_a_concurrent_import_of_the_same_file_is_caught_and_nothing_is_written(world, zhang, tmp_path):
+    path = write_csv(tmp_path / "r.csv", rows())
+    batch = import_batch_create(path=str(path), file_name="r.csv", acting_user=world.clerk)
+    before = counts()
+
+    def other_import_commits_meanwhile(rows_read, fraction):
+        if fraction == 1.0:
+            ImportBatch.objects.create(file_name="r.csv", fingerprint=batch.fingerprint, status="done")
+
+    done = results_import(batch=batch, acting_user=world.clerk, progress=other_import_commits_meanwhile)
+    assert (done.status, done.error_count, done.reports_created) == ("failed", 1, 0)
+    assert counts() == before
