@@ -15,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -502,6 +501,3 @@ def group_booking_cancel(*, booking: GroupBooking, acting_user: User) -> GroupBo
     audit_record(actor=acting_user, action="checkup.group_booking_cancel", obj=booking)
     return booking
 
-
-def deliveries_due(qs: QuerySet[ReportDelivery], today: dt.date) -> QuerySet[ReportDelivery]:
-    return qs.filter(due_date__lte=today).exclude(status__in=[ReportDelivery.Status.DELIVERED, ReportDelivery.Status.COLLECTED])
