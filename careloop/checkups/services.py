@@ -49,6 +49,7 @@ from careloop.workdays.calendar import add_working_days
 # Follow-up task priorities: a critical value sits above everything else on the worklist.
 CRITICAL_TASK_PRIORITY = 10_000
 CHASE_TASK_PRIORITY = 300
+AFTER_CHUNK = 200
 
 
 def report_due_working_days() -> int:
@@ -166,42 +167,48 @@ def results_import(
 def _after_import(
     run: ImportRun, *, acting_user: Any, today: dt.date, progress: Callable[[int, float], None] | None = None
 ) -> None:
-    """Per new report: its checkup encounter (drives FU-1), delivery, interpretation, alerts, audit."""
-    checkups = list(
-        Checkup.objects.filter(pk__in=run.checkup_ids()).select_related("client", "client__branch", "client__health_manager")
-    )
+    """Per new report: its checkup encounter (drives FU-1), delivery, interpretation, alerts, audit.
+
+    Reports are handled in chunks so that memory does not grow with the number of reports.
+    """
+    ids = sorted(run.checkup_ids())
     due_days = report_due_working_days()
-    deliveries, interpretations = [], []
     hours = interpretation_hours()
-    for done, checkup in enumerate(checkups, start=1):
-        if progress and done % 100 == 0:
-            progress(run.rows, STREAM_SHARE + (1 - STREAM_SHARE) * done / len(checkups))
-        client = checkup.client
-        encounter = encounter_create(
-            client=client, kind=EncounterKind.CHECKUP, date=checkup.date, health_status=checkup.health_status,
-            source=f"checkup:{checkup.exam_no}", acting_user=acting_user,
+    for start in range(0, len(ids), AFTER_CHUNK):
+        chunk = list(
+            Checkup.objects.filter(pk__in=ids[start:start + AFTER_CHUNK])
+            .select_related("client", "client__branch")
+            .order_by("pk")
         )
-        checkup.encounter_id = encounter.pk
-        deliveries.append(ReportDelivery(checkup=checkup, due_date=add_working_days(checkup.date, due_days)))
-        if client.tier == Tier.A:
-            interpretations.append(
-                Interpretation(
-                    checkup=checkup, due_at=checkup.results_at + dt.timedelta(hours=hours), one_to_one=True,
-                    method=InterpretationMethod.FACE_TO_FACE, assignee_id=client.health_manager_id,
-                )
+        deliveries, interpretations = [], []
+        for checkup in chunk:
+            client = checkup.client
+            encounter = encounter_create(
+                client=client, kind=EncounterKind.CHECKUP, date=checkup.date, health_status=checkup.health_status,
+                source=f"checkup:{checkup.exam_no}", acting_user=acting_user,
             )
-        audit_record(
-            actor=acting_user, action="checkup.create", obj=checkup, client=client,
-            detail={"exam_no": checkup.exam_no, "batch": run.batch.pk, "health_status": checkup.health_status,
-                    "new_client": client.pk in run.new_client_ids},
-        )
-    Checkup.objects.bulk_update(checkups, ["encounter_id"], batch_size=500)
-    ReportDelivery.objects.bulk_create(deliveries, batch_size=500)
-    Interpretation.objects.bulk_create(interpretations, batch_size=500)
+            checkup.encounter_id = encounter.pk
+            deliveries.append(ReportDelivery(checkup=checkup, due_date=add_working_days(checkup.date, due_days)))
+            if client.tier == Tier.A:
+                interpretations.append(
+                    Interpretation(
+                        checkup=checkup, due_at=checkup.results_at + dt.timedelta(hours=hours), one_to_one=True,
+                        method=InterpretationMethod.FACE_TO_FACE, assignee_id=client.health_manager_id,
+                    )
+                )
+            audit_record(
+                actor=acting_user, action="checkup.create", obj=checkup, client=client,
+                detail={"exam_no": checkup.exam_no, "batch": run.batch.pk, "health_status": checkup.health_status,
+                        "new_client": client.pk in run.new_client_ids},
+            )
+        Checkup.objects.bulk_update(chunk, ["encounter_id"])
+        ReportDelivery.objects.bulk_create(deliveries)
+        Interpretation.objects.bulk_create(interpretations)
+        if progress:
+            done = min(len(ids), start + AFTER_CHUNK)
+            progress(run.rows, STREAM_SHARE + (1 - STREAM_SHARE) * done / len(ids))
     if run.critical_items:
         _raise_critical_alerts(run.critical_items, acting_user=acting_user, today=today)
-    if progress:
-        progress(run.rows, 1.0)
 
 
 def lead_for(client: Client) -> User | None:

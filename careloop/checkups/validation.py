@@ -35,6 +35,7 @@ _NUMBER = re.compile(r"^\s*([<>≤≥]=?)?\s*([-+]?\d+(?:\.\d+)?)\s*$")
 _RANGE = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*(?:-|~|～|–|—|至|to)\s*([-+]?\d+(?:\.\d+)?)\s*$")
 _BOUND = re.compile(r"^\s*(<=?|≤|>=?|≥)\s*([-+]?\d+(?:\.\d+)?)\s*$")
 EARLIEST_CHECKUP = dt.date(1990, 1, 1)
+CACHE_LIMIT = 4096
 
 
 @dataclass(slots=True)
@@ -131,6 +132,8 @@ class RowValidator:
     def _id_number(self, text: str) -> Any:
         cached = self._ids.get(text)
         if cached is None:
+            if len(self._ids) >= CACHE_LIMIT:
+                self._ids.clear()  # rows of one report are together: a small cache is enough
             try:
                 cached = parse_id_number(text, today=self.today)
             except IdentityError:
