@@ -1,12 +1,4 @@
-"""Test environment: set before Django's settings are imported."""
-
-import os
-import tempfile
-
-os.environ["CARELOOP_TESTING"] = "1"
-os.environ.setdefault("CARELOOP_DATA_DIR", tempfile.mkdtemp(prefix="careloop-test-"))
-os.environ.pop("CARELOOP_KEYS", None)
-
+"""Test-wide fixtures. (careloop.settings detects pytest itself: temporary data dir, eager Huey.)"""
 
 import pytest
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 import os
 import sys
 
+# CONTRACT names some commands with hyphens; Django command modules cannot contain them.
+ALIASES = {"import-results": "import_results"}
+
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "careloop.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["careloop", *sys.argv[1:]])
+    args = sys.argv[1:]
+    if args and args[0] in ALIASES:
+        args[0] = ALIASES[args[0]]
+    execute_from_command_line(["careloop", *args])
 
 
 if __name__ == "__main__":

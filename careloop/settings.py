@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -11,11 +13,14 @@ import dj_database_url
 from careloop.lib.envsettings import env_bool, env_int, env_list, env_path, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
+# Under pytest the settings are imported before any conftest runs, so detect it here.
+TESTING = env_bool("CARELOOP_TESTING", False) or "pytest" in sys.modules
+if TESTING and not os.environ.get("CARELOOP_DATA_DIR"):
+    os.environ["CARELOOP_DATA_DIR"] = tempfile.mkdtemp(prefix="careloop-test-")
 DATA_DIR = env_path("CARELOOP_DATA_DIR", "./var")
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("CARELOOP_DEBUG", False)
-TESTING = env_bool("CARELOOP_TESTING", False)
 PRODUCTION = env_bool("CARELOOP_PRODUCTION", False)
 
 
@@ -180,6 +185,7 @@ USE_TZ = True
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "uploads"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -206,6 +212,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "careloop.core.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_THROTTLE_RATES": {"login": env_str("CARELOOP_LOGIN_RATE", "30/min")},
     "DATE_FORMAT": "%Y-%m-%d",
     "DATE_INPUT_FORMATS": ["%Y-%m-%d"],
@@ -218,6 +225,12 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "careloop.core.schema.add_error_responses",
+    ],
 }
 
 # --- Background work ------------------------------------------------------------------------

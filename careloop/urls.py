@@ -31,3 +31,6 @@ urlpatterns = [
 ]
 for _app, _prefix in PAGE_APPS.items():
     urlpatterns.append(path(_prefix, include(f"careloop.{_app}.urls")))
+
+handler404 = "careloop.core.views.not_found"
+handler500 = "careloop.core.views.server_error"

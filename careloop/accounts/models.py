@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class LoginAttempt(models.Model):
@@ -13,6 +14,8 @@ class LoginAttempt(models.Model):
     reason = models.CharField(max_length=30, blank=True, default="")
 
     class Meta:
+        verbose_name = _("sign-in attempt")
+        verbose_name_plural = _("sign-in attempts")
         ordering = ["-at"]
         indexes = [models.Index(fields=["username", "at"], name="login_user_at"),
                    models.Index(fields=["ip", "at"], name="login_ip_at")]

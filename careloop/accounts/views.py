@@ -24,6 +24,7 @@ from rest_framework.response import Response
 
 from careloop.accounts import services
 from careloop.accounts.forms import LoginForm, TotpForm
+from careloop.core.api import StrictCharField
 from careloop.core.middleware import client_ip
 from careloop.org.models import User
 
@@ -57,7 +58,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 
 def login_code_view(request: HttpRequest) -> HttpResponse:
-    user = User.objects.filter(pk=request.session.get(PENDING), is_active=True).first()
+    pending = request.session.get(PENDING)
+    user = User.objects.filter(pk=pending, is_active=True).first() if isinstance(pending, int) else None
     if user is None:
         return redirect("accounts:login")
     form = TotpForm(request.POST or None)
@@ -101,7 +103,12 @@ def totp_setup_view(request: HttpRequest) -> HttpResponse:
                                                           "enabled": user.totp_enabled})
 
 
-TokenRequest = inline_serializer("TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()})
+class TokenRequest(serializers.Serializer):
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(max_length=4096, trim_whitespace=False)
+    code = StrictCharField(max_length=8, required=False, allow_blank=True)
+
+
 TokenResponse = inline_serializer("TokenResponse", {"token": serializers.CharField()})
 
 
@@ -111,19 +118,15 @@ TokenResponse = inline_serializer("TokenResponse", {"token": serializers.CharFie
 @permission_classes([AllowAny])
 def token_view(request: Request) -> Response:
     """Exchange a username and password for an API token (accounts with two-step sign-in also send `code`)."""
-    data = request.data if isinstance(request.data, dict) else {}
-    errors = {}
-    for field in ("username", "password"):
-        if not isinstance(data.get(field), str) or not data.get(field):
-            errors[field] = [_("This field is required.")]
-    if errors:
-        return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+    body = TokenRequest(data=request.data)
+    body.is_valid(raise_exception=True)
+    data = body.validated_data
     ip = client_ip(request._request)
     outcome = services.login_check(username=data["username"], password=data["password"], ip=ip)
     if outcome.user is None:
         code = status.HTTP_429_TOO_MANY_REQUESTS if outcome.error == "throttled" else status.HTTP_401_UNAUTHORIZED
         return Response({"detail": outcome.message, "code": outcome.error}, status=code)
-    if outcome.needs_totp and not services.totp_verify(outcome.user, str(data.get("code") or "")):
+    if outcome.needs_totp and not services.totp_verify(outcome.user, data.get("code") or ""):
         return Response({"code": [_("A valid two-step code is required for this account.")]},
                         status=status.HTTP_401_UNAUTHORIZED)
     services.login_succeeded(user=outcome.user, ip=ip)

@@ -1,3 +1,9 @@
 """API routes of careloop.audit, mounted under /api/v1/."""
 
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from careloop.audit.api import AuditEventViewSet
+
+router = SimpleRouter()
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
+urlpatterns = router.urls

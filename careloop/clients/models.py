@@ -205,6 +205,8 @@ class Consent(models.Model):
     note = models.CharField(_("note"), max_length=200, blank=True, default="")
 
     class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
         ordering = ["-given_at", "-id"]
         indexes = [models.Index(fields=["client", "purpose", "-given_at"], name="consent_current")]
 

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from careloop.audit.services import audit_record
@@ -59,11 +60,11 @@ def id_number_index(number: str) -> str | None:
 
 
 def _label(field: str) -> str:
-    return str(Client._meta.get_field(field).verbose_name)
+    return capfirst(str(getattr(Client._meta.get_field(field), "verbose_name", field)))
 
 
 def _err(errors: dict[str, list[str]], field: str, reason: str) -> None:
-    errors.setdefault(field, []).append(f"{_label(field)}：{reason}" if _label(field) else reason)
+    errors.setdefault(field, []).append(_("%(field)s: %(reason)s") % {"field": _label(field), "reason": reason})
 
 
 def clean_client_fields(data: dict[str, Any], *, instance: Client | None = None, today: dt.date | None = None) -> dict[str, Any]:
@@ -169,14 +170,13 @@ def clean_client_fields(data: dict[str, Any], *, instance: Client | None = None,
 def find_duplicates(*, id_number: str = "", name: str = "", birth_date: dt.date | None = None, phone: str = "",
                     exclude_pk: int | None = None) -> tuple[list[Client], list[Client]]:
     """(same ID number, same name + birth date + phone) — ARC-7."""
+    others = Client.objects.exclude(pk=exclude_pk) if exclude_pk is not None else Client.objects.all()
     same_id: list[Client] = []
     if id_number:
-        same_id = list(Client.objects.filter(id_number_hash=id_number_index(id_number)).exclude(pk=exclude_pk))
+        same_id = list(others.filter(id_number_hash=id_number_index(id_number)))
     same_person: list[Client] = []
     if name and birth_date and phone:
-        same_person = list(
-            Client.objects.filter(name=name, birth_date=birth_date, phone_hash=phone_index(phone)).exclude(pk=exclude_pk)
-        )
+        same_person = list(others.filter(name=name, birth_date=birth_date, phone_hash=phone_index(phone)))
     return same_id, same_person
 
 

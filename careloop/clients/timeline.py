@@ -11,9 +11,11 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from careloop.clients.models import Client, ConsentPurpose, StatusChange
+from careloop.clients.models import Client, ClientStatus, ConsentPurpose, StatusChange
 from careloop.org.models import User
 from careloop.org.permissions import Cap, user_can
 
@@ -48,15 +50,23 @@ def timeline_for(client: Client, user: User, *, kinds: Iterable[str] | None = No
     return entries[:limit]
 
 
+def _choice_label(choices: type[models.TextChoices], value: str) -> str:
+    return str(choices(value).label) if value in choices.values else value
+
+
 def _archive_entries(client: Client, user: User) -> Iterable[TimelineEntry]:
     yield TimelineEntry(client.created_at, "archive", _("Archive opened"))
     for change in StatusChange.objects.filter(client=client).select_related("changed_by")[:100]:
-        label = _("Status") if change.kind == "status" else _("Tier")
-        yield TimelineEntry(change.changed_at, "archive", f"{label}: {change.old} → {change.new}",
-                            f"{change.reason} · {change.changed_by or ''}")
-    for change in client.contact_changes.select_related("changed_by")[:100]:
-        yield TimelineEntry(change.changed_at, "archive", _("Contact details changed: %(f)s") % {"f": change.field},
-                            str(change.changed_by or ""))
+        if change.kind == "status":
+            title = _("Status: %(old)s → %(new)s") % {"old": _choice_label(ClientStatus, change.old),
+                                                      "new": _choice_label(ClientStatus, change.new)}
+        else:
+            title = _("Tier: %(old)s → %(new)s") % {"old": change.old, "new": change.new}
+        yield TimelineEntry(change.changed_at, "archive", title, f"{change.reason} · {change.changed_by or ''}")
+    for contact in client.contact_changes.select_related("changed_by")[:100]:
+        label = capfirst(str(getattr(Client._meta.get_field(contact.field), "verbose_name", contact.field)))
+        yield TimelineEntry(contact.changed_at, "archive", _("Contact details changed: %(f)s") % {"f": label},
+                            str(contact.changed_by or ""))
     for assignment in client.assignments.select_related("staff")[:50]:
         yield TimelineEntry(assignment.started_at, "archive",
                             _("%(kind)s: %(name)s") % {"kind": assignment.get_kind_display(), "name": assignment.staff or "-"},

@@ -22,6 +22,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             url = reverse(entry.url_name)
         except NoReverseMatch:
             continue
-        items.append({"label": entry.label, "url": url, "active": request.path.startswith(url)})
+        items.append({"label": entry.label, "url": url, "active": False})
+    matching = [item for item in items if request.path.startswith(item["url"])]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["active"] = True
     labels = "、".join(str(Role(r).label) for r in sorted(getattr(user, "roles", ())) if r in Role.values)
     return {"nav_items": items, "role_labels": labels}

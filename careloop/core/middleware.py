@@ -43,6 +43,12 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        for name, values in request.GET.lists():
+            if any("\x00" in value for value in values) or "\x00" in name:
+                from django.http import JsonResponse
+                from django.utils.translation import gettext as _
+
+                return JsonResponse({name.replace("\x00", ""): [_("must not contain NUL characters")]}, status=400)
         channel = "api" if request.path.startswith("/api/") else "web"
         token = set_origin(RequestOrigin(ip=client_ip(request), channel=channel))
         try:
