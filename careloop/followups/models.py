@@ -6,7 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -125,9 +124,12 @@ OPEN_STATUSES = (TaskStatus.PENDING, TaskStatus.IN_PROGRESS)
 class FollowupTask(models.Model):
     """One follow-up to make: why, when, by whom."""
 
-    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="followup_tasks")
+    # FK columns covered by the composite indexes below carry no index of their own (10M rows).
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, related_name="followup_tasks", db_index=False
+    )
     encounter = models.ForeignKey(
-        Encounter, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks"
+        Encounter, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks", db_index=False
     )
     rule = models.ForeignKey(FollowupRule, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks")
     sequence = models.PositiveSmallIntegerField(_("sequence"), default=1)
@@ -140,9 +142,12 @@ class FollowupTask(models.Model):
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.PHONE)
     priority = models.SmallIntegerField(_("priority"), default=0)
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="followup_tasks"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="followup_tasks",
+        db_index=False,
     )
-    team = models.ForeignKey("org.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    team = models.ForeignKey(
+        "org.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     attempt_count = models.PositiveSmallIntegerField(default=0)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -153,15 +158,10 @@ class FollowupTask(models.Model):
     class Meta:
         ordering = ["-priority", "due_date", "id"]
         indexes = [
-            # The worklist: a person's (or a team queue's) open tasks by date.
-            models.Index(
-                fields=["assignee", "due_date"], name="fu_task_open_assignee",
-                condition=Q(status__in=["pending", "in_progress"]),
-            ),
-            models.Index(
-                fields=["team", "due_date"], name="fu_task_open_team",
-                condition=Q(status__in=["pending", "in_progress"]),
-            ),
+            # The worklist: a person's (or a team queue's) open tasks by date. Full, not partial, indexes:
+            # SQLite cannot use a partial index when the status list arrives as bound parameters.
+            models.Index(fields=["assignee", "status", "due_date"], name="fu_task_assignee_status_due"),
+            models.Index(fields=["team", "status", "due_date"], name="fu_task_team_status_due"),
             models.Index(fields=["client", "due_date"], name="fu_task_client_due"),
             models.Index(fields=["encounter", "status"], name="fu_task_encounter"),
         ]
@@ -275,6 +275,7 @@ class FollowupRecord(models.Model):
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
     problem = models.CharField(_("problem"), max_length=10, choices=Problem.choices, default=Problem.NONE)
     problem_note = models.TextField(_("problem"), blank=True)
+    recheck_item = models.CharField(_("item to recheck"), max_length=60, blank=True)
     feedback_kind = models.CharField(
         _("complaint or suggestion"), max_length=12, blank=True,
         choices=[("", "—"), ("complaint", _("Complaint")), ("suggestion", _("Suggestion"))],

@@ -9,6 +9,7 @@ visit, colliding dates merged, optional move off non-working days.
 from __future__ import annotations
 
 import calendar
+import datetime as _dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -94,11 +95,11 @@ class EncounterFacts:
     prescription_days: int | None = None
     health_status: str = ""
     tier: str = ""
-    report_delivered_on: date | None = None
+    report_delivered_on: _dt.date | None = None
     is_first: bool = False
 
     @property
-    def end(self) -> date | None:
+    def end(self) -> _dt.date | None:
         if self.prescription_days is None:
             return None
         return self.date + timedelta(days=self.prescription_days)

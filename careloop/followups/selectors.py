@@ -42,12 +42,28 @@ def worklist_queryset(user: Any, filters: WorklistFilters | None = None, *, toda
         qs = qs.filter(assignee_id=user.pk)
         if filters.team is not None:
             qs = qs.filter(team_id=filters.team)
-    qs = qs.filter(q)
+    # Both branches above already lie inside task_scope_q (her own tasks, her teams' queues); adding
+    # that OR filter again only confuses the planner (SQLite then scans clients).
     if filters.channel:
         qs = qs.filter(channel=filters.channel)
     if filters.rule:
         qs = qs.filter(rule__code=filters.rule)
     return qs.order_by("-priority", "due_date", "id")
+
+
+# The worklist never shows encrypted contact details: do not load (and decrypt) them.
+CLIENT_DEFERRED = ("client__id_number", "client__phone", "client__phone2", "client__address",
+                   "client__emergency_contact_phone", "client__notes", "client__preferred_channels")
+
+
+def worklist_page_queryset(user: Any, filters: WorklistFilters | None = None, *, today: date | None = None) -> QuerySet:
+    """The worklist with what one row shows: client name and tier, rule, encounter (for the reason)."""
+    return (
+        worklist_queryset(user, filters, today=today)
+        .select_related("client", "rule", "encounter")
+        .defer(*CLIENT_DEFERRED, "rule__steps", "rule__repeat", "rule__cycle", "rule__kinds",
+               "rule__health_statuses", "rule__tiers")
+    )
 
 
 @dataclass
@@ -88,7 +104,8 @@ def worklist_calls(tasks: list[FollowupTask], *, today: date | None = None) -> l
             client_id__in=list(calls), status__in=OPEN_STATUSES, due_date__gt=today, due_date__lte=horizon
         )
         .exclude(pk__in=seen)
-        .select_related("rule")
+        .select_related("rule", "encounter")
+        .defer("rule__steps", "rule__repeat", "rule__cycle", "rule__kinds", "rule__health_statuses", "rule__tiers")
         .order_by("due_date", "id")
     )
     for extra in companions:
@@ -114,8 +131,9 @@ def preparation(task: FollowupTask) -> dict[str, Any]:
     abnormal: list[Any] = []
     plan: Any = None
     try:  # the checkups and plans apps add these; the view shows what exists
-        from careloop.checkups import selectors as checkup_selectors
+        import importlib
 
+        checkup_selectors = importlib.import_module("careloop.checkups.selectors")
         latest_abnormal = getattr(checkup_selectors, "latest_abnormal_items", None)
         if latest_abnormal is not None:
             abnormal = list(latest_abnormal(client))
@@ -136,3 +154,37 @@ def preparation(task: FollowupTask) -> dict[str, Any]:
 
 def rules_admin_list() -> QuerySet:
     return FollowupRule.objects.order_by("code")
+
+
+def timeline_entries(client: Any, user: Any) -> list[Any]:
+    """ARC-4: encounters, follow-up records and escalations on the client's timeline (health data)."""
+    import datetime as dt
+
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from careloop.clients.timeline import TimelineEntry
+    from careloop.followups.models import Encounter, Escalation
+    from careloop.org.permissions import Cap, user_can
+
+    if not user_can(user, Cap.VIEW_RESULTS):
+        return []
+    kinds = {"checkup": "checkup", "discharge": "visit", "purchase": "archive"}
+    entries = []
+    zone = timezone.get_current_timezone()
+    for encounter in Encounter.objects.filter(client=client).order_by("-date")[:100]:
+        at = dt.datetime.combine(encounter.date, dt.time(9), tzinfo=zone)
+        detail = _("%(days)s-day prescription") % {"days": encounter.prescription_days} if encounter.prescription_days else ""
+        entries.append(TimelineEntry(at, kinds.get(encounter.kind, "visit"), str(encounter.get_kind_display()), detail,
+                                     reverse("followups:encounter", args=[encounter.pk])))
+    for record in FollowupRecord.objects.filter(client=client).select_related("performed_by").order_by(
+            "-performed_at")[:100]:
+        entries.append(TimelineEntry(record.performed_at, "followup",
+                                     _("Follow-up · %(channel)s") % {"channel": record.get_channel_display()},
+                                     f"{record.guidance[:100]} · {record.performed_by}",
+                                     reverse("followups:task", args=[record.task_id])))
+    for escalation in Escalation.objects.filter(client=client).order_by("-created_at")[:50]:
+        entries.append(TimelineEntry(escalation.created_at, "followup",
+                                     _("Problem escalated · %(status)s") % {"status": escalation.get_status_display()},
+                                     escalation.summary[:120]))
+    return entries

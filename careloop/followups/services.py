@@ -6,6 +6,7 @@ transaction; messages are queued through careloop.messaging (its outbox row is t
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -13,14 +14,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Count
-from django.utils import timezone
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from careloop.audit.services import audit_record
 from careloop.followups import policy
-from careloop.followups.ladder import Attempt, decide, into_calling_hours, within_carrier_limit
+from careloop.followups.ladder import Attempt, decide, within_carrier_limit
 from careloop.followups.models import (
     OPEN_STATUSES,
     TCM_KINDS,
@@ -158,60 +159,99 @@ class _Assigner:
         return best, team
 
 
-def _replan(encounter: Encounter, *, acting_user: Any, is_first: bool | None = None,
-            rules: list[tuple[FollowupRule, RuleSpec]] | None = None, assigner: _Assigner | None = None) -> dict[str, int]:
-    """Make the encounter's pending tasks match its plan; done, missed and in-progress tasks stay as they are."""
+def _series(rule: FollowupRule) -> str:
+    return rule.script or rule.code
+
+
+@dataclass
+class PlanDiff:
+    """What re-planning an encounter would do to its tasks (shown before a rule change is applied)."""
+
+    encounter: Encounter
+    create: list[FollowupTask] = field(default_factory=list)
+    update: list[tuple[FollowupTask, dict[str, Any]]] = field(default_factory=list)
+    cancel: list[FollowupTask] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.create or self.update or self.cancel)
+
+
+def plan_diff(encounter: Encounter, *, rules: list[tuple[FollowupRule, RuleSpec]] | None = None,
+              is_first: bool | None = None) -> PlanDiff:
+    """Compare the encounter's pending tasks with its plan; done, missed and in-progress tasks never change.
+
+    A task is the same follow-up when it is of the same series (questionnaire series, else rule) on the
+    same date: a 14 → 30 day change keeps the done day-3 call even though the bucket rule changed.
+    """
+    diff = PlanDiff(encounter)
     planned = plan_for(encounter, rules, is_first=is_first) if encounter.status == Encounter.Status.ACTIVE else []
-    existing = list(encounter.tasks.all()) if encounter.pk and not encounter._state.adding else []
-    kept_pending: dict[tuple[int | None, date], FollowupTask] = {}
-    closed_keys: set[tuple[int | None, date]] = set()
+    existing = (
+        list(encounter.tasks.select_related("rule")) if encounter.pk and not encounter._state.adding else []
+    )
+    kept_pending: dict[tuple[str, date], FollowupTask] = {}
+    closed_keys: set[tuple[str, date]] = set()
     for task in existing:
-        key = (task.rule_id, task.due_date)
+        if task.rule is None:
+            continue  # ad-hoc tasks (status change, recheck, tracking) are not the plan's
+        key = (_series(task.rule), task.due_date)
         if task.status == TaskStatus.PENDING:
             kept_pending[key] = task
         elif task.status != TaskStatus.CANCELLED:
             closed_keys.add(key)
     client = encounter.client
     tier = getattr(client, "tier", "") or ""
-    assigner = assigner or _Assigner()
-    to_create: list[FollowupTask] = []
-    to_update: list[FollowupTask] = []
-    wanted: set[tuple[int | None, date]] = set()
+    wanted: set[tuple[str, date]] = set()
     for rule, item in planned:
-        key = (rule.pk, item.due_date)
+        key = (_series(rule), item.due_date)
         wanted.add(key)
         if key in closed_keys:
             continue
-        labels = ", ".join(item.labels)
-        priority = task_priority(rule_priority=rule.priority, tier=tier, health_status=encounter.health_status)
-        task = kept_pending.get(key)
-        if task is not None:
-            changed = (task.sequence, task.total, task.window_end, task.labels, task.priority) != (
-                item.sequence, item.total, item.window_end, labels, priority)
-            if changed:
-                task.sequence, task.total, task.window_end = item.sequence, item.total, item.window_end
-                task.labels, task.priority = labels, priority
-                to_update.append(task)
+        values = {
+            "rule": rule, "sequence": item.sequence, "total": item.total, "window_end": item.window_end,
+            "labels": ", ".join(item.labels),
+            "priority": task_priority(rule_priority=rule.priority, tier=tier, health_status=encounter.health_status),
+        }
+        pending_task = kept_pending.get(key)
+        if pending_task is not None:
+            changes = {k: v for k, v in values.items() if getattr(pending_task, k) != v}
+            if changes:
+                diff.update.append((pending_task, changes))
             continue
-        assignee_id, team = assigner.pick(client, item.due_date)
-        to_create.append(
-            FollowupTask(
-                client=client, encounter=encounter, rule=rule, sequence=item.sequence, total=item.total,
-                labels=labels, due_date=item.due_date, window_end=item.window_end, channel=rule.channel,
-                priority=priority, assignee_id=assignee_id, team=team,
-            )
-        )
-    cancelled = [t for k, t in kept_pending.items() if k not in wanted]
+        diff.create.append(FollowupTask(client=client, encounter=encounter, due_date=item.due_date,
+                                        channel=rule.channel, **values))
+    diff.cancel = [t for k, t in kept_pending.items() if k not in wanted]
+    return diff
+
+
+def _apply_diff(diff: PlanDiff, *, assigner: _Assigner | None = None) -> dict[str, int]:
+    assigner = assigner or _Assigner()
     now = timezone.now()
-    for task in cancelled:
+    for task in diff.cancel:
         task.status, task.closed_at, task.close_reason = TaskStatus.CANCELLED, now, _("re-planned")
-    if cancelled:
-        FollowupTask.objects.bulk_update(cancelled, ["status", "closed_at", "close_reason", "updated_at"])
-    if to_update:
-        FollowupTask.objects.bulk_update(to_update, ["sequence", "total", "window_end", "labels", "priority"])
-    if to_create:
-        FollowupTask.objects.bulk_create(to_create, batch_size=500)
-    return {"created": len(to_create), "updated": len(to_update), "cancelled": len(cancelled)}
+        task.updated_at = now
+    if diff.cancel:
+        FollowupTask.objects.bulk_update(diff.cancel, ["status", "closed_at", "close_reason", "updated_at"])
+    for task, changes in diff.update:
+        for name, value in changes.items():
+            setattr(task, name, value)
+        task.updated_at = now
+    if diff.update:
+        FollowupTask.objects.bulk_update(
+            [t for t, _c in diff.update],
+            ["rule", "sequence", "total", "window_end", "labels", "priority", "updated_at"],
+        )
+    for task in diff.create:
+        task.assignee_id, task.team = assigner.pick(diff.encounter.client, task.due_date)
+    if diff.create:
+        FollowupTask.objects.bulk_create(diff.create, batch_size=500)
+    return {"created": len(diff.create), "updated": len(diff.update), "cancelled": len(diff.cancel)}
+
+
+def _replan(encounter: Encounter, *, acting_user: Any, is_first: bool | None = None,
+            rules: list[tuple[FollowupRule, RuleSpec]] | None = None, assigner: _Assigner | None = None) -> dict[str, int]:
+    """Make the encounter's pending tasks match its plan."""
+    return _apply_diff(plan_diff(encounter, rules=rules, is_first=is_first), assigner=assigner)
 
 
 # --- encounters ----------------------------------------------------------------------------------
@@ -288,10 +328,11 @@ def _status_change_task(encounter: Encounter, old_status: str) -> FollowupTask:
     today = timezone.localdate()
     client = encounter.client
     assignee_id, team = _Assigner().pick(client, today)
+    with translation.override(settings.LANGUAGE_CODE):  # stored text: the system language
+        reason = _("Health status changed from %(old)s to %(new)s: follow up now") % {
+            "old": HealthStatus(old_status).label, "new": encounter.get_health_status_display()}
     return FollowupTask.objects.create(
-        client=client, encounter=encounter, rule=None, due_date=today, window_end=today,
-        reason=_("Health status changed from %(old)s to %(new)s: follow up now")
-        % {"old": HealthStatus(old_status).label, "new": encounter.get_health_status_display()},
+        client=client, encounter=encounter, rule=None, due_date=today, window_end=today, reason=reason,
         priority=task_priority(rule_priority=50, tier=getattr(client, "tier", ""), health_status=encounter.health_status),
         assignee_id=assignee_id, team=team,
     )
@@ -357,8 +398,12 @@ def _lost_to_followup_check(task: FollowupTask, acting_user: Any) -> bool:
     lost = "lost"
     if getattr(client, "status", None) == lost:
         return False
+    from careloop.clients.models import StatusChange
+
+    StatusChange.objects.create(client=client, kind="status", old=client.status, new=lost, changed_by=acting_user,
+                                reason=_("%(n)s follow-ups in a row failed") % {"n": limit})
     client.status = lost
-    client.save(update_fields=["status"])
+    client.save(update_fields=["status", "updated_at"])
     audit_record(actor=acting_user, action="client.lost_to_followup", obj=client, client=client,
                  detail={"failed_tasks": limit})
     return True
@@ -404,12 +449,12 @@ class AttemptResult:
 
 
 def _notice_context(task: FollowupTask, proposed: datetime) -> dict[str, Any]:
+    """Variables of the followup_notice template: the purpose of the call and the time proposed."""
     local = timezone.localtime(proposed)
-    return {
-        "purpose": task.reason_text,
-        "proposed_time": local.strftime("%Y-%m-%d %H:%M"),
-        "task_id": task.pk,
-    }
+    with translation.override(settings.LANGUAGE_CODE):  # the client reads Chinese, whoever clicks
+        kind = str(task.encounter.get_kind_display()) if task.encounter_id and task.encounter else ""
+        reason = _("follow up on your %(kind)s") % {"kind": kind} if kind else _("ask how you have been recently")
+    return {"reason": reason, "proposed_time": local.strftime("%m-%d %H:%M")}
 
 
 @transaction.atomic
@@ -419,10 +464,10 @@ def attempt_record(
     """Keep one call attempt and apply the FU-12 ladder: next try time, and the SMS when it is due."""
     if outcome not in CallAttempt.Outcome.values:
         raise ValidationError({"outcome": _("Unknown outcome “%(outcome)s”.") % {"outcome": outcome}})
-    at = at or timezone.now()
+    at = at if at is not None else timezone.now()
     if timezone.is_naive(at):
         raise ValidationError({"at": _("Give the time with its UTC offset.")})
-    task = FollowupTask.objects.select_for_update().select_related("client").get(pk=task.pk)
+    task = FollowupTask.objects.select_for_update(of=("self",)).select_related("client").get(pk=task.pk)
     _require_open(task)
     pol = policy.ladder_policy()
     if pol.max_calls_per_day is not None:
@@ -437,6 +482,7 @@ def attempt_record(
         own = history
     own = [*own, Attempt(outcome, at)]
     decision = decide(own, pol)
+    decision_time: datetime | None
     if pol.max_calls_per_day is not None and decision.next_attempt_at is not None:
         decision_time = within_carrier_limit(decision.next_attempt_at, [*history, Attempt(outcome, at)], pol)
     else:
@@ -452,7 +498,7 @@ def attempt_record(
 
         result = message_enqueue(
             client=task.client, purpose="followup_notice", channel="sms",
-            context=_notice_context(task, decision_time), scheduled_at=into_calling_hours(at, pol),
+            context=_notice_context(task, decision_time), scheduled_at=None,
             cause=f"followup_task:{task.pk}", acting_user=acting_user,
         )
         if result.message is not None:
@@ -528,6 +574,7 @@ def followup_record_submit(
     next_step: str = "",
     problem: str = "none",
     problem_note: str = "",
+    recheck_item: str = "",
     feedback_kind: str = "",
     feedback_text: str = "",
     sign: bool = True,
@@ -535,7 +582,7 @@ def followup_record_submit(
     """Save the signed record of a follow-up and close its task (FU-13), then handle problems (FU-14)."""
     from careloop.followups.permissions import can_work_task
 
-    task = FollowupTask.objects.select_for_update().select_related("client", "rule").get(pk=task.pk)
+    task = FollowupTask.objects.select_for_update(of=("self",)).select_related("client", "rule").get(pk=task.pk)
     if not can_work_task(acting_user, task):
         raise PermissionDenied(_("You may not record this follow-up."))
     _require_open(task)
@@ -564,7 +611,7 @@ def followup_record_submit(
         task=task, client=task.client, questionnaire=questionnaire, channel=channel,
         performed_at=performed_at or now, performed_by=acting_user, identity_confirmed=True, answers=clean,
         client_words=client_words, guidance=guidance, next_step=next_step[:300], problem=problem,
-        problem_note=problem_note, feedback_kind=feedback_kind, feedback_text=feedback_text,
+        problem_note=problem_note, recheck_item=recheck_item[:60], feedback_kind=feedback_kind, feedback_text=feedback_text,
         signed_by=acting_user if sign else None, signed_at=now if sign else None,
     )
     task.status, task.closed_at, task.next_attempt_at = TaskStatus.DONE, now, None
@@ -591,12 +638,14 @@ def _recheck_reminder(task: FollowupTask, record: FollowupRecord, acting_user: A
 
     message_enqueue(
         client=task.client, purpose="recheck_reminder", channel="sms",
-        context={"note": record.problem_note, "date": due.isoformat()},
+        context={"due_date": due.isoformat(), **({"item": record.recheck_item} if record.recheck_item else {})},
         scheduled_at=None, cause=f"followup_record:{record.pk}", acting_user=acting_user,
     )
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _("Recheck after a problem found on follow-up")
     FollowupTask.objects.create(
         client=task.client, encounter=task.encounter, rule=None, due_date=due, window_end=due + timedelta(days=7),
-        reason=_("Recheck after a problem found on follow-up"), channel=task.channel, priority=task.priority,
+        reason=reason, channel=task.channel, priority=task.priority,
         assignee_id=task.assignee_id, team_id=task.team_id,
     )
 
@@ -694,11 +743,13 @@ def escalation_client_told(*, escalation: Escalation, acting_user: Any) -> list[
     today = timezone.localdate()
     source = escalation.task
     days = getattr(settings, "CARELOOP_FU_TRACKING_DAYS", TRACKING_DAYS)
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _("Tracking the treatment after an expert consultation")
     tasks = [
         FollowupTask(
             client=escalation.client, encounter=source.encounter, rule=None, sequence=i, total=len(days),
             due_date=today + timedelta(days=d), window_end=today + timedelta(days=d + 3),
-            reason=_("Tracking the treatment after an expert consultation"), channel=source.channel,
+            reason=reason, channel=source.channel,
             priority=source.priority + 20, assignee_id=source.assignee_id, team_id=source.team_id,
         )
         for i, d in enumerate(days, start=1)
@@ -707,3 +758,194 @@ def escalation_client_told(*, escalation: Escalation, acting_user: Any) -> list[
     audit_record(actor=acting_user, action="escalation.client_told", obj=escalation, client=escalation.client,
                  detail={"tracking_tasks": len(tasks)})
     return tasks
+
+
+# --- rules (administrators) ----------------------------------------------------------------------
+
+
+def rule_clean(data: dict[str, Any]) -> RuleSpec:
+    """Parse rule data, turning engine errors into a field-named ValidationError."""
+    from careloop.followups.schedule import RuleDataError, rule_from_data
+
+    try:
+        spec = rule_from_data(data)
+    except RuleDataError as exc:
+        message = str(exc)
+        name = message.split(":", 1)[0].split(".", 1)[0].split("[", 1)[0].strip() or "__all__"
+        raise ValidationError({name: message}) from exc
+    errors: dict[str, str] = {}
+    if not spec.kinds:
+        errors["kinds"] = _("Choose at least one encounter kind.")
+    bad = [k for k in spec.kinds if k not in EncounterKind.values]
+    if bad:
+        errors["kinds"] = _("Unknown encounter kind “%(kind)s”.") % {"kind": bad[0]}
+    if not (spec.steps or spec.cycle):
+        errors["steps"] = _("A rule needs steps or a cycle.")
+    if errors:
+        raise ValidationError(errors)
+    return spec
+
+
+@transaction.atomic
+def rule_save(*, rule: FollowupRule | None, data: dict[str, Any], acting_user: Any) -> FollowupRule:
+    """Create or change a rule. Pending tasks are not touched here: see rule_apply_pending."""
+    from careloop.followups.permissions import require_manage_rules
+
+    require_manage_rules(acting_user)
+    rule_clean(data)
+    fields = [f for f in FollowupRule.DATA_FIELDS if f in data] + (["active"] if "active" in data else [])
+    if rule is None:
+        if FollowupRule.objects.filter(code=data["code"]).exists():
+            raise ValidationError({"code": _("A rule with this code exists.")})
+        rule = FollowupRule(**{f: data[f] for f in fields}, updated_by=acting_user)
+        rule.save()
+        action, before = "followup_rule.create", None
+    else:
+        rule = FollowupRule.objects.select_for_update().get(pk=rule.pk)
+        before = rule.as_data()
+        if data.get("code", rule.code) != rule.code:
+            raise ValidationError({"code": _("The code of a rule cannot change.")})
+        for f in fields:
+            setattr(rule, f, data[f])
+        rule.version += 1
+        rule.updated_by = acting_user
+        rule.save()
+        action = "followup_rule.update"
+    audit_record(actor=acting_user, action=action, obj=rule, detail={"before": before, "after": rule.as_data()})
+    return rule
+
+
+def rule_affected_encounters(rule: FollowupRule, *, today: date | None = None) -> list[Encounter]:
+    """Active encounters a rule change may re-plan: those with pending tasks of it, and recent ones it matches."""
+    today = today or timezone.localdate()
+    with_tasks = FollowupTask.objects.filter(rule=rule, status=TaskStatus.PENDING).values("encounter_id")
+    return list(
+        Encounter.objects.filter(status=Encounter.Status.ACTIVE)
+        .filter(Q(pk__in=with_tasks) | Q(kind__in=rule.kinds or [], date__gte=today - timedelta(days=400)))
+        .select_related("client")
+        .order_by("date", "pk")
+    )
+
+
+def rule_pending_diff(rule: FollowupRule, *, limit: int | None = None) -> list[PlanDiff]:
+    """The differences applying the current rules would make to pending tasks (nothing is written)."""
+    rules = active_rules()
+    diffs = []
+    for encounter in rule_affected_encounters(rule)[:limit]:
+        diff = plan_diff(encounter, rules=rules)
+        if not diff.empty:
+            diffs.append(diff)
+    return diffs
+
+
+@transaction.atomic
+def rule_apply_pending(*, rule: FollowupRule, acting_user: Any) -> dict[str, int]:
+    """Re-plan the pending tasks of every encounter the rule affects (done ones never change)."""
+    from careloop.followups.permissions import require_manage_rules
+
+    require_manage_rules(acting_user)
+    totals = {"encounters": 0, "created": 0, "updated": 0, "cancelled": 0}
+    rules = active_rules()
+    assigner = _Assigner()
+    for encounter in rule_affected_encounters(rule):
+        counts = _apply_diff(plan_diff(encounter, rules=rules), assigner=assigner)
+        if any(counts.values()):
+            totals["encounters"] += 1
+            for k, v in counts.items():
+                totals[k] += v
+    audit_record(actor=acting_user, action="followup_rule.apply", obj=rule, detail=totals)
+    return totals
+
+
+# --- bulk (imports from a HIS or a checkup system) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EncounterRow:
+    client: Any
+    kind: str
+    date: _dt.date
+    prescription_days: int | None = None
+    health_status: str = ""
+    report_delivered_on: _dt.date | None = None
+
+
+@transaction.atomic
+def encounter_bulk_create(*, rows: list[EncounterRow], source: str, acting_user: Any) -> list[Encounter]:
+    """Record many encounters and schedule their follow-ups in one transaction (all or nothing).
+
+    The same rules and checks as encounter_create; one audit row names every encounter created.
+    """
+    errors: dict[str, Any] = {}
+    for i, row in enumerate(rows):
+        try:
+            _validate_encounter(kind=row.kind, on=row.date, prescription_days=row.prescription_days,
+                                health_status=row.health_status or "")
+        except ValidationError as exc:
+            errors.update({f"rows[{i}].{k}": v for k, v in exc.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+    client_ids = {row.client.pk for row in rows}
+    seen = set(
+        Encounter.objects.filter(client_id__in=client_ids, status=Encounter.Status.ACTIVE)
+        .values_list("client_id", flat=True).distinct()
+    )
+    encounters = Encounter.objects.bulk_create(
+        [
+            Encounter(client=row.client, kind=row.kind, date=row.date, prescription_days=row.prescription_days,
+                      health_status=row.health_status or "", report_delivered_on=row.report_delivered_on,
+                      source=source, created_by=acting_user)
+            for row in rows
+        ],
+        batch_size=1000,
+    )
+    rules = active_rules()
+    assigner = _Assigner()
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    day = ops.adapt_datefield_value
+    task_rows: list[tuple[Any, ...]] = []
+    for encounter in sorted(encounters, key=lambda e: (e.client_id, e.date)):
+        is_first = encounter.client_id not in seen
+        seen.add(encounter.client_id)
+        client = encounter.client
+        tier = getattr(client, "tier", "") or ""
+        for rule, item in plan_for(encounter, rules, is_first=is_first):
+            assignee_id, team = assigner.pick(client, item.due_date)
+            task_rows.append((
+                client.pk, encounter.pk, rule.pk, item.sequence, item.total, ", ".join(item.labels), "",
+                day(item.due_date), day(item.window_end), TaskStatus.PENDING.value, rule.channel,
+                task_priority(rule_priority=rule.priority, tier=tier, health_status=encounter.health_status),
+                assignee_id, getattr(team, "pk", None), None, 0, None, "", now, now,
+            ))
+    _insert_task_rows(task_rows)
+    tasks = task_rows
+    audit_record(actor=acting_user, action="encounter.bulk_create",
+                 detail={"source": source, "encounters": [e.pk for e in encounters], "tasks": len(tasks)})
+    return encounters
+
+
+TASK_COLUMNS = (
+    "client_id", "encounter_id", "rule_id", "sequence", "total", "labels", "reason", "due_date", "window_end",
+    "status", "channel", "priority", "assignee_id", "team_id", "next_attempt_at", "attempt_count", "closed_at",
+    "close_reason", "created_at", "updated_at",
+)
+
+
+def _insert_task_rows(rows: list[tuple[Any, ...]]) -> None:
+    """Insert planned task rows with one prepared statement (the import path: ~thousands per batch)."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(FollowupTask._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in TASK_COLUMNS)
+    # Table and column names come from the model, values are parameters.
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(TASK_COLUMNS))})"  # noqa: S608
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor  # psycopg 3: COPY is several times faster than INSERT
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, rows[start:start + 5000])

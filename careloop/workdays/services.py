@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from careloop.audit.services import audit_record
@@ -12,28 +14,28 @@ from careloop.workdays.models import CalendarDay, CalendarYear
 
 
 @transaction.atomic
-def calendar_day_set(*, day: date, kind: str, name: str = "", acting_user) -> CalendarDay:
+def calendar_day_set(*, day: date, kind: str, name: str = "", acting_user: Any) -> CalendarDay:
     if kind not in CalendarDay.Kind.values:
-        from django.core.exceptions import ValidationError
-
         raise ValidationError({"kind": f"unknown kind {kind!r}"})
     row, _ = CalendarDay.objects.update_or_create(
         date=day, defaults={"kind": kind, "name": name, "updated_by": acting_user}
     )
     audit_record(actor=acting_user, action="workdays.day_set", obj=row, detail={"kind": kind, "name": name})
+    clear_cache()  # this process reads its own write at once
     transaction.on_commit(clear_cache)
     return row
 
 
 @transaction.atomic
-def calendar_day_delete(*, day: date, acting_user) -> None:
-    deleted, _ = CalendarDay.objects.filter(date=day).delete()
+def calendar_day_delete(*, day: date, acting_user: Any) -> None:
+    CalendarDay.objects.filter(date=day).delete()
     audit_record(actor=acting_user, action="workdays.day_delete", detail={"date": day.isoformat()})
+    clear_cache()  # this process reads its own write at once
     transaction.on_commit(clear_cache)
 
 
 @transaction.atomic
-def calendar_year_confirm(*, year: int, acting_user) -> CalendarYear:
+def calendar_year_confirm(*, year: int, acting_user: Any) -> CalendarYear:
     row, _ = CalendarYear.objects.get_or_create(year=year, defaults={"confirmed_by": acting_user})
     audit_record(actor=acting_user, action="workdays.year_confirm", obj=row)
     return row

@@ -1,6 +1,8 @@
 """Pages of careloop.workdays."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from careloop.workdays import views
 
 app_name = "workdays"
-urlpatterns: list = []
+urlpatterns = [path("", views.calendar_page, name="calendar")]

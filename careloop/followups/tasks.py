@@ -1,0 +1,14 @@
+"""Background jobs of careloop.followups (run by `careloop worker`)."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from careloop.followups.services import followup_tasks_expire
+
+
+@db_periodic_task(crontab(minute="10", hour="0"))
+def expire_followup_tasks() -> int:
+    """Nightly: follow-ups whose window passed become missed (and count toward lost to follow-up)."""
+    return followup_tasks_expire()

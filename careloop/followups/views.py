@@ -1,0 +1,461 @@
+"""Pages of careloop.followups: worklist, preparation + record, encounters, rules. Views stay thin."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from careloop.clients.models import Channel
+from careloop.clients.selectors import client_for
+from careloop.followups import services
+from careloop.followups.models import (
+    CallAttempt,
+    EncounterKind,
+    FollowupRecord,
+    FollowupRule,
+    HealthStatus,
+)
+from careloop.followups.permissions import (
+    can_reassign,
+    can_work_task,
+    led_team_ids,
+    require_manage_rules,
+    task_for,
+    user_team_ids,
+)
+from careloop.followups.schedule import EncounterFacts, RuleDataError, plan_schedule, rule_from_data
+from careloop.followups.selectors import WorklistFilters, preparation, worklist_calls, worklist_page_queryset
+from careloop.org.permissions import Cap, user_can
+from careloop.workdays.calendar import is_working_day
+from careloop.workdays.selectors import years_missing
+
+PAGE_SIZE = 25
+
+
+def _errors(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
+    return {"__all__": [str(m) for m in exc.messages]}
+
+
+# --- worklist (FU-10) ----------------------------------------------------------------------------
+
+
+@login_required
+def worklist(request: HttpRequest) -> HttpResponse:
+    if not user_can(request.user, Cap.WORK_FOLLOWUPS):
+        raise PermissionDenied(_("Your role has no follow-up worklist."))
+    team_raw = request.GET.get("team", "")
+    filters = WorklistFilters(
+        channel=request.GET.get("channel", ""),
+        rule=request.GET.get("rule", ""),
+        team=int(team_raw) if team_raw.isdigit() else None,
+        scope="team" if request.GET.get("scope") == "team" else "mine",
+    )
+    page = Paginator(worklist_page_queryset(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    from careloop.org.models import Team
+
+    team_ids = sorted(set(user_team_ids(request.user)) | set(led_team_ids(request.user)))
+    context = {
+        "page": page,
+        "calls": worklist_calls(list(page.object_list)),
+        "filters": filters,
+        "channels": Channel.choices,
+        "rules": FollowupRule.objects.filter(active=True).values_list("code", "name"),
+        "teams": Team.objects.filter(pk__in=team_ids).values_list("pk", "name"),
+        "is_lead": bool(led_team_ids(request.user)),
+        "query": request.GET.urlencode(),
+    }
+    template = "followups/_worklist_rows.html" if getattr(request, "htmx", False) else "followups/worklist.html"
+    return render(request, template, context)
+
+
+# --- one task: preparation, attempts, record (FU-11…FU-13) --------------------------------------
+
+
+@login_required
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    task = task_for(request.user, pk)
+    context = preparation(task)
+    context.update({
+        "can_work": can_work_task(request.user, task),
+        "can_reassign": can_reassign(request.user, task),
+        "outcomes": CallAttempt.Outcome.choices,
+        "channels": Channel.choices,
+        "problems": FollowupRecord.Problem.choices,
+        "record": FollowupRecord.objects.filter(task=task).prefetch_related("addenda").first(),
+        "errors": {},
+        "values": {},
+    })
+    if context["can_reassign"] and task.team_id:
+        from careloop.org.models import User
+
+        context["members"] = User.objects.filter(memberships__team_id=task.team_id).order_by("username")
+    return render(request, "followups/task.html", context)
+
+
+@login_required
+@require_POST
+def task_attempt(request: HttpRequest, pk: int) -> HttpResponse:
+    task = task_for(request.user, pk, work=True)
+    try:
+        result = services.attempt_record(task=task, outcome=request.POST.get("outcome", ""),
+                                         note=request.POST.get("note", ""), acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(m for ms in _errors(exc).values() for m in ms))
+        return redirect("followups:task", pk=task.pk)
+    if result.next_attempt_at:
+        text = _("Next try at %(time)s.") % {"time": timezone.localtime(result.next_attempt_at).strftime("%m-%d %H:%M")}
+        if result.message_ids:
+            text += " " + _("A follow-up notice SMS was queued.")
+        elif result.refused_reason:
+            text += " " + _("The notice SMS was not sent: %(reason)s") % {"reason": result.refused_reason}
+        messages.success(request, text)
+    return redirect("followups:task", pk=task.pk)
+
+
+def _record_input(post: Any, questionnaire: Any) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    for question in questionnaire.questions if questionnaire else []:
+        raw = post.get(f"q_{question['key']}", "")
+        if question.get("type") == "yesno":
+            answers[question["key"]] = {"yes": True, "no": False}.get(raw)
+            if answers[question["key"]] is None:
+                del answers[question["key"]]
+        elif raw != "":
+            answers[question["key"]] = raw
+    return {
+        "channel": post.get("channel") or None,
+        "identity_confirmed": post.get("identity_confirmed") == "on",
+        "answers": answers,
+        "client_words": post.get("client_words", ""),
+        "guidance": post.get("guidance", ""),
+        "next_step": post.get("next_step", ""),
+        "problem": post.get("problem", "none") or "none",
+        "problem_note": post.get("problem_note", ""),
+        "recheck_item": post.get("recheck_item", ""),
+        "feedback_kind": post.get("feedback_kind", ""),
+        "feedback_text": post.get("feedback_text", ""),
+    }
+
+
+@login_required
+@require_POST
+def task_record(request: HttpRequest, pk: int) -> HttpResponse:
+    task = task_for(request.user, pk, work=True)
+    context = preparation(task)
+    data = _record_input(request.POST, context["questionnaire"])
+    try:
+        services.followup_record_submit(task=task, acting_user=request.user, **data)
+    except ValidationError as exc:
+        context.update({
+            "can_work": True, "can_reassign": can_reassign(request.user, task),
+            "outcomes": CallAttempt.Outcome.choices, "channels": Channel.choices,
+            "problems": FollowupRecord.Problem.choices, "record": None,
+            "errors": _errors(exc), "values": request.POST,
+        })
+        return render(request, "followups/task.html", context, status=400)
+    messages.success(request, _("Follow-up recorded and signed."))
+    return redirect("followups:task", pk=task.pk)
+
+
+@login_required
+@require_POST
+def record_addendum(request: HttpRequest, pk: int) -> HttpResponse:
+    task = task_for(request.user, pk)
+    record = get_object_or_404(FollowupRecord, task=task)
+    try:
+        services.followup_record_addendum(record=record, text=request.POST.get("text", ""), acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(m for ms in _errors(exc).values() for m in ms))
+    return redirect("followups:task", pk=task.pk)
+
+
+@login_required
+@require_POST
+def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    from careloop.org.models import User
+
+    task = task_for(request.user, pk)
+    raw = request.POST.get("assignee", "")
+    assignee = None
+    if raw:
+        assignee = User.objects.filter(pk=raw, memberships__team_id=task.team_id).first()
+        if assignee is None:
+            messages.error(request, _("Choose a member of the task's team."))
+            return redirect("followups:task", pk=task.pk)
+    services.followup_task_reassign(task=task, assignee=assignee, acting_user=request.user)
+    messages.success(request, _("Reassigned."))
+    return redirect("followups:task", pk=task.pk)
+
+
+# --- encounters (RPT-1) --------------------------------------------------------------------------
+
+
+def _encounter_form_values(post: Any) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {"kind": post.get("kind", ""), "health_status": post.get("health_status", "")}
+    try:
+        values["date"] = dt.date.fromisoformat(post.get("date", ""))
+    except ValueError:
+        errors["date"] = [_("Enter a date as YYYY-MM-DD.")]
+    raw_days = post.get("prescription_days", "").strip()
+    values["prescription_days"] = None
+    if raw_days:
+        if raw_days.isdigit():
+            values["prescription_days"] = int(raw_days)
+        else:
+            errors["prescription_days"] = [_("A whole number of days.")]
+    return values, errors
+
+
+@login_required
+def encounter_new(request: HttpRequest, client_pk: int) -> HttpResponse:
+    from careloop.followups.api import can_record_encounters
+
+    client = client_for(request.user, client_pk)  # type: ignore[arg-type]
+    if not can_record_encounters(request.user):
+        raise PermissionDenied(_("Your role does not allow recording encounters."))
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    if request.method == "POST":
+        values, errors = _encounter_form_values(request.POST)
+        if not errors:
+            try:
+                encounter = services.encounter_create(client=client, acting_user=request.user, source="web", **values)
+            except ValidationError as exc:
+                errors = _errors(exc)
+            else:
+                messages.success(request, _("Encounter saved; %(n)s follow-ups scheduled.") % {
+                    "n": encounter.tasks.count()})
+                return redirect("followups:encounter", pk=encounter.pk)
+    return render(request, "followups/encounter_form.html", {
+        "client": client, "errors": errors, "values": values or request.POST,
+        "kinds": EncounterKind.choices, "statuses": HealthStatus.choices,
+    }, status=400 if errors else 200)
+
+
+@login_required
+def encounter_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from careloop.followups.api import can_record_encounters, encounters_visible_to
+
+    encounter = get_object_or_404(encounters_visible_to(request.user).select_related("client"), pk=pk)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        if not can_record_encounters(request.user):
+            raise PermissionDenied(_("Your role does not allow changing encounters."))
+        try:
+            if request.POST.get("action") == "cancel":
+                services.encounter_cancel(encounter=encounter, reason=request.POST.get("reason", ""),
+                                          acting_user=request.user)
+                messages.success(request, _("Encounter cancelled; pending follow-ups cancelled."))
+            else:
+                values, errors = _encounter_form_values(request.POST)
+                values.pop("kind", None)
+                raw_delivery = request.POST.get("report_delivered_on", "")
+                if raw_delivery:
+                    try:
+                        values["report_delivered_on"] = dt.date.fromisoformat(raw_delivery)
+                    except ValueError:
+                        errors["report_delivered_on"] = [_("Enter a date as YYYY-MM-DD.")]
+                if not errors:
+                    services.encounter_update(encounter=encounter, acting_user=request.user, **values)
+                    messages.success(request, _("Encounter changed; pending follow-ups re-planned."))
+        except ValidationError as exc:
+            errors = _errors(exc)
+        if not errors:
+            return redirect("followups:encounter", pk=encounter.pk)
+        encounter.refresh_from_db()
+    return render(request, "followups/encounter.html", {
+        "encounter": encounter, "tasks": encounter.tasks.select_related("rule", "assignee").order_by("due_date", "id"),
+        "errors": errors, "statuses": HealthStatus.choices,
+    }, status=400 if errors else 200)
+
+
+# --- rules (admin) -------------------------------------------------------------------------------
+
+JSON_FIELDS = ("kinds", "health_statuses", "tiers", "steps", "repeat", "cycle")
+
+
+def _rule_data_from_post(post: Any, rule: FollowupRule | None) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    errors: dict[str, list[str]] = {}
+    data: dict[str, Any] = {"code": rule.code if rule else post.get("code", "").strip()}
+    data["name"] = post.get("name", "").strip()
+    data["active"] = post.get("active") == "on"
+    data["first_only"] = post.get("first_only") == "on"
+    data["kinds"] = post.getlist("kinds")
+    data["health_statuses"] = post.getlist("health_statuses")
+    data["tiers"] = post.getlist("tiers")
+    for name in ("steps", "repeat", "cycle"):
+        raw = post.get(name, "").strip()
+        try:
+            data[name] = json.loads(raw) if raw else ([] if name == "steps" else None)
+        except json.JSONDecodeError as exc:
+            errors[name] = [_("Not valid JSON: %(error)s") % {"error": exc.msg}]
+    for name in ("min_days", "max_days", "priority"):
+        raw = post.get(name, "").strip()
+        if raw == "":
+            data[name] = 0 if name == "priority" else None
+        elif raw.lstrip("-").isdigit():
+            data[name] = int(raw)
+        else:
+            errors[name] = [_("A whole number.")]
+    data["channel"] = post.get("channel", "phone")
+    data["move_off_nonworking"] = post.get("move_off_nonworking", "")
+    data["script"] = post.get("script", "").strip()
+    if not data["code"]:
+        errors["code"] = [_("This field is required.")]
+    if not data["name"]:
+        errors["name"] = [_("This field is required.")]
+    return data, errors
+
+
+def _sample(post: Any) -> EncounterFacts:
+    def day(name: str, default: dt.date | None) -> dt.date | None:
+        try:
+            return dt.date.fromisoformat(post.get(name, ""))
+        except ValueError:
+            return default
+
+    raw_days = post.get("sample_days", "30")
+    return EncounterFacts(
+        kind=post.get("sample_kind", "tcm_first_visit"),
+        date=day("sample_date", timezone.localdate()) or timezone.localdate(),
+        prescription_days=int(raw_days) if raw_days.isdigit() else None,
+        health_status=post.get("sample_status", ""),
+        tier=post.get("sample_tier", ""),
+        report_delivered_on=day("sample_delivered", None),
+        is_first=True,
+    )
+
+
+def _preview(data: dict[str, Any], sample: EncounterFacts) -> dict[str, Any]:
+    try:
+        spec = rule_from_data(data)
+    except (RuleDataError, KeyError, TypeError) as exc:
+        return {"preview_error": str(exc), "preview": []}
+    try:
+        items = plan_schedule(spec, sample, is_working_day=is_working_day)
+    except RuleDataError as exc:
+        return {"preview_error": str(exc), "preview": []}
+    years = {i.due_date.year for i in items}
+    return {"preview": items, "preview_error": "", "sample": sample,
+            "missing_years": years_missing(years) if spec.move_off_nonworking else []}
+
+
+def _rule_page_context(rule: FollowupRule | None) -> dict[str, Any]:
+    this_year = timezone.localdate().year
+    return {
+        "rule": rule,
+        "kinds": EncounterKind.choices,
+        "statuses": HealthStatus.choices,
+        "tiers": ["A", "B", "C"],
+        "channels": Channel.choices,
+        "missing_years": years_missing(range(this_year, this_year + 2)),
+    }
+
+
+@login_required
+def rules_list(request: HttpRequest) -> HttpResponse:
+    require_manage_rules(request.user)
+    return render(request, "followups/rules.html", {
+        **_rule_page_context(None), "rules": FollowupRule.objects.order_by("code"),
+    })
+
+
+@login_required
+def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    require_manage_rules(request.user)
+    rule = get_object_or_404(FollowupRule, pk=pk) if pk else None
+    context = _rule_page_context(rule)
+    if request.method == "POST":
+        data, errors = _rule_data_from_post(request.POST, rule)
+        if request.POST.get("action") == "preview":
+            context.update(_preview(data, _sample(request.POST)) if not errors else {"preview_error": "; ".join(
+                m for ms in errors.values() for m in ms), "preview": []})
+            return render(request, "followups/_rule_preview.html", context)
+        if not errors:
+            try:
+                rule = services.rule_save(rule=rule, data=data, acting_user=request.user)
+            except ValidationError as exc:
+                errors = _errors(exc)
+            else:
+                messages.success(request, _("Rule saved. Pending tasks are unchanged until you apply it."))
+                return redirect("followups:rule", pk=rule.pk)
+        context.update({"errors": errors, "values": data})
+        return render(request, "followups/rule_form.html", context, status=400)
+    values = rule.as_data() | {"active": rule.active} if rule else {"active": True, "kinds": [], "steps": []}
+    context.update({"errors": {}, "values": values})
+    context.update(_preview(values, _sample(request.GET)) if rule else {"preview": []})
+    return render(request, "followups/rule_form.html", context)
+
+
+@login_required
+def rule_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the differences for pending tasks first; apply on POST."""
+    require_manage_rules(request.user)
+    rule = get_object_or_404(FollowupRule, pk=pk)
+    if request.method == "POST":
+        totals = services.rule_apply_pending(rule=rule, acting_user=request.user)
+        messages.success(request, _("Applied: %(encounters)s encounters, %(created)s tasks added, "
+                                    "%(updated)s changed, %(cancelled)s cancelled.") % totals)
+        return redirect("followups:rule", pk=rule.pk)
+    diffs = services.rule_pending_diff(rule, limit=500)
+    return render(request, "followups/rule_apply.html", {"rule": rule, "diffs": diffs})
+
+
+# --- escalations (FU-14) ---------------------------------------------------------------------------
+
+
+def _escalations_for(user: Any) -> Any:
+    from django.db.models import Q
+
+    from careloop.followups.models import Escalation
+
+    q = Q(raised_by=user) | Q(expert=user) | Q(lead=user)
+    teams = led_team_ids(user)
+    if teams:
+        q |= Q(task__team_id__in=teams)
+    return Escalation.objects.filter(q).select_related("client", "task__team", "expert", "lead", "raised_by")
+
+
+@login_required
+def escalations(request: HttpRequest) -> HttpResponse:
+    from careloop.org.models import User
+
+    if not (user_can(request.user, Cap.WORK_FOLLOWUPS) or user_can(request.user, Cap.CONSULT)):
+        raise PermissionDenied(_("Your role has no follow-up problems to handle."))
+    if request.method == "POST":
+        escalation = get_object_or_404(_escalations_for(request.user), pk=request.POST.get("id", "0") or 0)
+        action = request.POST.get("action", "")
+        try:
+            if action == "refer":
+                expert = User.objects.filter(pk=request.POST.get("expert") or 0).first()
+                if expert is None:
+                    raise ValidationError({"expert": _("Choose a health-management expert.")})
+                services.escalation_refer(escalation=escalation, expert=expert, acting_user=request.user)
+            elif action == "advise":
+                services.escalation_advise(escalation=escalation, advice=request.POST.get("advice", ""),
+                                           acting_user=request.user)
+            elif action == "told":
+                services.escalation_client_told(escalation=escalation, acting_user=request.user)
+        except ValidationError as exc:
+            messages.error(request, "; ".join(m for ms in _errors(exc).values() for m in ms))
+        return redirect("followups:escalations")
+    unit_path = getattr(getattr(request.user, "org_unit", None), "path", "-")
+    experts = User.objects.filter(role_grants__role="expert", org_unit__path__startswith=unit_path).order_by("username")
+    return render(request, "followups/escalations.html", {
+        "escalations": _escalations_for(request.user).order_by("-created_at")[:200],
+        "experts": experts,
+    })
