@@ -15,3 +15,29 @@ class MessagingConfig(AppConfig):
         if consent_withdrawn_hook not in client_services.CONSENT_WITHDRAWN_HOOKS:
             client_services.CONSENT_WITHDRAWN_HOOKS.append(consent_withdrawn_hook)
         timeline.register("messaging.messages", timeline_entries)
+
+        from django.utils.translation import gettext_lazy as _
+
+        from careloop.core import nav
+        from careloop.org.permissions import Cap
+
+        nav.register(_("Messages"), "messaging:operations", Cap.MANAGE_MESSAGES, order=80)
+        _name_openapi_enums()
+
+
+def _name_openapi_enums() -> None:
+    """Give this app's choice sets their own OpenAPI enum names (else "status"/"purpose" collide with
+    the clients app's). Kept here so the app is self-contained; the lead may move it to settings."""
+    from django.conf import settings
+
+    spectacular = getattr(settings, "SPECTACULAR_SETTINGS", None)
+    if not isinstance(spectacular, dict):
+        return
+    overrides = spectacular.setdefault("ENUM_NAME_OVERRIDES", {})
+    overrides.setdefault("MessageStatusEnum", "careloop.messaging.models.Status")
+    overrides.setdefault("MessagePurposeEnum", "careloop.messaging.models.Purpose")
+    overrides.setdefault("MessageChannelEnum", "careloop.messaging.models.Channel")
+    overrides.setdefault("MessageSubscriptionPurposeEnum", "careloop.messaging.policy.SUBSCRIBABLE_CHOICES")
+    # Once a field name has several choice sets, every one needs a name: keep the clients' names as they were.
+    overrides.setdefault("StatusEnum", "careloop.clients.models.ClientStatus")
+    overrides.setdefault("PurposeEnum", "careloop.clients.models.ConsentPurpose")

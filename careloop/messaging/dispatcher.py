@@ -22,8 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import close_old_connections, connection, transaction
-from django.db.models import F, Q
+from django.db import OperationalError, close_old_connections, connection, transaction
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
 from careloop.messaging import policy
@@ -47,7 +47,7 @@ def default_worker_id() -> str:
 def receipts_expected(channel: str) -> bool:
     """Whether this channel's provider reports deliveries back (then ``unknown`` can be settled)."""
     config = provider_config(channel)
-    return bool(config.get("receipt_url")) or bool(config.get("receipts"))
+    return bool(config.get("receipt_url") or config.get("query_url") or config.get("receipts"))
 
 
 @dataclass
@@ -67,6 +67,18 @@ def _receipt_outcome(message_ids: list[int]) -> dict[int, bool]:
     return outcome
 
 
+def _lookup(channel: str, message_id: int) -> tuple[str, str] | None:
+    """Ask the channel's provider about a message, when it can tell (see HttpSmsGateway.lookup)."""
+    lookup = getattr(provider_for(channel), "lookup", None)
+    if lookup is None:
+        return None
+    try:
+        return lookup(str(message_id))
+    except Exception:
+        logger.warning("status lookup failed for message %s", message_id, exc_info=True)
+        return None
+
+
 def sweep(*, now: datetime | None = None) -> SweepReport:
     """Recover what crashes left behind and honour consent withdrawals. Safe to run anywhere, any time."""
     now = now or timezone.now()
@@ -77,64 +89,102 @@ def sweep(*, now: datetime | None = None) -> SweepReport:
     unknown = list(Message.objects.filter(status=Status.UNKNOWN).values_list("id", "channel", "unknown_since"))
     outcomes = _receipt_outcome([row[0] for row in unknown])
     grace = timedelta(seconds=policy.unknown_grace_seconds())
+    settle = timedelta(seconds=min(policy.unknown_grace_seconds(), policy.lease_seconds()))
     for message_id, channel, since in unknown:
+        row = Message.objects.filter(pk=message_id, status=Status.UNKNOWN)
         if message_id in outcomes:
             delivered = outcomes[message_id]
-            report.reconciled += Message.objects.filter(pk=message_id, status=Status.UNKNOWN).update(
+            report.reconciled += row.update(
                 status=Status.DELIVERED if delivered else Status.DEAD,
                 delivered_at=now if delivered else None,
                 last_error="" if delivered else "receipt: undelivered",
                 unknown_since=None)
+            continue
+        answer = _lookup(channel, message_id) if since is None or since + settle <= now else None
+        if answer is not None and answer[0] == "accepted":
+            report.reconciled += row.update(status=Status.SENT, sent_at=now, provider_id=answer[1][:128],
+                                            unknown_since=None)
+        elif answer is not None:
+            # The provider says it never took the message: sending it is no duplicate.
+            report.requeued += row.update(status=Status.QUEUED, next_attempt_at=now, unknown_since=None)
         elif since is None or since + grace <= now:
             # No receipt within the grace period: with receipts on, the provider never took it.
-            report.requeued += Message.objects.filter(pk=message_id, status=Status.UNKNOWN).update(
-                status=Status.QUEUED, next_attempt_at=now, unknown_since=None,
-                possible_duplicate=not receipts_expected(channel))
+            report.requeued += row.update(status=Status.QUEUED, next_attempt_at=now, unknown_since=None,
+                                          possible_duplicate=not receipts_expected(channel))
     report.cancelled = cancel_withdrawn(now=now)
     return report
 
 
 def cancel_withdrawn(*, now: datetime | None = None) -> int:
-    """Cancel pending messages whose client no longer consents (or no longer subscribes)."""
-    from careloop.messaging.services import refusal_for
+    """Cancel pending messages whose client withdrew consent, cancelled the type, opted out or died.
+
+    Three set-based updates, so the sweep stays cheap however long the queue is.
+    """
+    from careloop.clients.models import Consent
+    from careloop.messaging.models import Subscription
+    from careloop.messaging.services import INACTIVE_CLIENT_STATUSES, OPTED_OUT_CLIENT_STATUSES
 
     now = now or timezone.now()
+    pending = Message.objects.filter(status__in=PENDING_STATUSES)
+    latest_consent = (Consent.objects.filter(client=OuterRef("client"), purpose=OuterRef("consent_purpose"))
+                      .order_by("-given_at", "-id").values("granted")[:1])
+    subscribed = (Subscription.objects.filter(client=OuterRef("client"), purpose=OuterRef("purpose"))
+                  .values("active")[:1])
+    causes = {
+        "client_inactive": pending.filter(client__status__in=INACTIVE_CLIENT_STATUSES),
+        "opted_out": pending.filter(client__status__in=OPTED_OUT_CLIENT_STATUSES),
+        "no_consent": pending.annotate(consented=Subquery(latest_consent)).filter(
+            Q(consented=False) | Q(consented__isnull=True)),
+        "unsubscribed": pending.annotate(subscribed=Subquery(subscribed)).filter(subscribed=False),
+    }
     cancelled = 0
-    pending = (Message.objects.filter(status__in=PENDING_STATUSES).select_related("client")
-               .order_by("client_id", "purpose", "channel"))
-    seen: dict[tuple[int, str, str], tuple[str, str] | None] = {}
-    for message in pending.iterator(chunk_size=500):
-        key = (message.client_id, message.purpose, message.channel)
-        if key not in seen:
-            seen[key] = refusal_for(message.client, message.purpose, message.channel)
-        refusal = seen[key]
-        if refusal is not None and refusal[0] != "no_contact":
-            cancelled += Message.objects.filter(pk=message.pk, status__in=PENDING_STATUSES).update(
-                status=Status.CANCELLED, cancelled_at=now, cancel_reason=refusal[0],
-                lease_owner="", lease_expires_at=None)
+    for reason, rows in causes.items():
+        ids = list(rows.values_list("id", flat=True)[:10000])
+        if ids:
+            cancelled += Message.objects.filter(id__in=ids, status__in=PENDING_STATUSES).update(
+                status=Status.CANCELLED, cancelled_at=now, cancel_reason=reason, lease_owner="",
+                lease_expires_at=None)
     return cancelled
 
 
+@dataclass
+class _Outcome:
+    status: str
+    provider_id: str = ""
+    error: str = ""
+    permanent: bool = False
+    provider: str = ""
+
+
 class Dispatcher:
+    """Claims due rows and sends them, ``chunk`` at a time, ``threads`` provider calls in parallel.
+
+    Per chunk there are two commits whatever its size: one marks the rows ``sending`` (after the consent
+    check), one records every outcome. A worker killed in between leaves at most one chunk ``sending``.
+    Provider calls run in threads that never touch the database.
+    """
+
     def __init__(
         self,
         *,
         worker_id: str | None = None,
         batch_size: int = 50,
         threads: int = 1,
+        chunk: int | None = None,
         poll_seconds: float = 1.0,
         sweep_seconds: float = 30.0,
         provider_lookup: Callable[[str], object] = provider_for,
     ) -> None:
         self.worker_id = worker_id or default_worker_id()
         self.batch_size = batch_size
-        self.threads = threads
+        self.threads = max(1, threads)
+        self.chunk = max(1, chunk or self.threads)
         self.poll_seconds = poll_seconds
         self.sweep_seconds = sweep_seconds
         self.provider_lookup = provider_lookup
         self.stop_event = threading.Event()
         self.wake_event = threading.Event()
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="send") if threads > 1 else None
+        self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="send") if self.threads > 1 else None
 
     # --- claiming ----------------------------------------------------------------------------------
     def claim(self, *, now: datetime | None = None) -> list[int]:
@@ -151,84 +201,142 @@ class Dispatcher:
                 Message.objects.filter(id__in=ids).update(lease_owner=self.worker_id, lease_expires_at=lease_until)
         return ids
 
-    # --- sending one ---------------------------------------------------------------------------------
-    def deliver(self, message_id: int) -> str:
-        """Send one leased message; returns its new status (or "" when it was no longer ours)."""
+    # --- sending ---------------------------------------------------------------------------------------
+    def _load(self, ids: list[int]) -> list[Message]:
+        from careloop.clients.models import Consent
+        from careloop.messaging.models import Subscription
+
+        latest_consent = (Consent.objects.filter(client=OuterRef("client"), purpose=OuterRef("consent_purpose"))
+                          .order_by("-given_at", "-id").values("granted")[:1])
+        subscribed = (Subscription.objects.filter(client=OuterRef("client"), purpose=OuterRef("purpose"))
+                      .values("active")[:1])
+        rows = (Message.objects.filter(pk__in=ids, lease_owner=self.worker_id, status__in=DUE_STATUSES)
+                .select_related("client")
+                .annotate(consented=Subquery(latest_consent), subscribed=Subquery(subscribed))
+                .order_by("id"))
+        if connection.features.has_select_for_update_of:
+            # Locked until the rows are marked sending: a worker whose lease lapsed meanwhile cannot send them.
+            rows = rows.select_for_update(of=("self",))
+        return list(rows)
+
+    def deliver_chunk(self, ids: list[int]) -> dict[int, str]:
+        """Send the leased rows ``ids``; returns id → new status (rows no longer ours are left out)."""
         from careloop.messaging.services import recipient_address, refusal_for
 
-        mine = Message.objects.filter(pk=message_id, lease_owner=self.worker_id)
-        message = mine.filter(status__in=DUE_STATUSES).select_related("client").first()
-        if message is None:
-            return ""
         now = timezone.now()
-        refusal = refusal_for(message.client, message.purpose, message.channel)
-        if refusal is not None:
-            code, _reason = refusal
-            if code == "no_contact":
-                mine.filter(status__in=DUE_STATUSES).update(
-                    status=Status.DEAD, last_error="no contact address", lease_owner="", lease_expires_at=None)
-                return Status.DEAD
-            mine.filter(status__in=DUE_STATUSES).update(
-                status=Status.CANCELLED, cancelled_at=now, cancel_reason=code, lease_owner="",
-                lease_expires_at=None)
-            return Status.CANCELLED
-        lease_until = now + timedelta(seconds=policy.lease_seconds())
-        if not mine.filter(status__in=DUE_STATUSES).update(
-            status=Status.SENDING, attempts=F("attempts") + 1, lease_expires_at=lease_until
-        ):
-            return ""
-        attempts = message.attempts + 1
-        provider = self.provider_lookup(message.channel)
-        outgoing = Outgoing(
-            out_id=str(message.pk), channel=message.channel, to=recipient_address(message.client, message.channel),
-            body=message.body, subject=message.subject, purpose=message.purpose,
-            extra={"name": message.client.name},
-        )
-        sending = Message.objects.filter(pk=message_id, status=Status.SENDING, lease_owner=self.worker_id)
-        try:
-            result = provider.send(outgoing)  # type: ignore[attr-defined]
-        except UnknownOutcome as exc:
-            sending.update(status=Status.UNKNOWN, unknown_since=timezone.now(), last_error=str(exc)[:500],
-                           lease_owner="", lease_expires_at=None)
-            return Status.UNKNOWN
-        except DeliveryError as exc:
-            return self._failed(sending, attempts, str(exc), permanent=exc.permanent)
-        except Exception as exc:  # a provider bug must not kill the worker; retry like a temporary failure
-            logger.exception("provider %s crashed on message %s", message.channel, message_id)
-            return self._failed(sending, attempts, f"{type(exc).__name__}: {exc}", permanent=False)
-        sending.update(status=Status.SENT, sent_at=timezone.now(), provider=getattr(provider, "name", ""),
-                       provider_id=result.provider_id[:128], last_error="", lease_owner="", lease_expires_at=None)
-        return Status.SENT
+        results: dict[int, str] = {}
+        outgoing: dict[int, Outgoing] = {}
+        attempts: dict[int, int] = {}
+        with transaction.atomic():
+            for message in self._load(ids):
+                address = recipient_address(message.client, message.channel)
+                refusal = refusal_for(message.client, message.purpose, message.channel,
+                                      consented=bool(message.consented),  # type: ignore[attr-defined]
+                                      subscribed=message.subscribed is not False,  # type: ignore[attr-defined]
+                                      address=address)
+                mine = Message.objects.filter(pk=message.pk, lease_owner=self.worker_id, status__in=DUE_STATUSES)
+                if refusal is not None and refusal[0] == "no_contact":
+                    mine.update(status=Status.DEAD, last_error="no contact address", lease_owner="",
+                                lease_expires_at=None)
+                    results[message.pk] = Status.DEAD
+                elif refusal is not None:
+                    mine.update(status=Status.CANCELLED, cancelled_at=now, cancel_reason=refusal[0], lease_owner="",
+                                lease_expires_at=None)
+                    results[message.pk] = Status.CANCELLED
+                else:
+                    attempts[message.pk] = message.attempts + 1
+                    outgoing[message.pk] = Outgoing(
+                        out_id=str(message.pk), channel=message.channel, to=address, body=message.body,
+                        subject=message.subject, purpose=message.purpose, extra={"name": message.client.name})
+            if outgoing:
+                Message.objects.filter(pk__in=list(outgoing), lease_owner=self.worker_id,
+                                       status__in=DUE_STATUSES).update(
+                    status=Status.SENDING, attempts=F("attempts") + 1,
+                    lease_expires_at=now + timedelta(seconds=policy.lease_seconds()))
+        if not outgoing:
+            return results
+        items = list(outgoing.values())
+        outcomes = list(self._pool.map(self._send, items)) if self._pool else [self._send(m) for m in items]
+        # Rows are updated in id order everywhere (here, receipts), so concurrent writers cannot deadlock.
+        ordered = sorted(zip(items, outcomes, strict=True), key=lambda pair: int(pair[0].out_id))
+        for attempt in range(1, 6):
+            try:
+                with transaction.atomic():
+                    recorded = self._record_all(ordered, attempts)
+                break
+            except OperationalError:
+                # Lock timeout or deadlock victim: the outcomes are still in hand, so write them again.
+                logger.warning("recording outcomes failed (try %s); retrying", attempt, exc_info=True)
+                close_old_connections()
+                time.sleep(0.05 * attempt)
+        else:
+            return results  # rows stay "sending"; the sweep reconciles them from receipts
+        results.update(recorded)
+        return results
 
-    def _failed(self, sending: object, attempts: int, error: str, *, permanent: bool) -> str:
-        if permanent or attempts >= policy.max_attempts():
-            sending.update(status=Status.DEAD, last_error=error[:500], lease_owner="",  # type: ignore[attr-defined]
-                           lease_expires_at=None)
+    def _send(self, message: Outgoing) -> _Outcome:
+        provider = self.provider_lookup(message.channel)
+        try:
+            result = provider.send(message)  # type: ignore[attr-defined]
+        except UnknownOutcome as exc:
+            return _Outcome(Status.UNKNOWN, error=str(exc))
+        except DeliveryError as exc:
+            return _Outcome(Status.FAILED, error=str(exc), permanent=exc.permanent)
+        except Exception as exc:  # a provider bug must not kill the worker; retry like a temporary failure
+            logger.exception("provider for %s crashed on message %s", message.channel, message.out_id)
+            return _Outcome(Status.FAILED, error=f"{type(exc).__name__}: {exc}")
+        return _Outcome(Status.SENT, provider_id=result.provider_id or "", provider=getattr(provider, "name", ""))
+
+    def _record_all(self, ordered: list[tuple[Outgoing, _Outcome]], attempts: dict[int, int]) -> dict[int, str]:
+        """Write every outcome of a chunk; the successful ones in a single statement."""
+        sent = {int(item.out_id): outcome for item, outcome in ordered if outcome.status == Status.SENT}
+        recorded: dict[int, str] = {}
+        if sent:
+            Message.objects.filter(pk__in=sorted(sent), status=Status.SENDING, lease_owner=self.worker_id).update(
+                status=Status.SENT, sent_at=timezone.now(), last_error="", lease_owner="", lease_expires_at=None,
+                provider=Case(*(When(pk=pk, then=Value(o.provider[:32])) for pk, o in sent.items()),
+                              default=F("provider")),
+                provider_id=Case(*(When(pk=pk, then=Value(o.provider_id[:128])) for pk, o in sent.items()),
+                                 default=F("provider_id")),
+            )
+            recorded.update(dict.fromkeys(sent, Status.SENT))
+        for item, outcome in ordered:
+            pk = int(item.out_id)
+            if pk not in sent:
+                recorded[pk] = self._record(pk, attempts[pk], outcome)
+        return recorded
+
+    def _record(self, pk: int, attempts: int, outcome: _Outcome) -> str:
+        now = timezone.now()
+        sending = Message.objects.filter(pk=pk, status=Status.SENDING, lease_owner=self.worker_id)
+        done = {"lease_owner": "", "lease_expires_at": None}
+        if outcome.status == Status.SENT:
+            sending.update(status=Status.SENT, sent_at=now, provider=outcome.provider[:32],
+                           provider_id=outcome.provider_id[:128], last_error="", **done)
+            return Status.SENT
+        if outcome.status == Status.UNKNOWN:
+            sending.update(status=Status.UNKNOWN, unknown_since=now, last_error=outcome.error[:500], **done)
+            return Status.UNKNOWN
+        if outcome.permanent or attempts >= policy.max_attempts():
+            sending.update(status=Status.DEAD, last_error=outcome.error[:500], **done)
             return Status.DEAD
-        delay = retry_delay(attempts, base_seconds=policy.retry_base_seconds(), cap_seconds=policy.retry_cap_seconds())
-        sending.update(status=Status.FAILED, last_error=error[:500],  # type: ignore[attr-defined]
-                       next_attempt_at=timezone.now() + delay, lease_owner="", lease_expires_at=None)
+        delay = retry_delay(attempts, base_seconds=policy.retry_base_seconds(),
+                            cap_seconds=policy.retry_cap_seconds())
+        sending.update(status=Status.FAILED, last_error=outcome.error[:500], next_attempt_at=now + delay, **done)
         return Status.FAILED
 
-    def _deliver_in_thread(self, message_id: int) -> str:
-        try:
-            return self.deliver(message_id)
-        finally:
-            close_old_connections()
+    def deliver(self, message_id: int) -> str:
+        """Send one leased message; returns its new status (or "" when it was no longer ours)."""
+        return self.deliver_chunk([message_id]).get(message_id, "")
 
     # --- loops ------------------------------------------------------------------------------------
     def run_once(self) -> int:
         """Claim one batch and send it; returns how many rows were claimed."""
         ids = self.claim()
-        if not ids:
-            return 0
-        if self._pool is None:
-            for message_id in ids:
-                if self.stop_event.is_set():
-                    break
-                self.deliver(message_id)
-        else:
-            list(self._pool.map(self._deliver_in_thread, ids))
+        for start in range(0, len(ids), self.chunk):
+            if self.stop_event.is_set():
+                break
+            self.deliver_chunk(ids[start:start + self.chunk])
         return len(ids)
 
     def run_until_idle(self, *, max_batches: int = 1000) -> int:

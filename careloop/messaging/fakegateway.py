@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from careloop.messaging.signing import sign_params, verify_params
@@ -33,6 +34,7 @@ class GatewayLog:
     permanent: set = field(default_factory=set)
     bad_signature: int = 0
     receipts_posted: int = 0
+    queries: int = 0
 
     @property
     def duplicates(self) -> int:
@@ -51,6 +53,8 @@ class FakeSmsGateway:
         receipt_url: str = "",
         receipts: bool = True,
         script: dict[str, list[str]] | None = None,
+        receipt_threads: int = 1,
+        latency: float = 0.0,
     ) -> None:
         self.app_key = app_key
         self.app_secret = app_secret
@@ -60,8 +64,11 @@ class FakeSmsGateway:
         self.receipt_url = receipt_url
         self.receipts = receipts
         self.script = {k: list(v) for k, v in (script or {}).items()}
+        self.receipt_threads = receipt_threads
+        self.latency = latency  # seconds each send takes, as a real gateway's round trip
         self.log = GatewayLog()
         self._rng = random.Random(seed)
+        self._biz_ids: dict[str, str] = {}
         self._lock = threading.Lock()
         self._receipt_queue: queue.Queue[dict[str, str] | None] = queue.Queue()
         self._server: ThreadingHTTPServer | None = None
@@ -90,8 +97,11 @@ class FakeSmsGateway:
     @property
     def url(self) -> str:
         assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/sms/send"
+        return f"http://127.0.0.1:{self._server.server_address[1]}/sms/send"
+
+    @property
+    def query_url(self) -> str:
+        return self.url.replace("/sms/send", "/sms/query")
 
     def start(self) -> FakeSmsGateway:
         gateway = self
@@ -112,8 +122,9 @@ class FakeSmsGateway:
         self._server.daemon_threads = True
         serve = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                  name="fake-gateway", daemon=True)
-        receipts = threading.Thread(target=self._post_receipts, name="fake-gateway-receipts", daemon=True)
-        self._threads = [serve, receipts]
+        posters = [threading.Thread(target=self._post_receipts, name=f"fake-gateway-receipts-{n}", daemon=True)
+                   for n in range(self.receipt_threads)]
+        self._threads = [serve, *posters]
         for thread in self._threads:
             thread.start()
         return self
@@ -122,7 +133,8 @@ class FakeSmsGateway:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
-        self._receipt_queue.put(None)
+        for _ in range(self.receipt_threads):
+            self._receipt_queue.put(None)
         for thread in self._threads:
             thread.join(timeout=5)
 
@@ -138,7 +150,7 @@ class FakeSmsGateway:
         while self._receipt_queue.unfinished_tasks and time.monotonic() < deadline:
             time.sleep(0.01)
 
-    def _answer(self, handler: BaseHTTPRequestHandler, status: int, payload: dict[str, str]) -> None:
+    def _answer(self, handler: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
         body = json.dumps(payload).encode()
         handler.send_response(status)
         handler.send_header("Content-Type", "application/json")
@@ -153,6 +165,14 @@ class FakeSmsGateway:
             self._answer(handler, 401, {"code": "SIGN_INVALID", "message": "bad signature"})
             return
         out_id = params.get("outId", "")
+        if self.latency and not handler.path.endswith("/query"):
+            time.sleep(self.latency)
+        if handler.path.endswith("/query"):
+            with self._lock:
+                self.log.queries += 1
+                taken = self._biz_ids.get(out_id, "")
+            self._answer(handler, 200, {"code": "OK", "found": bool(taken), "bizId": taken})
+            return
         outcome = self._outcome(out_id)
         if outcome == "temporary":
             with self._lock:
@@ -167,6 +187,7 @@ class FakeSmsGateway:
         with self._lock:
             self.log.accepted[out_id] += 1
             biz_id = f"biz-{out_id}-{self.log.accepted[out_id]}"
+            self._biz_ids[out_id] = biz_id
         receipt_to = params.get("callbackUrl") or self.receipt_url
         if self.receipts and receipt_to:
             self._receipt_queue.put({"url": receipt_to, "outId": out_id, "bizId": biz_id})
@@ -178,34 +199,53 @@ class FakeSmsGateway:
 
     # --- receipts ---------------------------------------------------------------------------------
     def _post_receipts(self) -> None:
+        """Post receipts in batches of up to 100, as mainland gateways push delivery reports."""
         while True:
-            item = self._receipt_queue.get()
-            if item is None:
+            first = self._receipt_queue.get()
+            if first is None:
                 self._receipt_queue.task_done()
                 return
+            batch = [first]
+            stop = False
+            while len(batch) < 100:
+                try:
+                    item = self._receipt_queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    self._receipt_queue.task_done()
+                    break
+                batch.append(item)
             try:
-                self._post_one(item)
+                self._post_batch(batch)
             finally:
-                self._receipt_queue.task_done()
+                for _ in batch:
+                    self._receipt_queue.task_done()
+            if stop:
+                return
 
-    def _post_one(self, item: dict[str, str]) -> None:
-        parts = urlsplit(item["url"])
-        params = sign_params(
-            {"outId": item["outId"], "bizId": item["bizId"], "status": "DELIVRD"},
-            app_key=self.app_key,
-            secret=self.app_secret,
-        )
-        body = urlencode(params)
-        for attempt in range(50):
+    def _post_batch(self, batch: list[dict[str, str]]) -> None:
+        by_url: dict[str, list[dict[str, str]]] = {}
+        for item in batch:
+            by_url.setdefault(item["url"], []).append(
+                {"outId": item["outId"], "bizId": item["bizId"], "status": "DELIVRD"})
+        for url, reports in by_url.items():
+            self._post_reports(url, reports)
+
+    def _post_reports(self, url: str, reports: list[dict[str, str]]) -> None:
+        parts = urlsplit(url)
+        for attempt in range(100):
+            params = sign_params({"reports": json.dumps(reports)}, app_key=self.app_key, secret=self.app_secret)
             try:
-                conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-                conn.request("POST", parts.path, body=body,
+                conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
+                conn.request("POST", parts.path, body=urlencode(params),
                              headers={"Content-Type": "application/x-www-form-urlencoded"})
                 status = conn.getresponse().status
                 conn.close()
                 if status < 500:
                     with self._lock:
-                        self.log.receipts_posted += 1
+                        self.log.receipts_posted += len(reports)
                     return
             except OSError:
                 pass

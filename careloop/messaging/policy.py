@@ -42,6 +42,9 @@ SUBSCRIBABLE_PURPOSES = frozenset({
     Purpose.OFFER,
 })
 
+# Choices for APIs (sorted; named in the OpenAPI enum overrides as MessageSubscriptionPurposeEnum).
+SUBSCRIBABLE_CHOICES = [(p.value, p.label) for p in sorted(SUBSCRIBABLE_PURPOSES, key=lambda p: p.value)]
+
 
 def _setting(name: str, default: object) -> object:
     return getattr(settings, name, default)

@@ -12,11 +12,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from careloop.audit.services import audit_record
-from careloop.clients.models import ClientStatus
+from careloop.clients.models import ClientStatus, ConsentPurpose
 from careloop.clients.services import consent_current
 from careloop.messaging import policy
 from careloop.messaging.models import (
@@ -132,23 +134,43 @@ def is_subscribed(client: Any, purpose: str) -> bool:
     return row.active if row is not None else True
 
 
-def refusal_for(client: Any, purpose: str, channel: str) -> tuple[str, str] | None:
-    """(code, reason) when ``client`` may not get this message now, else None."""
+def refusal_for(
+    client: Any,
+    purpose: str,
+    channel: str,
+    *,
+    consented: bool | None = None,
+    subscribed: bool | None = None,
+    address: str | None = None,
+) -> tuple[str, str] | None:
+    """(code, reason) when ``client`` may not get this message now, else None.
+
+    ``consented``, ``subscribed`` and ``address`` may be given when the caller already loaded them
+    (the dispatcher annotates a whole chunk in one query); otherwise they are looked up.
+    """
     status = getattr(client, "status", "")
     if status in INACTIVE_CLIENT_STATUSES:
-        return "client_inactive", _("The client's status (%(status)s) stops all messages.") % {"status": status}
+        return "client_inactive", _("The client's status (%(status)s) stops all messages.") % {
+            "status": ClientStatus(status).label}
     consent_purpose = policy.CONSENT_FOR_PURPOSE[purpose]
     if status in OPTED_OUT_CLIENT_STATUSES:
         return "opted_out", _("The client opted out of the service.")
-    if not consent_current(client, consent_purpose):
-        return "no_consent", _("The client has not consented to %(purpose)s messages.") % {
-            "purpose": consent_purpose}
-    if not is_subscribed(client, purpose):
-        if purpose in policy.MARKETING_PURPOSES:
-            return "opted_out", _("The client opted out of marketing messages.")
-        return "unsubscribed", _("The client cancelled %(purpose)s messages.") % {"purpose": purpose}
-    if not recipient_address(client, channel):
-        return "no_contact", _("The client has no address for the %(channel)s channel.") % {"channel": channel}
+    if consented is None:
+        consented = consent_current(client, consent_purpose)
+    if not consented:
+        return "no_consent", _("The client has not given consent for: %(purpose)s.") % {
+            "purpose": ConsentPurpose(consent_purpose).label}
+    if purpose in policy.SUBSCRIBABLE_PURPOSES:
+        if subscribed is None:
+            subscribed = is_subscribed(client, purpose)
+        if not subscribed:
+            if purpose in policy.MARKETING_PURPOSES:
+                return "opted_out", _("The client opted out of marketing messages.")
+            return "unsubscribed", _("The client cancelled this reminder type: %(purpose)s.") % {
+                "purpose": Purpose(purpose).label}
+    if not (recipient_address(client, channel) if address is None else address):
+        return "no_contact", _("The client has no address for the %(channel)s channel.") % {
+            "channel": Channel(channel).label}
     return None
 
 
@@ -194,7 +216,7 @@ def message_enqueue(
     template = active_template(purpose, channel) if refusal is None else None
     if refusal is None and template is None:
         refusal = ("no_template", _("No active template for %(purpose)s by %(channel)s.") % {
-            "purpose": purpose, "channel": channel})
+            "purpose": Purpose(purpose).label, "channel": Channel(channel).label})
     if refusal is not None:
         code, reason = refusal
         audit_record(actor=acting_user, action="message.refused", client=client, result="refused",
@@ -368,25 +390,46 @@ def marketing_opt_out(*, client: Any, acting_user: Any) -> int:
 DELIVERED_CODES = frozenset({"DELIVRD", "DELIVERED", "SUCCESS", "0"})
 
 
+RECEIPT_OPEN_STATES = (Status.SENDING, Status.SENT, Status.UNKNOWN, Status.FAILED)
+
+
 @transaction.atomic
-def receipt_record(*, out_id: str, provider_id: str, status: str) -> DeliveryReceipt:
-    """Store a provider's delivery report and bring the message row up to date (idempotent)."""
-    delivered = status.upper() in DELIVERED_CODES
-    message = Message.objects.filter(pk=int(out_id)).first() if out_id.isdigit() else None
-    receipt = DeliveryReceipt.objects.create(message=message, out_id=out_id, provider_id=provider_id[:128],
-                                             status=status[:32], delivered=delivered)
-    if message is None:
-        return receipt
+def receipts_record(reports: list[tuple[str, str, str]]) -> int:
+    """Record a batch of (out_id, provider_id, status) delivery reports; idempotent, set-based.
+
+    Three statements whatever the batch size, so row locks are held only briefly: the receipts are
+    inserted, then delivered and undelivered messages still open are settled.
+    """
+    if not reports:
+        return 0
+    numeric = {int(out_id) for out_id, _, _ in reports if out_id.isdigit()}
+    known = set(Message.objects.filter(pk__in=numeric).values_list("pk", flat=True))
+    receipts = [
+        DeliveryReceipt(message_id=int(out_id) if out_id.isdigit() and int(out_id) in known else None,
+                        out_id=out_id[:64], provider_id=provider_id[:128], status=status[:32],
+                        delivered=status.upper() in DELIVERED_CODES)
+        for out_id, provider_id, status in reports
+    ]
+    DeliveryReceipt.objects.bulk_create(receipts)
     now = timezone.now()
-    open_states = [Status.SENDING, Status.SENT, Status.UNKNOWN, Status.FAILED]
+    delivered = sorted({r.message_id for r in receipts if r.message_id and r.delivered})
+    undelivered = sorted({r.message_id for r in receipts if r.message_id and not r.delivered} - set(delivered))
+    latest_provider_id = Subquery(DeliveryReceipt.objects.filter(message=OuterRef("pk"), delivered=True)
+                                  .order_by("-id").values("provider_id")[:1])
     if delivered:
-        Message.objects.filter(pk=message.pk, status__in=open_states).update(
-            status=Status.DELIVERED, delivered_at=now, provider_id=provider_id[:128] or message.provider_id,
+        Message.objects.filter(pk__in=delivered, status__in=RECEIPT_OPEN_STATES).update(
+            status=Status.DELIVERED, delivered_at=now, provider_id=Coalesce(latest_provider_id, F("provider_id")),
             lease_owner="", lease_expires_at=None, unknown_since=None)
-    else:
-        Message.objects.filter(pk=message.pk, status__in=open_states).update(
-            status=Status.DEAD, last_error=f"receipt: {status}"[:500], lease_owner="", lease_expires_at=None)
-    return receipt
+    if undelivered:
+        Message.objects.filter(pk__in=undelivered, status__in=RECEIPT_OPEN_STATES).update(
+            status=Status.DEAD, last_error="receipt: undelivered", lease_owner="", lease_expires_at=None)
+    return len(reports)
+
+
+def receipt_record(*, out_id: str, provider_id: str, status: str) -> DeliveryReceipt:
+    """Record one delivery report (see ``receipts_record``)."""
+    receipts_record([(out_id, provider_id, status)])
+    return DeliveryReceipt.objects.filter(out_id=out_id[:64]).order_by("-id").first()  # type: ignore[return-value]
 
 
 __all__ = [
@@ -405,3 +448,67 @@ __all__ = [
 def consent_withdrawn_hook(*, client: Any, purpose: str, acting_user: Any) -> None:
     """Registered in clients' CONSENT_WITHDRAWN_HOOKS: cancels at once, in the withdrawal's transaction."""
     messages_cancel_for_consent(client=client, consent_purpose=purpose, acting_user=acting_user)
+
+
+# --- templates -------------------------------------------------------------------------------------
+SAMPLE_CLIENT_CONTEXT = {"name": "张三", "title": "先生", "centre": "北京朝阳体检中心"}
+
+
+def sample_context(template: MessageTemplate) -> dict[str, Any]:
+    """Values for a preview: the sample client plus a visible marker for each caller variable."""
+    values: dict[str, Any] = {**SAMPLE_CLIENT_CONTEXT, "today": timezone.localdate()}
+    for name in template.variables or []:
+        values.setdefault(name, f"‹{name}›")
+    return values
+
+
+def template_preview(*, template: MessageTemplate, subject: str | None = None, body: str | None = None,
+                     sms_signature: str | None = None) -> dict[str, Any]:
+    """Render (possibly unsaved) text with the sample client; errors come back as text, not exceptions."""
+    draft = MessageTemplate(purpose=template.purpose, channel=template.channel, version=template.version,
+                            subject=template.subject if subject is None else subject,
+                            body=template.body if body is None else body,
+                            sms_signature=template.sms_signature if sms_signature is None else sms_signature,
+                            variables=template.variables)
+    values = sample_context(draft)
+    try:
+        text = render_text(draft.body, values)
+        title = render_text(draft.subject, values) if draft.subject else ""
+    except TemplateContextError as exc:
+        return {"error": _("Missing template variables: %(names)s.") % {"names": ", ".join(exc.missing)}}
+    if draft.channel == Channel.SMS:
+        text = f"{draft.sms_signature}{text}"
+        info = count_segments(text)
+        return {"subject": title, "body": text, "segments": info.segments, "units": info.units,
+                "encoding": info.encoding}
+    return {"subject": title, "body": text}
+
+
+@transaction.atomic
+def template_publish(*, template: MessageTemplate, subject: str, body: str, sms_signature: str, note: str,
+                     acting_user: Any) -> MessageTemplate:
+    """Save edited text as the next version and make it the active one; old versions stay for history."""
+    errors: dict[str, str] = {}
+    if not body.strip():
+        errors["body"] = _("The text may not be empty.")
+    if template.channel == Channel.SMS and not sms_signature.strip():
+        errors["sms_signature"] = _("SMS needs the registered signature, e.g. 【康乐健康】.")
+    if not errors:
+        preview = template_preview(template=template, subject=subject, body=body, sms_signature=sms_signature)
+        if "error" in preview:
+            errors["body"] = preview["error"]
+    if errors:
+        raise ValidationError(errors)
+    current = (MessageTemplate.objects.select_for_update()
+               .filter(purpose=template.purpose, channel=template.channel).order_by("-version").first())
+    latest_version = current.version if current else 0
+    MessageTemplate.objects.filter(purpose=template.purpose, channel=template.channel, is_active=True).update(
+        is_active=False)
+    created = MessageTemplate.objects.create(
+        purpose=template.purpose, channel=template.channel, version=latest_version + 1, subject=subject.strip(),
+        body=body.strip(), sms_signature=sms_signature.strip(), wechat_template_id=template.wechat_template_id,
+        variables=template.variables, is_active=True, note=note.strip()[:200],
+        created_by=acting_user if getattr(acting_user, "pk", None) else None)
+    audit_record(actor=acting_user, action="message_template.publish", obj=created,
+                 detail={"purpose": created.purpose, "channel": created.channel, "version": created.version})
+    return created

@@ -1,6 +1,14 @@
-"""Pages of careloop.messaging."""
+"""Pages of careloop.messaging, under /messages/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from careloop.messaging import views
 
 app_name = "messaging"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.operations, name="operations"),
+    path("<int:pk>/<str:action>/", views.message_action, name="message-action"),
+    path("templates/", views.template_list, name="templates"),
+    path("templates/<int:pk>/", views.template_edit, name="template-edit"),
+    path("letters/<str:day>/", views.letters, name="letters"),
+]

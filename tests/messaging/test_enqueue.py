@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from careloop.audit.models import AuditEvent
 from careloop.messaging.models import Message, MessageTemplate, Status
@@ -37,9 +38,10 @@ def test_enqueue_renders_the_active_template_and_writes_an_audited_row(world):
 
 def test_without_consent_nothing_is_queued_and_the_caller_learns_why(world):
     consent(world.own, granted=False)
-    result = message_enqueue(client=world.own, purpose="recheck_reminder", acting_user=world.nurse)
+    with translation.override("en"):
+        result = message_enqueue(client=world.own, purpose="recheck_reminder", acting_user=world.nurse)
     assert (result.message, result.refused) == (None, "no_consent")
-    assert "reminders" in result.reason
+    assert result.reason == "The client has not given consent for: Service reminders and notices."
     assert Message.objects.count() == 0
     assert AuditEvent.objects.filter(action="message.refused", result="refused").count() == 1
 

@@ -1,3 +1,4 @@
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
@@ -103,5 +104,15 @@ def test_receipts_are_signed_and_posted_to_the_callback():
         server.shutdown()
         server.server_close()
     assert len(received) == 1
-    assert (received[0]["outId"], received[0]["bizId"], received[0]["status"]) == ("77", "biz-77-1", "DELIVRD")
+    assert json.loads(received[0]["reports"]) == [{"outId": "77", "bizId": "biz-77-1", "status": "DELIVRD"}]
     assert verify_params(received[0], secret="fake-secret")
+
+
+def test_status_lookup_tells_accepted_from_never_seen():
+    with FakeSmsGateway(script={"3": ["drop"]}) as gateway:
+        provider = provider_for(gateway, query_url=gateway.query_url)
+        with pytest.raises(UnknownOutcome):
+            provider.send(outgoing("3"))
+        assert provider.lookup("3") == ("accepted", "biz-3-1")
+        assert provider.lookup("4") == ("not_found", "")
+    assert provider_for(gateway).lookup("3") is None  # no query endpoint configured

@@ -31,6 +31,7 @@ class HttpSmsGateway:
         app_secret: str,
         timeout: float = 10.0,
         receipt_url: str = "",
+        query_url: str = "",
     ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
@@ -43,6 +44,7 @@ class HttpSmsGateway:
         self._secret = app_secret
         self._timeout = timeout
         self._receipt_url = receipt_url
+        self._query_path = urlsplit(query_url).path if query_url else ""
         self._local = threading.local()
 
     def _connection(self) -> http.client.HTTPConnection:
@@ -64,6 +66,25 @@ class HttpSmsGateway:
         if self._receipt_url:
             params["callbackUrl"] = self._receipt_url
         return urlencode(sign_params(params, app_key=self._app_key, secret=self._secret))
+
+    def lookup(self, out_id: str) -> tuple[str, str] | None:
+        """Ask the gateway whether it accepted ``out_id``: ("accepted", bizId), ("not_found", ""), or None
+        when this gateway has no status query or did not answer."""
+        if not self._query_path:
+            return None
+        body = urlencode(sign_params({"outId": out_id}, app_key=self._app_key, secret=self._secret))
+        conn = self._connection()
+        try:
+            conn.request("POST", self._query_path, body=body,
+                         headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+            response = conn.getresponse()
+            data = json.loads(response.read().decode("utf-8"))
+        except (OSError, http.client.HTTPException, ValueError):
+            self._drop_connection()
+            return None
+        if response.status != 200 or data.get("code") != "OK":
+            return None
+        return ("accepted", str(data.get("bizId", ""))) if data.get("found") else ("not_found", "")
 
     def send(self, message: Outgoing) -> SendResult:
         body = self.request_body(message)

@@ -18,8 +18,11 @@ class Command(BaseCommand):
     help = "Run background jobs (Huey) and send queued messages."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--threads", type=int, default=4, help="parallel sends in this worker (default 4)")
-        parser.add_argument("--batch", type=int, default=50, help="rows claimed at a time (default 50)")
+        parser.add_argument("--threads", type=int, default=8, help="parallel sends in this worker (default 8)")
+        parser.add_argument("--chunk", type=int, default=20,
+                            help="rows marked sending together (default 20); a kill leaves at most this many "
+                                 "rows 'sending' for the sweep to reconcile")
+        parser.add_argument("--batch", type=int, default=100, help="rows claimed at a time (default 100)")
         parser.add_argument("--poll", type=float, default=1.0, help="seconds between polls when idle")
         parser.add_argument("--sweep", type=float, default=30.0, help="seconds between crash sweeps")
         parser.add_argument("--huey-workers", type=int, default=2, help="Huey job threads (default 2)")
@@ -33,6 +36,7 @@ class Command(BaseCommand):
             worker_id=options["worker_id"] or None,
             batch_size=options["batch"],
             threads=options["threads"],
+            chunk=options["chunk"],
             poll_seconds=options["poll"],
             sweep_seconds=options["sweep"],
         )
