@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -98,3 +99,20 @@ def abnormal_items_of(checkup: Checkup) -> QuerySet[ResultItem]:
 
 def alerts_of(client: Client) -> QuerySet[CriticalAlert]:
     return CriticalAlert.objects.filter(checkup__client=client).select_related("item", "acknowledged_by", "lead")
+
+
+def assessment_inputs_for(client: Client) -> tuple[dt.date, dict[str, float]] | None:
+    """The latest checkup's results as assessment inputs (read by careloop.assessments)."""
+    from careloop.assessments.engine.checkup_items import results_to_inputs
+
+    latest = Checkup.objects.filter(client=client).order_by("-date", "-id").first()
+    if latest is None:
+        return None
+    rows = [
+        {"code": code, "name": name, "value": value, "unit": unit}
+        for code, name, value, unit in ResultItem.objects.filter(checkup=latest, value_num__isnull=False)
+        .order_by("id")
+        .values_list("code", "name", "value_num", "unit")
+    ]
+    mapped = results_to_inputs(rows)
+    return (latest.date, mapped.inputs) if mapped.inputs else None

@@ -223,3 +223,11 @@ def test_a_concurrent_import_of_the_same_file_is_caught_and_nothing_is_written(w
     done = results_import(batch=batch, acting_user=world.clerk, progress=other_import_commits_meanwhile)
     assert (done.status, done.error_count, done.reports_created) == ("failed", 1, 0)
     assert counts() == before
+
+
+def test_latest_checkup_feeds_the_assessment_inputs(world, zhang, tmp_path):
+    from careloop.checkups.selectors import assessment_inputs_for
+
+    assert assessment_inputs_for(zhang) is None
+    do_import(world, write_csv(tmp_path / "r.csv", rows()))
+    assert assessment_inputs_for(zhang) == (dt.date(2026, 11, 20), {"fasting_glucose_mmol": 5.2, "sbp": 185.0})
