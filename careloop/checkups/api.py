@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -23,6 +23,7 @@ from careloop.checkups.models import Checkup, ColumnMapping, ImportBatch, Report
 from careloop.checkups.progress import read_progress, upload_dir
 from careloop.checkups.views import _store_upload
 from careloop.clients.selectors import clients_visible_to
+from careloop.org.models import User
 from careloop.org.permissions import Cap, user_can
 
 
@@ -40,7 +41,7 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 
 class CheckupSerializer(serializers.ModelSerializer):
-    package = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    package: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
     delivery = DeliverySerializer(read_only=True)
 
     class Meta:
@@ -59,7 +60,7 @@ class CheckupDetailSerializer(CheckupSerializer):
 def _checkups_for(request: Request) -> QuerySet[Checkup]:
     if not user_can(request.user, Cap.VIEW_RESULTS):
         raise PermissionDenied()
-    qs = Checkup.objects.filter(client__in=clients_visible_to(request.user)).select_related("package", "delivery")
+    qs = Checkup.objects.filter(client__in=clients_visible_to(cast(User, request.user))).select_related("package", "delivery")
     client = request.query_params.get("client")
     if client:
         if not client.isdigit():
@@ -111,12 +112,13 @@ class ImportCreate(APIView):
     def post(self, request: Request) -> Response:
         if not user_can(request.user, Cap.IMPORT_RESULTS):
             raise PermissionDenied()
+        data: Any = request.data
         mapping = None
-        if request.data.get("mapping"):
-            mapping = ColumnMapping.objects.filter(institution=request.data["mapping"]).first()
+        if data.get("mapping"):
+            mapping = ColumnMapping.objects.filter(institution=data["mapping"]).first()
             if mapping is None:
-                return Response({"mapping": [_("no saved column mapping for %(i)s") % {"i": request.data["mapping"]}]}, status=400)
-        form = UploadForm(data={"lenient": request.data.get("lenient", "")}, files=request.FILES)
+                return Response({"mapping": [_("no saved column mapping for %(i)s") % {"i": data["mapping"]}]}, status=400)
+        form = UploadForm(data={"lenient": data.get("lenient", "")}, files=request.FILES)
         if not form.is_valid():
             return Response({f: [str(m) for m in msgs] for f, msgs in form.errors.items()}, status=400)
         upload = form.cleaned_data["file"]
@@ -138,4 +140,4 @@ class ImportDetail(generics.RetrieveAPIView):
     def get_queryset(self) -> Any:
         if not user_can(self.request.user, Cap.IMPORT_RESULTS):
             raise PermissionDenied()
-        return selectors.batches_visible_to(self.request.user)
+        return selectors.batches_visible_to(cast(User, self.request.user))

@@ -139,7 +139,7 @@ def generate_checkups(
                 spec = catalogue.get(code, {"name": code, "unit": UNITS_FALLBACK.get(code, ""), "category": "other"})
                 if code in NUMERIC:
                     value = _value(code, sex, age, offsets[code] + drift + rng.gauss(0, 0.45))
-                    reference = NUMERIC[code][6 if sex == "male" else 7]
+                    reference = str(NUMERIC[code][6 if sex == "male" else 7])
                     low, high = parse_reference_range(reference)
                     flag = _flag(value, reference)
                     text = f"{value:g}"

@@ -210,9 +210,10 @@ class ImportRun:
                 return
         category = {code: spec.get("category", "") for code, spec in self.items.items()}
         rows = []
-        checkup_ids = set()
+        checkup_ids: set[int] = set()
         for item, grade in self.pending:
             checkup_id = self.reports[(item.institution, item.exam_no)].checkup_id
+            assert checkup_id is not None  # created by _create_checkups above
             checkup_ids.add(checkup_id)
             rows.append((
                 checkup_id, item.code, item.item_name[:100], item.value_text, item.value_num, item.unit[:32],

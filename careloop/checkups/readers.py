@@ -16,7 +16,7 @@ import io
 import json
 import os
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -181,7 +181,7 @@ class TableReader:
         self._indexes: dict[str, int] = {}
 
     # -- raw cells ---------------------------------------------------------------------------
-    def _raw_rows(self) -> Iterator[list[str]]:
+    def _raw_rows(self) -> Generator[list[str], None, None]:
         if self.fmt == "xlsx":
             yield from self._xlsx_rows()
         else:
@@ -273,7 +273,7 @@ class TableReader:
         """The header and the first ``limit`` data rows as they are in the file."""
         raw = self._raw_rows()
         header = [_norm_header(h) for h in next(raw, [])]
-        sample = []
+        sample: list[list[str]] = []
         for cells in raw:
             if len(sample) >= limit:
                 break

@@ -120,12 +120,15 @@ def results_import(
         batch.status, batch.duplicate_of, batch.finished_at = ImportBatch.Status.DUPLICATE, earlier, timezone.now()
         batch.save(update_fields=["status", "duplicate_of", "finished_at"])
         return batch
+    branch = batch.branch or OrgUnit.objects.filter(parent=None).order_by("pk").first()
+    if branch is None:
+        raise ValidationError({"branch": [_("No organisation unit exists to own new clients.")]})
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.RUNNING)
     run = ImportRun(
         batch=batch,
         path=batch.stored_path,
         mapping=batch.mapping.mapping if batch.mapping else None,
-        branch=batch.branch or OrgUnit.objects.filter(parent=None).order_by("pk").first(),
+        branch=branch,
         today=today,
         progress=progress,
     )
@@ -192,7 +195,7 @@ def _after_import(
             if client.tier == Tier.A:
                 interpretations.append(
                     Interpretation(
-                        checkup=checkup, due_at=checkup.results_at + dt.timedelta(hours=hours), one_to_one=True,
+                        checkup=checkup, due_at=(checkup.results_at or timezone.now()) + dt.timedelta(hours=hours), one_to_one=True,
                         method=InterpretationMethod.FACE_TO_FACE, assignee_id=client.health_manager_id,
                     )
                 )

@@ -137,7 +137,8 @@ class RowValidator:
             try:
                 cached = parse_id_number(text, today=self.today)
             except IdentityError:
-                cached = Reason(lambda text=text: _identity_reason(text, self.today))
+                today = self.today
+                cached = Reason(lambda: _identity_reason(text, today))
             self._ids[text] = cached
         return cached
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from pathlib import Path
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,17 +26,22 @@ from careloop.checkups.models import ColumnMapping, ImportBatch
 from careloop.checkups.progress import read_progress, upload_dir
 from careloop.checkups.readers import ResultsFileError, TableReader
 from careloop.clients.selectors import client_for
+from careloop.org.models import User
 from careloop.org.permissions import Cap, user_can
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}\.(csv|xlsx)$")
 
 
+def _user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
 def _require(request: HttpRequest, cap: Cap) -> None:
-    if not user_can(request.user, cap):
+    if not user_can(_user(request), cap):
         raise PermissionDenied(_("Your role does not allow this."))
 
 
-def _store_upload(upload, folder: Path) -> tuple[Path, str]:  # type: ignore[no-untyped-def]
+def _store_upload(upload: Any, folder: Path) -> tuple[Path, str]:
     folder.mkdir(parents=True, exist_ok=True)
     suffix = Path(upload.name).suffix.lower()
     token = f"{uuid.uuid4().hex}{suffix}"
@@ -55,7 +61,7 @@ def imports_view(request: HttpRequest) -> HttpResponse:
         stored, _token = _store_upload(upload, upload_dir())
         try:
             batch = services.import_batch_create(
-                path=str(stored), file_name=Path(upload.name).name, acting_user=request.user,
+                path=str(stored), file_name=Path(upload.name).name, acting_user=_user(request),
                 mapping=form.cleaned_data["mapping"], strict=False if form.cleaned_data["lenient"] else None,
             )
         except ValidationError as exc:
@@ -65,11 +71,11 @@ def imports_view(request: HttpRequest) -> HttpResponse:
 
             transaction.on_commit(lambda: import_batch_run(batch.pk))
             return redirect("checkups:import_detail", pk=batch.pk)
-    batches = selectors.batches_visible_to(request.user)[:20]
+    batches = selectors.batches_visible_to(_user(request))[:20]
     return render(request, "checkups/imports.html", {"form": form, "batches": batches})
 
 
-def _batch_context(batch: ImportBatch) -> dict:
+def _batch_context(batch: ImportBatch) -> dict[str, Any]:
     progress = read_progress(batch.pk)
     running = batch.status in {ImportBatch.Status.PENDING, ImportBatch.Status.RUNNING}
     lang = "en" if (get_language() or "").startswith("en") else "zh-hans"
@@ -82,12 +88,12 @@ def _batch_context(batch: ImportBatch) -> dict:
 @login_required
 def import_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, Cap.IMPORT_RESULTS)
-    batch = get_object_or_404(selectors.batches_visible_to(request.user), pk=pk)
+    batch = get_object_or_404(selectors.batches_visible_to(_user(request)), pk=pk)
     template = "checkups/_batch_status.html" if getattr(request, "htmx", False) else "checkups/import_detail.html"
     return render(request, template, _batch_context(batch))
 
 
-def _preview(path: Path, institution: str) -> dict:
+def _preview(path: Path, institution: str) -> dict[str, Any]:
     reader = TableReader(path, fmt="xlsx" if path.suffix == ".xlsx" else "csv")
     header, rows = reader.preview(5)
     saved = ColumnMapping.objects.filter(institution=institution).first()
@@ -104,7 +110,7 @@ def mapping_view(request: HttpRequest) -> HttpResponse:
     """Step 1: upload a sample and see its first rows; step 2: say which column holds which field."""
     _require(request, Cap.IMPORT_RESULTS)
     samples = upload_dir() / "samples"
-    context: dict = {"mappings": ColumnMapping.objects.all()}
+    context: dict[str, Any] = {"mappings": ColumnMapping.objects.all()}
     if request.method == "POST" and "token" in request.POST:
         token = request.POST["token"]
         institution = request.POST.get("institution", "")
@@ -113,7 +119,7 @@ def mapping_view(request: HttpRequest) -> HttpResponse:
         chosen = {name: request.POST.get(f"map_{name}", "") for name in ALL_FIELDS}
         try:
             services.column_mapping_save(institution=institution, mapping=chosen, strict=not request.POST.get("lenient"),
-                                         acting_user=request.user)
+                                         acting_user=_user(request))
         except ValidationError as exc:
             context.update(_preview(samples / token, institution), token=token, institution=institution,
                            errors=exc.message_dict)
@@ -140,8 +146,8 @@ def mapping_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def client_checkups_view(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = client_for(request.user, client_id, cap=Cap.VIEW_RESULTS)
-    audit_record(actor=request.user, action="checkup.view", obj=client, client=client)
+    client = client_for(_user(request), client_id, cap=Cap.VIEW_RESULTS)
+    audit_record(actor=_user(request), action="checkup.view", obj=client, client=client)
     checkups = list(selectors.checkups_of(client)[:20])
     context = {
         "client": client,
@@ -157,13 +163,13 @@ def client_checkups_view(request: HttpRequest, client_id: int) -> HttpResponse:
 def worklist_view(request: HttpRequest) -> HttpResponse:
     _require(request, Cap.WORK_FOLLOWUPS)
     today = timezone.localdate()
-    deliveries = list(selectors.pending_deliveries_for(request.user)[:50])
+    deliveries = list(selectors.pending_deliveries_for(_user(request))[:50])
     for delivery in deliveries:
         delivery.overdue = delivery.is_overdue(today)  # type: ignore[attr-defined]
     context = {
-        "alerts": selectors.open_alerts_for(request.user)[:50],
+        "alerts": selectors.open_alerts_for(_user(request))[:50],
         "deliveries": deliveries,
-        "interpretations": selectors.pending_interpretations_for(request.user)[:50],
+        "interpretations": selectors.pending_interpretations_for(_user(request))[:50],
         "delivery_form": DeliveryForm(),
         "interpretation_form": InterpretationForm(),
         "now": timezone.now(),
@@ -181,9 +187,9 @@ def _back(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 @login_required
 @require_POST
 def alert_ack_view(request: HttpRequest, pk: int) -> HttpResponse:
-    alert = get_object_or_404(selectors.open_alerts_for(request.user), pk=pk)
+    alert = get_object_or_404(selectors.open_alerts_for(_user(request)), pk=pk)
     try:
-        services.critical_alert_acknowledge(alert=alert, acting_user=request.user)
+        services.critical_alert_acknowledge(alert=alert, acting_user=_user(request))
     except ValidationError as exc:
         return _back(request, exc)
     messages.success(request, _("Alert acknowledged."))
@@ -193,12 +199,12 @@ def alert_ack_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def delivery_record_view(request: HttpRequest, pk: int) -> HttpResponse:
-    delivery = get_object_or_404(selectors.pending_deliveries_for(request.user), pk=pk)
+    delivery = get_object_or_404(selectors.pending_deliveries_for(_user(request)), pk=pk)
     form = DeliveryForm(request.POST)
     if not form.is_valid():
         return _back(request, ValidationError(form.errors))
     try:
-        services.report_delivery_record(delivery=delivery, acting_user=request.user, **form.cleaned_data)
+        services.report_delivery_record(delivery=delivery, acting_user=_user(request), **form.cleaned_data)
     except ValidationError as exc:
         return _back(request, exc)
     messages.success(request, _("Delivery recorded."))
@@ -208,12 +214,12 @@ def delivery_record_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def interpretation_done_view(request: HttpRequest, pk: int) -> HttpResponse:
-    interpretation = get_object_or_404(selectors.pending_interpretations_for(request.user), pk=pk)
+    interpretation = get_object_or_404(selectors.pending_interpretations_for(_user(request)), pk=pk)
     form = InterpretationForm(request.POST)
     if not form.is_valid():
         return _back(request, ValidationError(form.errors))
     try:
-        services.interpretation_complete(interpretation=interpretation, acting_user=request.user, **form.cleaned_data)
+        services.interpretation_complete(interpretation=interpretation, acting_user=_user(request), **form.cleaned_data)
     except ValidationError as exc:
         return _back(request, exc)
     messages.success(request, _("Interpretation recorded."))
