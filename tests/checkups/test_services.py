@@ -231,3 +231,32 @@ def test_latest_checkup_feeds_the_assessment_inputs(world, zhang, tmp_path):
     assert assessment_inputs_for(zhang) is None
     do_import(world, write_csv(tmp_path / "r.csv", rows()))
     assert assessment_inputs_for(zhang) == (dt.date(2026, 11, 20), {"fasting_glucose_mmol": 5.2, "sbp": 185.0})
+
+
+def test_unreadable_or_misshapen_files_are_rejected_whole(world, tmp_path):
+    from django.utils import translation
+
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    batch = do_import(world, broken)
+    assert (batch.status, [(e["row"], e["reason"]["en"]) for e in batch.errors]) == ("failed", [(None, "not a readable XLSX workbook")])
+    header = ["体检编号", "身份证号", "姓名", "性别", "体检日期", "项目代码", "项目名称", "数值"]
+    short = write_csv(tmp_path / "short.csv", [result_row()[:8]], header=header)
+    batch = do_import(world, short)
+    assert [(e["row"], e["column"]) for e in batch.errors] == [(1, "结果")]
+    with translation.override("en"):
+        assert batch.errors[0]["reason"]["zh-hans"] == "缺少必需的列“结果”"
+    assert Checkup.objects.count() == 0
+
+
+def test_unknown_item_codes_are_errors_unless_lenient(world, tmp_path):
+    path = write_csv(tmp_path / "r.csv", [result_row(code="HCY", item_name="同型半胱氨酸", value="18", reference="5-15")])
+    strict = do_import(world, path)
+    assert [(e["row"], e["column"], e["reason"]["zh-hans"]) for e in strict.errors] == [(2, "项目代码", "未知的项目代码 HCY")]
+    lenient = results_import(
+        batch=import_batch_create(path=str(path), file_name="r.csv", acting_user=world.clerk, strict=False),
+        acting_user=world.clerk,
+    )
+    assert lenient.status == "done"
+    item = ResultItem.objects.get()
+    assert (item.code, item.severity, item.ref_high) == ("HCY", "minor", 15.0)
