@@ -142,3 +142,28 @@ def test_lead_acknowledges_an_alert_from_the_worklist(world, client, tmp_path):
     alert.refresh_from_db()
     assert alert.acknowledged_by == world.lead
     assert Checkup.objects.count() == 2
+
+
+def test_worklist_records_delivery_and_interpretation(world, client, tmp_path):
+    zhang = make_client(branch=world.bj, name="张伟", sex="male", birth_date=dt.date(1970, 3, 8), id_number=ZHANG_ID,
+                        health_manager=world.nurse, tier="A")
+    path = write_csv(tmp_path / "r.csv", [result_row()])
+    results_import(batch=import_batch_create(path=str(path), file_name="r.csv", acting_user=world.clerk), acting_user=world.clerk)
+    checkup = Checkup.objects.get(client=zhang)
+    login(client, world.nurse)
+    page = client.get(reverse("checkups:worklist")).content.decode()
+    assert "TJ2026001" in page
+    url = reverse("checkups:delivery_record", args=[checkup.delivery.pk])
+    response = client.post(url, {"status": "delivered", "method": "post", "tracking_no": ""}, HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert "tracking_no: A posted report needs its tracking number." in response.content.decode()
+    checkup.delivery.refresh_from_db()
+    assert checkup.delivery.status == "pending"
+    client.post(url, {"status": "delivered", "method": "post", "tracking_no": "SF100200300"})
+    checkup.delivery.refresh_from_db()
+    assert (checkup.delivery.status, checkup.delivery.tracking_no) == ("delivered", "SF100200300")
+    interpretation = checkup.interpretations.get()
+    client.post(reverse("checkups:interpretation_done", args=[interpretation.pk]), {"method": "face_to_face", "notes": "已解读"})
+    interpretation.refresh_from_db()
+    assert (interpretation.status, interpretation.done_by, interpretation.notes) == ("done", world.nurse, "已解读")
+    login(client, world.nurse2)
+    assert client.post(reverse("checkups:interpretation_done", args=[interpretation.pk]), {"method": "phone"}).status_code == 404
