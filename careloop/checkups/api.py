@@ -19,12 +19,22 @@ from rest_framework.views import APIView
 
 from careloop.checkups import selectors, services
 from careloop.checkups.forms import UploadForm
-from careloop.checkups.models import Checkup, ColumnMapping, ImportBatch, ReportDelivery, ResultItem
+from careloop.checkups.models import (
+    Checkup,
+    CheckupPackage,
+    ColumnMapping,
+    GroupBooking,
+    ImportBatch,
+    ReportDelivery,
+    ResultItem,
+)
 from careloop.checkups.progress import read_progress, upload_dir
 from careloop.checkups.views import _store_upload
+from careloop.clients.models import Client, Enterprise
 from careloop.clients.selectors import clients_visible_to
-from careloop.org.models import User
+from careloop.org.models import OrgUnit, User
 from careloop.org.permissions import Cap, user_can
+from careloop.org.selectors import subtree_q
 
 
 class ResultItemSerializer(serializers.ModelSerializer):
@@ -141,3 +151,108 @@ class ImportDetail(generics.RetrieveAPIView):
         if not user_can(self.request.user, Cap.IMPORT_RESULTS):
             raise PermissionDenied()
         return selectors.batches_visible_to(cast(User, self.request.user))
+
+
+class GroupBookingSerializer(serializers.ModelSerializer):
+    package: serializers.SlugRelatedField = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    members = serializers.SerializerMethodField()
+
+    class Meta:
+        model = GroupBooking
+        fields = ["id", "enterprise", "branch", "package", "date", "change_deadline", "status", "members"]
+
+    def get_members(self, booking: GroupBooking) -> list[int]:
+        return sorted(m.client_id for m in booking.members.all() if not m.cancelled)
+
+
+class GroupBookingCreateSerializer(serializers.Serializer):
+    enterprise = serializers.IntegerField()
+    branch = serializers.IntegerField()
+    package = serializers.CharField(help_text="package code: economy, standard, comprehensive, luxury, …")
+    date = serializers.DateField()
+    clients = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+
+
+class GroupBookingChangeSerializer(serializers.Serializer):
+    date = serializers.DateField(required=False)
+    add = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    remove = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+
+
+def _user_of(request: Request) -> User:
+    user = cast(User, request.user)
+    if not user_can(user, Cap.CREATE_CLIENT):
+        raise PermissionDenied()
+    return user
+
+
+def _visible_clients(user: User, ids: list[int], field: str) -> list[Client]:
+    found = list(clients_visible_to(user).filter(pk__in=ids))
+    missing = sorted(set(ids) - {c.pk for c in found})
+    if missing:
+        raise ValidationError({field: [_("No such client: %(ids)s") % {"ids": ", ".join(map(str, missing))}]})
+    return found
+
+
+def _bookings_for(user: User) -> QuerySet[GroupBooking]:
+    return GroupBooking.objects.filter(subtree_q(user, "branch")).select_related("package").prefetch_related("members")
+
+
+class GroupBookingList(generics.ListAPIView):
+    """Group checkups booked for enterprises (SPEC RPT-2); POST books one."""
+
+    serializer_class = GroupBookingSerializer
+
+    def get_queryset(self) -> QuerySet[GroupBooking]:
+        return _bookings_for(_user_of(self.request)).order_by("date", "id")
+
+    @extend_schema(request=GroupBookingCreateSerializer, responses={201: GroupBookingSerializer})
+    def post(self, request: Request) -> Response:
+        user = _user_of(request)
+        incoming = GroupBookingCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data: Any = incoming.validated_data
+        enterprise = Enterprise.objects.filter(subtree_q(user, "branch"), pk=data["enterprise"]).first()
+        branch = OrgUnit.objects.filter(pk=data["branch"]).first()
+        package = CheckupPackage.objects.filter(code=data["package"]).first()
+        errors: dict[str, list[str]] = {}
+        if enterprise is None:
+            errors["enterprise"] = [_("No such enterprise.")]
+        if branch is None:
+            errors["branch"] = [_("No such organisation unit.")]
+        if package is None:
+            errors["package"] = [_("No such package.")]
+        if errors or enterprise is None or branch is None or package is None:
+            raise ValidationError(errors)
+        clients = _visible_clients(user, data["clients"], "clients")
+        booking = services.group_booking_create(
+            enterprise=enterprise, branch=branch, package=package, date=data["date"], clients=clients, acting_user=user,
+        )
+        return Response(GroupBookingSerializer(_bookings_for(user).get(pk=booking.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class GroupBookingDetail(generics.RetrieveAPIView):
+    serializer_class = GroupBookingSerializer
+
+    def get_queryset(self) -> QuerySet[GroupBooking]:
+        return _bookings_for(_user_of(self.request))
+
+    @extend_schema(request=GroupBookingChangeSerializer, responses={200: GroupBookingSerializer})
+    def patch(self, request: Request, pk: int) -> Response:
+        user = _user_of(request)
+        booking = self.get_object()
+        incoming = GroupBookingChangeSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data: Any = incoming.validated_data
+        services.group_booking_change(
+            booking=booking, acting_user=user, date=data.get("date"),
+            add=_visible_clients(user, data["add"], "add"), remove=_visible_clients(user, data["remove"], "remove"),
+        )
+        return Response(GroupBookingSerializer(_bookings_for(user).get(pk=booking.pk)).data)
+
+    @extend_schema(request=None, responses={200: GroupBookingSerializer})
+    def delete(self, request: Request, pk: int) -> Response:
+        user = _user_of(request)
+        booking = self.get_object()
+        services.group_booking_cancel(booking=booking, acting_user=user)
+        return Response(GroupBookingSerializer(_bookings_for(user).get(pk=booking.pk)).data)

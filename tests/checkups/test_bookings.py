@@ -58,3 +58,26 @@ def test_booking_too_late_or_by_the_wrong_role_is_refused(world, setup):
         group_booking_create(enterprise=enterprise, branch=world.sh, package=package, date=dt.date(2026, 12, 26),
                              clients=members, acting_user=world.clerk)
     assert GroupBooking.objects.count() == 0
+
+
+@time_machine.travel(dt.datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
+def test_group_bookings_through_the_api(world, setup, api):
+    enterprise, members = setup
+    body = {"enterprise": enterprise.pk, "branch": world.bj.pk, "package": "luxury", "date": "2026-12-10",
+            "clients": [members[0].pk, members[1].pk]}
+    assert api(world.nurse).post("/api/v1/group-bookings/", body, format="json").status_code == 403
+    created = api(world.clerk).post("/api/v1/group-bookings/", body, format="json")
+    assert created.status_code == 201
+    booking = created.json()
+    assert (booking["package"], booking["change_deadline"], booking["members"]) == (
+        "luxury", "2026-12-05", [members[0].pk, members[1].pk])
+    changed = api(world.clerk).patch(f"/api/v1/group-bookings/{booking['id']}/", {"remove": [members[0].pk]}, format="json")
+    assert changed.json()["members"] == [members[1].pk]
+    outsider = make_client(branch=world.sh)
+    bad = api(world.clerk, lang="en").patch(f"/api/v1/group-bookings/{booking['id']}/", {"add": [outsider.pk]}, format="json")
+    assert (bad.status_code, bad.json()) == (400, {"add": [f"No such client: {outsider.pk}"]})
+    with time_machine.travel(dt.datetime(2026, 12, 6, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        late = api(world.clerk, lang="en").delete(f"/api/v1/group-bookings/{booking['id']}/")
+        assert (late.status_code, late.json()) == (400, {"booking": ["Changes and cancellations closed on 2026-12-05."]})
+    assert api(world.clerk).delete(f"/api/v1/group-bookings/{booking['id']}/").json()["status"] == "cancelled"
+    assert api(world.nurse2).get("/api/v1/group-bookings/").status_code == 403
