@@ -126,13 +126,14 @@ def test_client_page_shows_trends_with_abnormal_marks(world, client, tmp_path, d
     assert client.get(url).status_code == 404
 
 
-def test_lead_acknowledges_an_alert_from_the_worklist(world, client, tmp_path):
+def test_lead_acknowledges_an_alert_from_the_worklist(world, client, tmp_path, django_assert_num_queries):
     make_client(branch=world.bj, name="张伟", sex="male", birth_date=dt.date(1970, 3, 8), id_number=ZHANG_ID, health_manager=world.nurse)
     path = write_csv(tmp_path / "r.csv", [result_row(code="HGB", item_name="血红蛋白", value="55", unit="g/L", reference="130-175"),
                                           result_row(exam_no="X2", id_number=LI_ID, name="李娜", sex="女")])
     results_import(batch=import_batch_create(path=str(path), file_name="r.csv", acting_user=world.clerk), acting_user=world.clerk)
     login(client, world.lead)
-    page = client.get(reverse("checkups:worklist"))
+    with django_assert_num_queries(15):  # constant: scoped lists with select_related, no per-row queries
+        page = client.get(reverse("checkups:worklist"))
     assert "血红蛋白 55 g/L" in page.content.decode()
     alert = CriticalAlert.objects.get()
     login(client, world.nurse2)
