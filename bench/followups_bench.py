@@ -57,7 +57,12 @@ def child(args: argparse.Namespace) -> dict:
     migrate_s = time.perf_counter() - t0
     today = dt.date(2026, 11, 23)
     t0 = time.perf_counter()
-    nurses = populate(args.clients, args.tasks_per_client, today)
+    if args.reuse:  # the database of an earlier run: measure the worklist again only
+        from careloop.org.models import User
+
+        nurses = list(User.objects.filter(username__startswith="nurse").values_list("pk", flat=True))
+    else:
+        nurses = populate(args.clients, args.tasks_per_client, today)
     populate_s = time.perf_counter() - t0
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -65,7 +70,8 @@ def child(args: argparse.Namespace) -> dict:
     result = {"db": connection.vendor, "clients": counts["clients"], "tasks": counts["tasks"],
               "nurses": len(nurses), "migrate_s": round(migrate_s, 1), "populate_s": round(populate_s, 1)}
     result.update(bench_worklist(nurses, today, args.requests))
-    result.update(bench_scheduling(args.encounters, today))
+    if not args.reuse:
+        result.update(bench_scheduling(args.encounters, today))
     return result
 
 
@@ -316,9 +322,13 @@ def run_child(db: str, args: argparse.Namespace) -> dict:
     env["CARELOOP_LOG_LEVEL"] = "WARNING"
     if db == "sqlite":
         data = Path("/tmp/careloop_bench_followups_sqlite")
-        shutil.rmtree(data, ignore_errors=True)
-        data.mkdir(parents=True)
+        if not args.reuse:
+            shutil.rmtree(data, ignore_errors=True)
+            data.mkdir(parents=True)
         env["CARELOOP_DATA_DIR"] = str(data)
+    elif args.reuse:
+        env["DATABASE_URL"] = PG_URL
+        env["CARELOOP_DATA_DIR"] = "/tmp/careloop_bench_followups_pg"
     else:
         import psycopg
 
@@ -330,6 +340,8 @@ def run_child(db: str, args: argparse.Namespace) -> dict:
         Path(env["CARELOOP_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, __file__, "--child", "--clients", str(args.clients), "--tasks-per-client",
            str(args.tasks_per_client), "--encounters", str(args.encounters), "--requests", str(args.requests)]
+    if args.reuse:
+        cmd.append("--reuse")
     out = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         sys.stderr.write(out.stderr[-5000:])
@@ -345,6 +357,8 @@ def main() -> None:
     parser.add_argument("--encounters", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--child", action="store_true")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the worklist again on the databases an earlier run left behind")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     if args.child:

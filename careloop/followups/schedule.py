@@ -175,10 +175,17 @@ def _opt_int(raw: Mapping[str, Any], key: str, where: str) -> int | None:
 
 def rule_from_data(data: Mapping[str, Any]) -> RuleSpec:
     """Build a RuleSpec from the stored JSON shape, naming the field that is wrong."""
+    if not isinstance(data.get("steps") or [], list):
+        raise RuleDataError("steps: must be a list of steps")
+    for name in ("repeat", "cycle"):
+        if data.get(name) is not None and not isinstance(data[name], dict):
+            raise RuleDataError(f"{name}: must be an object")
     try:
         steps = []
         for i, raw in enumerate(data.get("steps") or ()):
             where = f"steps[{i}]"
+            if not isinstance(raw, dict):
+                raise RuleDataError(f"{where}: must be an object")
             anchor = raw.get("anchor", "encounter")
             if anchor not in ANCHORS:
                 raise RuleDataError(f"{where}.anchor: unknown anchor {anchor!r}")
@@ -245,10 +252,10 @@ def rule_from_data(data: Mapping[str, Any]) -> RuleSpec:
         )
     except KeyError as exc:
         raise RuleDataError(f"{exc.args[0]}: required") from exc
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, AttributeError) as exc:
         if isinstance(exc, RuleDataError):
             raise
-        raise RuleDataError(str(exc)) from exc
+        raise RuleDataError(f"rule: {exc}") from exc
 
 
 # --- matching and planning -----------------------------------------------------------------------

@@ -113,6 +113,7 @@ class _Assigner:
     def __init__(self) -> None:
         self._load: dict[tuple[int, date], int] = {}
         self._teams: dict[int, Any] = {}
+        self._manager_teams: dict[int, Any] = {}
 
     def team_for(self, client: Any) -> Any:
         from careloop.org.models import Team
@@ -123,17 +124,27 @@ class _Assigner:
             units = [branch.pk] + [int(p) for p in str(getattr(branch, "path", "") or "").strip("/").split("/") if p.isdigit()]
             team = (
                 Team.objects.filter(kind="followup", org_unit_id__in=units)
-                .order_by("-org_unit__path" if hasattr(branch, "path") else "pk")
+                .order_by("-org_unit__path", "pk")
                 .first()
             )
             self._teams[branch_id] = team
         return self._teams[branch_id]
 
+    def manager_team(self, user_id: int) -> Any:
+        """The health manager's follow-up team (the lead who may reassign her tasks)."""
+        if user_id not in self._manager_teams:
+            from careloop.org.models import Team
+
+            self._manager_teams[user_id] = (
+                Team.objects.filter(kind="followup", memberships__user_id=user_id).order_by("pk").first()
+            )
+        return self._manager_teams[user_id]
+
     def pick(self, client: Any, due: date) -> tuple[Any, Any]:
         manager_id = getattr(client, "health_manager_id", None)
-        team = self.team_for(client)
         if manager_id:
-            return manager_id, team
+            return manager_id, self.manager_team(manager_id) or self.team_for(client)
+        team = self.team_for(client)
         if team is None:
             return None, None
         members = list(team.memberships.values_list("user_id", flat=True)) if hasattr(team, "memberships") else []

@@ -162,3 +162,18 @@ def test_other_branch_nurse_sees_only_her_own(api, world, tasks) -> None:
     response = api(world.nurse2).post("/api/v1/encounters/", {
         "client": world.own.pk, "kind": "discharge", "date": "2026-11-02"}, format="json")
     assert response.status_code == 400 and list(response.json()) == ["client"]
+
+
+def test_api_worklist_groups_calls_with_pinned_queries(api, world, tasks, django_assert_num_queries) -> None:
+    import time_machine
+
+    client = api(world.nurse)
+    with time_machine.travel(dt.datetime(2026, 11, 5, 2, tzinfo=dt.UTC), tick=False):
+        client.get("/api/v1/followup-tasks/worklist/")
+        # count, page, its clients, companions (roles and teams are cached on the authenticated user)
+        with django_assert_num_queries(4):
+            body = client.get("/api/v1/followup-tasks/worklist/").json()
+    assert body["count"] == 1
+    [call] = body["results"]
+    assert (call["client"]["id"], call["task"]["id"], call["days_overdue"], call["also"]) == (
+        world.own.pk, tasks[0].pk, 0, [])

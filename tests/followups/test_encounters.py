@@ -157,7 +157,8 @@ def test_bulk_create_plans_like_one_by_one(world) -> None:
                               acting_user=world.nurse)
     assert list(single.tasks.values_list("due_date", "sequence", "total", "assignee_id").order_by("due_date")) == list(
         encounters[0].tasks.values_list("due_date", "sequence", "total", "assignee_id").order_by("due_date"))
-    assert set(encounters[1].tasks.values_list("assignee_id", flat=True)) == {world.nurse_b.pk}
+    # each task goes to the client's health manager, in her team
+    assert set(encounters[1].tasks.values_list("assignee_id", "team_id")) == {(world.nurse_b.pk, world.team_b.pk)}
     event = AuditEvent.objects.get(action="encounter.bulk_create")
     assert event.detail == {"source": "his", "encounters": [e.pk for e in encounters], "tasks": 12}
 

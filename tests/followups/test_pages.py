@@ -33,12 +33,12 @@ def due_tasks(world):
     return clients
 
 
-# session, user, roles, teams (2), count, page, companions, rule and team filters, session save (3)
+# session, user, roles, teams (2), count, page, its clients, companions, rule and team filters, session save (3)
 def test_worklist_lists_due_and_overdue_by_priority(world, due_tasks, django_assert_num_queries) -> None:
     browser = web(world.nurse)
     with time_machine.travel(TODAY, tick=False):
         browser.get("/followups/")  # warm the session and caches
-        with django_assert_num_queries(13):
+        with django_assert_num_queries(14):
             response = browser.get("/followups/")
     assert response.status_code == 200
     calls = response.context["calls"]
@@ -58,7 +58,7 @@ def test_worklist_query_count_does_not_grow_with_rows(world, due_tasks, django_a
                              prescription_days=30, acting_user=world.nurse)
         browser = web(world.nurse)
         browser.get("/followups/")
-        with django_assert_num_queries(13):
+        with django_assert_num_queries(14):
             response = browser.get("/followups/?channel=phone")
     assert len(response.context["calls"]) == 12
 

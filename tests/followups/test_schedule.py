@@ -215,6 +215,10 @@ def test_move_never_pushes_past_the_end() -> None:
         ({"code": "x", "repeat": {"every": 3, "unit": "month", "count": 2}}, "repeat: needs at least one step"),
         ({"code": "x", "cycle": {"per_period": 0, "period": 3}}, "cycle: per_period, period and cycles"),
         ({"code": "x", "move_off_nonworking": "sideways"}, "move_off_nonworking: must be one of"),
+        ({"code": "x", "steps": {"offset": 3}}, "steps: must be a list"),
+        ({"code": "x", "steps": ["day 3"]}, "steps[0]: must be an object"),
+        ({"code": "x", "cycle": [1, 2]}, "cycle: must be an object"),
+        ({"code": "x", "steps": [{"offset": "three"}]}, "rule: invalid literal"),
     ],
 )
 def test_bad_rule_data_names_the_field(raw: dict, message: str) -> None:
