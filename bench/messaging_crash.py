@@ -61,6 +61,9 @@ def main() -> None:
         results["postgresql_2_workers"] = harness(*common, *crash, "--workers", "2", "--database-url", PG)
         results["postgresql_2_workers_no_receipts"] = harness(*common, *crash, "--workers", "2", "--database-url", PG,
                                                               "--no-receipts")
+        # One send in flight per worker: a kill can interrupt at most one send.
+        results["postgresql_2_workers_no_receipts_chunk_1"] = harness(
+            *common, *crash, "--workers", "2", "--database-url", PG, "--no-receipts", "--threads", "1", "--chunk", "1")
     if args.only in (None, "throughput"):
         tp = ["--messages", "0", "--throughput", str(args.throughput), "--workers", "2", "--chunk", "50"]
         results["throughput_sqlite"] = harness(*common, *tp)

@@ -21,9 +21,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import OperationalError, close_old_connections, connection, transaction
-from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from careloop.messaging import policy
@@ -292,19 +293,33 @@ class Dispatcher:
         sent = {int(item.out_id): outcome for item, outcome in ordered if outcome.status == Status.SENT}
         recorded: dict[int, str] = {}
         if sent:
-            Message.objects.filter(pk__in=sorted(sent), status=Status.SENDING, lease_owner=self.worker_id).update(
-                status=Status.SENT, sent_at=timezone.now(), last_error="", lease_owner="", lease_expires_at=None,
-                provider=Case(*(When(pk=pk, then=Value(o.provider[:32])) for pk, o in sent.items()),
-                              default=F("provider")),
-                provider_id=Case(*(When(pk=pk, then=Value(o.provider_id[:128])) for pk, o in sent.items()),
-                                 default=F("provider_id")),
-            )
+            self._mark_sent(sent)
             recorded.update(dict.fromkeys(sent, Status.SENT))
         for item, outcome in ordered:
             pk = int(item.out_id)
             if pk not in sent:
                 recorded[pk] = self._record(pk, attempts[pk], outcome)
         return recorded
+
+    def _mark_sent(self, sent: dict[int, _Outcome]) -> None:
+        """One ``UPDATE … FROM (VALUES …)`` for the chunk's successes (PostgreSQL, SQLite ≥ 3.33).
+
+        Each row gets its own provider id; the statement still only matches rows this worker holds.
+        """
+        table = connection.ops.quote_name(Message._meta.db_table)
+        rows = sorted(sent.items())
+        values = ", ".join(["(%s, %s, %s)"] * len(rows))
+        params: list[Any] = []
+        for pk, outcome in rows:
+            params += [pk, outcome.provider[:32], outcome.provider_id[:128]]
+        sql = (
+            f"UPDATE {table} SET status = %s, sent_at = %s, last_error = '', lease_owner = '', "  # noqa: S608
+            f"lease_expires_at = NULL, provider = v.column2, provider_id = v.column3 "
+            f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1 AND {table}.status = %s "
+            f"AND {table}.lease_owner = %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [Status.SENT, timezone.now(), *params, Status.SENDING, self.worker_id])
 
     def _record(self, pk: int, attempts: int, outcome: _Outcome) -> str:
         now = timezone.now()

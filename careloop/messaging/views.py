@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -33,7 +34,7 @@ def operations(request: HttpRequest) -> HttpResponse:
     """Worker health (queue depth, oldest queued, dead count) and the dead-letter list."""
     _require(request, Cap.MANAGE_MESSAGES)
     page = Paginator(selectors.dead_letters(), 50).get_page(request.GET.get("page"))
-    context = {"health": selectors.queue_health(), "page": page}
+    context = {"health": selectors.queue_health(), "page": page, "today": timezone.localdate()}
     if getattr(request, "htmx", False):
         return render(request, "messaging/_dead_letters.html", context)
     return render(request, "messaging/operations.html", context)

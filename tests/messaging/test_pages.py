@@ -85,3 +85,26 @@ def test_message_history_on_the_client_timeline(world):
     entries = [e for e in timeline_for(world.own, world.nurse) if e.kind == "message"]
     assert len(entries) == 1
     assert entries[0].detail == message.body[:120]
+
+
+def test_dead_letter_list_query_count_does_not_grow_with_rows(world, client, settings):
+    settings.MESSAGING_DAILY_CAP = 0
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    consent(world.own)
+    consent(world.other_team)
+    client.force_login(world.admin)
+
+    def dead(n, who):
+        for _ in range(n):
+            m = message_enqueue(client=who, purpose="report_ready", acting_user=None).message
+            Message.objects.filter(pk=m.pk).update(status=Status.DEAD)
+
+    dead(1, world.own)
+    with CaptureQueriesContext(connection) as one:
+        client.get("/messages/", HTTP_HX_REQUEST="true")
+    dead(2, world.other_team)
+    with CaptureQueriesContext(connection) as three:
+        client.get("/messages/", HTTP_HX_REQUEST="true")
+    assert len(three) == len(one)
