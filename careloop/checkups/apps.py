@@ -1,6 +1,37 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CheckupsConfig(AppConfig):
     name = "careloop.checkups"
     label = "checkups"
+    verbose_name = _("Checkups")
+
+    def ready(self) -> None:
+        from careloop.checkups.timeline import checkup_entries
+        from careloop.clients import timeline
+        from careloop.core import nav
+
+        nav.register(_("Reports"), "checkups:worklist", "work_followups", order=40)
+        nav.register(_("Import results"), "checkups:imports", "import_results", order=45)
+        timeline.register("checkups.checkups", checkup_entries)
+        _name_openapi_enums()
+
+
+def _name_openapi_enums() -> None:
+    """Give this app's choice sets their own OpenAPI enum names (``health_status``, ``method`` and
+    ``status`` are also used by other apps). The lead may move these to settings."""
+    from django.conf import settings
+
+    spectacular = getattr(settings, "SPECTACULAR_SETTINGS", None)
+    if not isinstance(spectacular, dict):
+        return
+    overrides = spectacular.setdefault("ENUM_NAME_OVERRIDES", {})
+    overrides.setdefault("CheckupHealthStatusEnum", "careloop.checkups.models.HealthStatus")
+    overrides.setdefault("ReportDeliveryMethodEnum", "careloop.checkups.models.DeliveryMethod")
+    overrides.setdefault("ReportDeliveryStatusEnum", "careloop.checkups.models.ReportDelivery.Status")
+    overrides.setdefault("ImportBatchStatusEnum", "careloop.checkups.models.ImportBatch.Status")
+    overrides.setdefault("GroupBookingStatusEnum", "careloop.checkups.models.GroupBooking.Status")
+    overrides.setdefault("CheckupSeverityEnum", "careloop.checkups.models.Severity")
+    # "method" now has two choice sets: keep the clients app's consent methods under their old name.
+    overrides.setdefault("MethodEnum", "careloop.clients.models.ConsentMethod")

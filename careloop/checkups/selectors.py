@@ -1,0 +1,118 @@
+"""Reads of careloop.checkups, scoped through the clients the user may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+
+from careloop.checkups.charts import Point, trend_svg
+from careloop.checkups.models import (
+    Checkup,
+    CheckupItem,
+    CriticalAlert,
+    ImportBatch,
+    Interpretation,
+    ReportDelivery,
+    ResultItem,
+)
+from careloop.clients.models import Client
+from careloop.clients.selectors import clients_visible_to
+from careloop.org.models import User
+from careloop.org.permissions import Cap, user_can
+from careloop.org.selectors import subtree_q
+
+
+def checkups_of(client: Client) -> QuerySet[Checkup]:
+    return Checkup.objects.filter(client=client).select_related("package", "delivery").order_by("-date", "-id")
+
+
+@dataclass
+class Trend:
+    code: str
+    name: str
+    unit: str
+    svg: str
+    latest: ResultItem
+    abnormal: int
+    points: list[ResultItem] = field(default_factory=list)
+
+
+def trends_of(client: Client, *, limit_checkups: int = 10) -> list[Trend]:
+    """Each numeric indicator of the client's recent checkups as an SVG trend (2 queries)."""
+    checkups = list(Checkup.objects.filter(client=client).order_by("-date", "-id").values_list("pk", "date")[:limit_checkups])
+    dates = dict(checkups)
+    items = ResultItem.objects.filter(checkup_id__in=list(dates), value_num__isnull=False).order_by("checkup_id", "id")
+    by_code: dict[str, list[ResultItem]] = defaultdict(list)
+    for item in items:
+        item.date = dates[item.checkup_id]  # type: ignore[attr-defined]
+        by_code[item.code].append(item)
+    order = {code: i for i, code in enumerate(CheckupItem.objects.order_by("sort_order", "code").values_list("code", flat=True))}
+    trends = []
+    for code in sorted(by_code, key=lambda c: (order.get(c, 10_000), c)):
+        points = sorted(by_code[code], key=lambda i: i.date)  # type: ignore[attr-defined]
+        latest = points[-1]
+        svg = trend_svg(
+            [Point(p.date, p.value_num, p.severity, p.finding) for p in points],  # type: ignore[attr-defined, arg-type]
+            title=latest.name, unit=latest.unit, ref_low=latest.ref_low, ref_high=latest.ref_high,
+        )
+        trends.append(Trend(code, latest.name, latest.unit, svg, latest, sum(1 for p in points if p.severity), points))
+    return trends
+
+
+def batches_visible_to(user: User) -> QuerySet[ImportBatch]:
+    if not user_can(user, Cap.IMPORT_RESULTS):
+        return ImportBatch.objects.none()
+    return ImportBatch.objects.filter(Q(created_by=user) | subtree_q(user, "branch")).select_related("mapping")
+
+
+def open_alerts_for(user: User) -> QuerySet[CriticalAlert]:
+    return (
+        CriticalAlert.objects.filter(checkup__client__in=clients_visible_to(user), acknowledged_at__isnull=True)
+        .select_related("checkup__client", "item", "lead")
+        .order_by("raised_at", "id")
+    )
+
+
+def pending_deliveries_for(user: User) -> QuerySet[ReportDelivery]:
+    return (
+        ReportDelivery.objects.filter(checkup__client__in=clients_visible_to(user))
+        .exclude(status__in=[ReportDelivery.Status.DELIVERED, ReportDelivery.Status.COLLECTED])
+        .select_related("checkup__client")
+        .order_by("due_date", "id")
+    )
+
+
+def pending_interpretations_for(user: User) -> QuerySet[Interpretation]:
+    return (
+        Interpretation.objects.filter(checkup__client__in=clients_visible_to(user), status=Interpretation.Status.PENDING)
+        .select_related("checkup__client", "assignee")
+        .order_by("due_at", "id")
+    )
+
+
+def abnormal_items_of(checkup: Checkup) -> QuerySet[ResultItem]:
+    return ResultItem.objects.filter(checkup=checkup).exclude(severity="").order_by("id")
+
+
+def alerts_of(client: Client) -> QuerySet[CriticalAlert]:
+    return CriticalAlert.objects.filter(checkup__client=client).select_related("item", "acknowledged_by", "lead")
+
+
+def assessment_inputs_for(client: Client) -> tuple[dt.date, dict[str, float]] | None:
+    """The latest checkup's results as assessment inputs (read by careloop.assessments)."""
+    from careloop.assessments.engine.checkup_items import results_to_inputs
+
+    latest = Checkup.objects.filter(client=client).order_by("-date", "-id").first()
+    if latest is None:
+        return None
+    rows = [
+        {"code": code, "name": name, "value": value, "unit": unit}
+        for code, name, value, unit in ResultItem.objects.filter(checkup=latest, value_num__isnull=False)
+        .order_by("id")
+        .values_list("code", "name", "value_num", "unit")
+    ]
+    mapped = results_to_inputs(rows)
+    return (latest.date, mapped.inputs) if mapped.inputs else None
