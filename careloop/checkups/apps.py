@@ -16,6 +16,21 @@ class CheckupsConfig(AppConfig):
         nav.register(_("Import results"), "checkups:imports", "import_results", order=45)
         timeline.register("checkups.checkups", checkup_entries)
         _name_openapi_enums()
+        from careloop.core import demo
+
+        if _demo_checkups not in demo.extensions:
+            demo.extensions.append(_demo_checkups)
+
+
+def _demo_checkups(clients: list, rng: object, stdout: object) -> None:
+    """`careloop demo`: up to three yearly checkups with results for every active client."""
+    from careloop.checkups.demo import generate_checkups
+    from careloop.org.models import User
+
+    clerk = User.objects.filter(username="clerk").first()
+    active = [c for c in clients if c.status == "active"]
+    created = generate_checkups(active, rng, acting_user=clerk)  # type: ignore[arg-type]
+    stdout.write(f"checkups: {len(created)} reports with results for {len(active)} clients\n")  # type: ignore[attr-defined]
 
 
 def _name_openapi_enums() -> None:
