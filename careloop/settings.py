@@ -227,6 +227,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Apps add their own names in AppConfig.ready(); choice sets shared by several apps are named here.
+    "ENUM_NAME_OVERRIDES": {"ChannelEnum": "careloop.clients.models.Channel"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "careloop.core.schema.add_error_responses",

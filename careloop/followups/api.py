@@ -220,10 +220,33 @@ class TaskDetail(APIView):
         return Response(TaskSerializer(task).data)
 
 
+class WorklistClientSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    tier = serializers.CharField()
+
+
+class WorklistCallSerializer(serializers.Serializer):
+    """One call on the worklist: the main task and the client's other tasks due within a few days."""
+
+    client = WorklistClientSerializer()
+    task = TaskSerializer()
+    days_overdue = serializers.IntegerField()
+    also = TaskSerializer(many=True)
+
+
+class WorklistPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    results = WorklistCallSerializer(many=True)
+
+
 class WorklistView(APIView):
     """FU-10 for the API: the caller's due and overdue follow-ups grouped into calls."""
 
-    @extend_schema(parameters=[OpenApiParameter(n, str) for n in ("channel", "rule", "team", "scope", "page")])
+    @extend_schema(parameters=[OpenApiParameter(n, str) for n in ("channel", "rule", "team", "scope", "page")],
+                   responses={200: WorklistPageSerializer})
     def get(self, request: Request) -> Response:
         filters = WorklistFilters(
             channel=request.query_params.get("channel", ""), rule=request.query_params.get("rule", ""),

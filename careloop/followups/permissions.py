@@ -21,23 +21,15 @@ from careloop.org.permissions import Cap, user_can
 
 
 def user_team_ids(user: Any) -> list[int]:
-    cached = getattr(user, "_fu_team_ids", None)
-    if cached is None:
-        from careloop.org.models import TeamMembership
+    from careloop.org.selectors import member_team_ids
 
-        cached = list(TeamMembership.objects.filter(user=user).values_list("team_id", flat=True))
-        user._fu_team_ids = cached
-    return cached
+    return member_team_ids(user)
 
 
 def led_team_ids(user: Any) -> list[int]:
-    cached = getattr(user, "_fu_led_ids", None)
-    if cached is None:
-        from careloop.org.models import Team
+    from careloop.org.selectors import led_team_ids as _led
 
-        cached = list(Team.objects.filter(lead=user).values_list("pk", flat=True))
-        user._fu_led_ids = cached
-    return cached
+    return _led(user)
 
 
 def task_scope_q(user: Any) -> Q | None:

@@ -42,13 +42,30 @@ def subtree_q(user: User, field: str = "branch") -> Q:
     return Q(**{f"{field}_id__in": subtree_unit_ids(user)})
 
 
+def member_team_ids(user: User) -> list[int]:
+    """The teams the user belongs to (kept on the user object for the request)."""
+    cached = getattr(user, "_careloop_member_team_ids", None)
+    if cached is None:
+        cached = sorted(TeamMembership.objects.filter(user=user).values_list("team_id", flat=True))
+        user._careloop_member_team_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def led_team_ids(user: User) -> list[int]:
+    """The teams the user leads (kept on the user object for the request)."""
+    cached = getattr(user, "_careloop_led_team_ids", None)
+    if cached is None:
+        cached = sorted(user.led_teams.values_list("id", flat=True))
+        user._careloop_led_team_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def team_member_ids(user: User) -> list[int]:
     """The user and everyone in the teams the user belongs to or leads."""
     cached = getattr(user, "_careloop_team_ids", None)
     if cached is not None:
         return cached
-    team_ids = set(TeamMembership.objects.filter(user=user).values_list("team_id", flat=True))
-    team_ids |= set(user.led_teams.values_list("id", flat=True))
+    team_ids = set(member_team_ids(user)) | set(led_team_ids(user))
     members = set(TeamMembership.objects.filter(team_id__in=team_ids).values_list("user_id", flat=True))
     members.add(user.pk)
     result = sorted(members)

@@ -112,7 +112,7 @@ def test_client_page_shows_trends_with_abnormal_marks(world, client, tmp_path, d
     login(client, world.nurse)
     url = reverse("checkups:client", args=[zhang.pk])
     # PostgreSQL adds one query: the audit chain's advisory lock.
-    with django_assert_num_queries(23 + (connection.vendor == "postgresql")):
+    with django_assert_num_queries(22 + (connection.vendor == "postgresql")):
         page = client.get(url)
     html = page.content.decode()
     assert page.status_code == 200
@@ -132,7 +132,7 @@ def test_lead_acknowledges_an_alert_from_the_worklist(world, client, tmp_path, d
                                           result_row(exam_no="X2", id_number=LI_ID, name="李娜", sex="女")])
     results_import(batch=import_batch_create(path=str(path), file_name="r.csv", acting_user=world.clerk), acting_user=world.clerk)
     login(client, world.lead)
-    with django_assert_num_queries(15):  # constant: scoped lists with select_related, no per-row queries
+    with django_assert_num_queries(14):  # constant: scoped lists with select_related, no per-row queries
         page = client.get(reverse("checkups:worklist"))
     assert "血红蛋白 55 g/L" in page.content.decode()
     alert = CriticalAlert.objects.get()
