@@ -106,6 +106,7 @@ def _detail_context(request: HttpRequest, client: Client, **forms: Any) -> dict[
         "update": user_can(user, Cap.UPDATE_CLIENT),
         "update_contact": user_can(user, Cap.UPDATE_CONTACT),
         "consent": user_can(user, Cap.MANAGE_CONSENT),
+        "work": user_can(user, Cap.WORK_FOLLOWUPS),
     }
     return {
         "client": client,
