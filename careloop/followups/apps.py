@@ -14,6 +14,6 @@ class FollowupsConfig(AppConfig):
 
         timeline.register("followups", timeline_entries)
 
-        nav.register(_("Worklist"), "followups:worklist", "work_followups", order=10)
+        nav.register(_("Worklist"), "followups:worklist", "work_followups", order=5)
         nav.register(_("Problems and consultations"), "followups:escalations", "consult", order=15)
         nav.register(_("Follow-up rules"), "followups:rules", "manage_rules", order=80)
