@@ -45,7 +45,8 @@ def keep_screenshot(page, tmp_path, name: str) -> None:
 
 def test_nurse_searches_opens_and_reveals(world, page_for, live_server, tmp_path):
     page = page_for(world.nurse)
-    assert page.url == f"{live_server.url}/clients/"
+    assert page.url == f"{live_server.url}/followups/"  # a nurse starts her day on the worklist
+    page.click("nav.mainnav >> text=客户")
     expect(page.locator("h1")).to_have_text("客户")
     search_and_open(page, live_server, "王芳", "王芳")
 
@@ -99,6 +100,7 @@ def test_expert_sees_masked_values_and_no_reveal(world, page_for, live_server):
 
 def test_language_switch_to_english(world, page_for, live_server):
     page = page_for(world.nurse)
+    page.goto(f"{live_server.url}/clients/")
     page.select_option("select[name=language]", "en")
     page.wait_for_load_state("load")
     expect(page.locator("h1")).to_have_text("Clients")
