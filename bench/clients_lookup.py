@@ -323,9 +323,10 @@ def _what_if(connection: Any, api_phone: Any, api_name: Any, phones: list[Any], 
 
     client_selectors.subtree_q = subtree_as_ids  # type: ignore[assignment]
     try:
+        # Only 40 phone lookups: on SQLite this change sends them through the branch index (seconds each).
         out["scope_as_unit_ids"] = {"name2": measure(api_name, name2, warmup=10).as_dict(),
                                     "name1": measure(api_name, name1, warmup=5).as_dict(),
-                                    "phone": measure(api_phone, phones, warmup=10).as_dict()}
+                                    "phone": measure(api_phone, phones[:40], warmup=2).as_dict()}
     finally:
         client_selectors.subtree_q = original
     relaxed, strict = (("PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL") if connection.vendor == "sqlite"
