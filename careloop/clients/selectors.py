@@ -68,11 +68,11 @@ def client_search(user: User, *, q: str = "", phone: str = "", id_number: str = 
     qs = clients_visible_to(user)
     if q:
         name = q.strip()
-        if connection.vendor == "sqlite":
-            # SQLite's LIKE is case-insensitive and cannot use the index; under its binary collation this
-            # range is exactly the prefix.
-            qs = qs.filter(name__gte=name, name__lt=name + "\U0010ffff")
-        else:
+        # The range uses the name indexes on both databases (a LIKE prefix cannot on SQLite, nor on a
+        # PostgreSQL database whose collation is not "C"). Under SQLite's binary collation the range is
+        # exactly the prefix; elsewhere the LIKE keeps the answer exact whatever the collation.
+        qs = qs.filter(name__gte=name, name__lt=name + "\U0010ffff")
+        if connection.vendor != "sqlite":
             qs = qs.filter(name__startswith=name)
     if phone or id_number:
         # Probe the keyed-hash indexes first; combined with the scope filter in one WHERE the planner
