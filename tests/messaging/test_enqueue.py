@@ -105,6 +105,7 @@ def test_daily_cap_postpones_the_fourth_message_to_tomorrow_morning(world, setti
     assert Message.objects.filter(status=Status.QUEUED).count() == 5
 
 
+@time_machine.travel(datetime(2026, 11, 23, 10, 0, tzinfo=SH), tick=False)
 def test_a_later_scheduled_time_is_kept(world):
     consent(world.own)
     later = datetime(2026, 12, 1, 15, 0, tzinfo=SH)
