@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from careloop.lib.envsettings import env_bool, env_int, env_list, env_path, env_str
+from careloop.lib.envsettings import SettingError, env_bool, env_int, env_list, env_path, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 # Under pytest the settings are imported before any conftest runs, so detect it here.
@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "huey.contrib.djhuey",
     "careloop.core",
+    "careloop.ops",
     "careloop.org",
     "careloop.accounts",
     "careloop.audit",
@@ -95,7 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "careloop.core.context_processors.navigation",
+                "careloop.ops.context_processors.navigation",
             ],
         },
     },
@@ -251,6 +252,12 @@ else:
         "filename": str(DATA_DIR / "huey.sqlite3"),
         "immediate": TESTING,
     }
+
+# How a web process wakes the message dispatcher after commit: "huey" (a task to the worker) or "none"
+# (the worker's poll finds the message). Tests use "none" unless a test asks for the wake-up.
+MESSAGING_WAKE = env_str("CARELOOP_MESSAGING_WAKE", "none" if TESTING else "huey")
+if MESSAGING_WAKE not in {"huey", "none"}:
+    raise SettingError(f"CARELOOP_MESSAGING_WAKE={MESSAGING_WAKE!r}: expected huey or none")
 
 # --- Logging: never the request body, never personal data -------------------------------------
 LOGGING = {

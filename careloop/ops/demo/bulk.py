@@ -31,9 +31,9 @@ from careloop.audit.services import audit_record
 from careloop.clients.models import Channel, Client, Consent, ConsentMethod, ConsentPurpose
 from careloop.clients.services import id_number_index, phone_index
 from careloop.core.demo import Output
-from careloop.core.demo import reference as ref
-from careloop.core.demo.people import BEIJING, SHANGHAI, City, PeopleGenerator
 from careloop.lib import crypto
+from careloop.ops.demo import reference as ref
+from careloop.ops.demo.people import BEIJING, SHANGHAI, City, PeopleGenerator
 from careloop.org.models import OrgUnit, Role, RoleGrant, Team, TeamKind, TeamMembership, User
 
 CLIENTS_PER_NURSE = 5_000

@@ -19,7 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 return redirect(reverse(entry.url_name))
             except NoReverseMatch:
                 continue
-    return render(request, "core/home.html")
+    return render(request, "ops/home.html")
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
