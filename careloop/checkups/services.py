@@ -8,7 +8,6 @@ transaction. Messages go through careloop.messaging's outbox; follow-up work is 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -54,12 +53,12 @@ AFTER_CHUNK = 200
 
 def report_due_working_days() -> int:
     """N in "report delivered within N working days of the checkup" (seed 000 §3.2; default 5)."""
-    return int(getattr(settings, "CARELOOP_REPORT_DUE_WORKING_DAYS", os.environ.get("CARELOOP_REPORT_DUE_WORKING_DAYS", 5)))
+    return int(settings.CARELOOP_REPORT_DUE_WORKING_DAYS)
 
 
 def interpretation_hours() -> int:
     """Tier A interpretation within this many hours of the results (seed 002; default 24)."""
-    return int(getattr(settings, "CARELOOP_INTERPRETATION_HOURS", os.environ.get("CARELOOP_INTERPRETATION_HOURS", 24)))
+    return int(settings.CARELOOP_INTERPRETATION_HOURS)
 
 
 def _require(user: Any, cap: Cap) -> None:
