@@ -266,6 +266,16 @@ def critical_alert_acknowledge(*, alert: CriticalAlert, acting_user: User) -> Cr
 @transaction.atomic
 def column_mapping_save(*, institution: str, mapping: dict[str, str], strict: bool, acting_user: User) -> ColumnMapping:
     _require(acting_user, Cap.IMPORT_RESULTS)
+    institution, cleaned = column_mapping_clean(institution=institution, mapping=mapping)
+    saved, _created = ColumnMapping.objects.update_or_create(
+        institution=institution, defaults={"mapping": cleaned, "strict": strict, "updated_by": acting_user}
+    )
+    audit_record(actor=acting_user, action="checkup.mapping_save", obj=saved, detail={"mapping": cleaned, "strict": strict})
+    return saved
+
+
+def column_mapping_clean(*, institution: str, mapping: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The institution's name and the mapping as saved, or a ValidationError naming each field."""
     institution = (institution or "").strip()
     errors: dict[str, list[str]] = {}
     if not institution:
@@ -281,11 +291,7 @@ def column_mapping_save(*, institution: str, mapping: dict[str, str], strict: bo
             errors.setdefault(name, []).append(_("Column %(c)s is used for more than one field.") % {"c": header})
     if errors:
         raise ValidationError(errors)
-    saved, _created = ColumnMapping.objects.update_or_create(
-        institution=institution, defaults={"mapping": cleaned, "strict": strict, "updated_by": acting_user}
-    )
-    audit_record(actor=acting_user, action="checkup.mapping_save", obj=saved, detail={"mapping": cleaned, "strict": strict})
-    return saved
+    return institution, cleaned
 
 
 # --- delivery and interpretation ----------------------------------------------------------------
