@@ -3,6 +3,11 @@
 
     python3 dev.py serve   install, migrate, load the demo data once, run the worker and serve on :8000
     python3 dev.py test    install (with test tools), then run the whole test suite (extra args go to pytest)
+    python3 dev.py lock [--upgrade]   re-resolve pyproject.toml into requirements/*.lock (pinned, with hashes)
+
+Both set-up commands install exactly what requirements/base.lock (serve) or requirements/dev.lock (test)
+pin, hashes checked. `dev.py lock` records a changed pyproject.toml (keeping every other pin);
+`dev.py lock --upgrade` moves every pin to the newest allowed release.
 """
 
 from __future__ import annotations
@@ -37,8 +42,18 @@ def ensure_python() -> None:
         sys.exit(f"careloop needs Python 3.11 or newer; this is {sys.version.split()[0]}")
 
 
+LOCKS = ROOT / "requirements"
+
+
+def lock_file(extras: str) -> Path:
+    return LOCKS / ("dev.lock" if extras == "dev" else "base.lock")
+
+
 def ensure_venv(extras: str) -> None:
-    """Create .venv and install careloop (editable) when pyproject.toml changed since the last install."""
+    """Create .venv and install the pinned dependencies (hashes checked), then careloop itself (editable).
+
+    Runs again only when the lock file or pyproject.toml changed since the last install.
+    """
     ensure_python()
     if not (BIN / "python").exists():
         say(f"creating the virtual environment in {VENV}")
@@ -51,15 +66,31 @@ def ensure_venv(extras: str) -> None:
                 venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
             else:
                 sys.exit("Could not create a virtual environment: install python3-venv (Debian/Ubuntu) and try again.")
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    lock = lock_file(extras)
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + lock.read_bytes() + extras.encode()).hexdigest()
     stamp = VENV / f".careloop-installed-{extras or 'base'}"
     if stamp.exists() and stamp.read_text() == digest:
         return
-    say("installing careloop and its dependencies (this takes a minute the first time)")
-    run([str(BIN / "python"), "-m", "pip", "install", "-q", "--upgrade", "pip"])
+    say(f"installing careloop's pinned dependencies from {lock.relative_to(ROOT)} (a minute the first time)")
+    run([str(BIN / "python"), "-m", "pip", "install", "-q", "--require-hashes", "-r", str(lock)])
     target = f".[{extras}]" if extras else "."
-    run([str(BIN / "python"), "-m", "pip", "install", "-q", "-e", target])
+    run([str(BIN / "python"), "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "-e", target])
     stamp.write_text(digest)
+
+
+def cmd_lock(args: list[str]) -> None:
+    """Re-resolve pyproject.toml's dependencies into the lock files (the documented upgrade command)."""
+    ensure_venv("dev")
+    run([str(BIN / "python"), "-m", "pip", "install", "-q", "uv"])
+    for extras, name in (("", "base.lock"), ("dev", "dev.lock")):
+        command = [str(BIN / "uv"), "pip", "compile", "pyproject.toml", "requirements/build.in", "--universal",
+                   "--python-version", "3.11", "--generate-hashes", "-q", "-o", f"requirements/{name}"]
+        if extras:
+            command += ["--extra", extras]
+        if "--upgrade" in args:
+            command.append("--upgrade")
+        run(command)
+    say("requirements/base.lock and requirements/dev.lock re-resolved; review the diff and run `python3 dev.py test`")
 
 
 def ensure_browser() -> None:
@@ -105,10 +136,12 @@ def cmd_test(args: list[str]) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"serve", "test"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"serve", "test", "lock"}:
         sys.exit(__doc__)
     if sys.argv[1] == "serve":
         cmd_serve()
+    elif sys.argv[1] == "lock":
+        cmd_lock(sys.argv[2:])
     else:
         cmd_test(sys.argv[2:])
 

@@ -187,7 +187,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
-MEDIA_ROOT = DATA_DIR / "uploads"
+# Uploaded files (result imports). Several web machines and workers must share this folder (a shared volume).
+MEDIA_ROOT = env_path("CARELOOP_MEDIA_DIR", str(DATA_DIR / "uploads"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -5,6 +5,8 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from careloop.lib.jobs import once_per_slot
+
 
 @db_task()
 def import_batch_run(batch_id: int) -> str:
@@ -24,6 +26,7 @@ def import_batch_run(batch_id: int) -> str:
 
 
 @db_periodic_task(crontab(hour="8", minute="5"))
+@once_per_slot("checkups.delivery_chase")
 def report_deliveries_chase_daily() -> int:
     """Every morning: overdue or uncollected reports get a chase task (SPEC RPT-4)."""
     from careloop.checkups.services import report_deliveries_chase

@@ -6,9 +6,11 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from careloop.followups.services import followup_tasks_expire
+from careloop.lib.jobs import once_per_slot
 
 
 @db_periodic_task(crontab(minute="10", hour="0"))
+@once_per_slot("followups.expire")
 def expire_followup_tasks() -> int:
     """Nightly: follow-ups whose window passed become missed (and count toward lost to follow-up)."""
     return followup_tasks_expire()
