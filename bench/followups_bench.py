@@ -248,7 +248,7 @@ def bench_scheduling(n_encounters: int, today: dt.date) -> dict:
 
     from careloop.clients.models import Client
     from careloop.followups.models import Encounter, FollowupTask
-    from careloop.followups.services import EncounterRow, encounter_bulk_create, encounter_create
+    from careloop.followups.services.planning import EncounterRow, encounter_bulk_create, encounter_create
     from careloop.org.models import User
 
     actor = User.objects.order_by("pk").first()

@@ -125,7 +125,7 @@ def client_open_tasks(client_id: int) -> QuerySet:
 
 def preparation(task: FollowupTask) -> dict[str, Any]:
     """FU-11 on one screen: archive summary, latest checkup's abnormal items, earlier records, plan, script."""
-    from careloop.followups.services import questionnaire_for
+    from careloop.followups.services.records import questionnaire_for
 
     client = task.client
     records = list(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from careloop.followups.services import followup_tasks_expire
+from careloop.followups.services.tasks import followup_tasks_expire
 
 
 @db_periodic_task(crontab(minute="10", hour="0"))

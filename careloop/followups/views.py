@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 
 from careloop.clients.models import Channel
 from careloop.clients.selectors import client_for
-from careloop.followups import services
 from careloop.followups.models import (
     CallAttempt,
     EncounterKind,
@@ -28,7 +27,9 @@ from careloop.followups.models import (
 )
 from careloop.followups.permissions import (
     can_reassign,
+    can_record_encounters,
     can_work_task,
+    encounters_visible_to,
     led_team_ids,
     require_manage_rules,
     task_for,
@@ -36,6 +37,10 @@ from careloop.followups.permissions import (
 )
 from careloop.followups.schedule import EncounterFacts, RuleDataError, plan_schedule, rule_from_data
 from careloop.followups.selectors import WorklistFilters, preparation, worklist_calls, worklist_page_queryset
+from careloop.followups.services import escalations as escalation_services
+from careloop.followups.services import planning, records
+from careloop.followups.services import rules as rule_services
+from careloop.followups.services import tasks as task_services
 from careloop.org.permissions import Cap, user_can
 from careloop.workdays.calendar import is_working_day
 from careloop.workdays.selectors import years_missing
@@ -110,7 +115,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def task_attempt(request: HttpRequest, pk: int) -> HttpResponse:
     task = task_for(request.user, pk, work=True)
     try:
-        result = services.attempt_record(task=task, outcome=request.POST.get("outcome", ""),
+        result = task_services.attempt_record(task=task, outcome=request.POST.get("outcome", ""),
                                          note=request.POST.get("note", ""), acting_user=request.user)
     except ValidationError as exc:
         messages.error(request, "; ".join(m for ms in _errors(exc).values() for m in ms))
@@ -157,7 +162,7 @@ def task_record(request: HttpRequest, pk: int) -> HttpResponse:
     context = preparation(task)
     data = _record_input(request.POST, context["questionnaire"])
     try:
-        services.followup_record_submit(task=task, acting_user=request.user, **data)
+        records.followup_record_submit(task=task, acting_user=request.user, **data)
     except ValidationError as exc:
         context.update({
             "can_work": True, "can_reassign": can_reassign(request.user, task),
@@ -176,7 +181,7 @@ def record_addendum(request: HttpRequest, pk: int) -> HttpResponse:
     task = task_for(request.user, pk)
     record = get_object_or_404(FollowupRecord, task=task)
     try:
-        services.followup_record_addendum(record=record, text=request.POST.get("text", ""), acting_user=request.user)
+        records.followup_record_addendum(record=record, text=request.POST.get("text", ""), acting_user=request.user)
     except ValidationError as exc:
         messages.error(request, "; ".join(m for ms in _errors(exc).values() for m in ms))
     return redirect("followups:task", pk=task.pk)
@@ -195,7 +200,7 @@ def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
         if assignee is None:
             messages.error(request, _("Choose a member of the task's team."))
             return redirect("followups:task", pk=task.pk)
-    services.followup_task_reassign(task=task, assignee=assignee, acting_user=request.user)
+    task_services.followup_task_reassign(task=task, assignee=assignee, acting_user=request.user)
     messages.success(request, _("Reassigned."))
     return redirect("followups:task", pk=task.pk)
 
@@ -222,8 +227,6 @@ def _encounter_form_values(post: Any) -> tuple[dict[str, Any], dict[str, list[st
 
 @login_required
 def encounter_new(request: HttpRequest, client_pk: int) -> HttpResponse:
-    from careloop.followups.api import can_record_encounters
-
     client = client_for(request.user, client_pk)  # type: ignore[arg-type]
     if not can_record_encounters(request.user):
         raise PermissionDenied(_("Your role does not allow recording encounters."))
@@ -233,7 +236,7 @@ def encounter_new(request: HttpRequest, client_pk: int) -> HttpResponse:
         values, errors = _encounter_form_values(request.POST)
         if not errors:
             try:
-                encounter = services.encounter_create(client=client, acting_user=request.user, source="web", **values)
+                encounter = planning.encounter_create(client=client, acting_user=request.user, source="web", **values)
             except ValidationError as exc:
                 errors = _errors(exc)
             else:
@@ -248,8 +251,6 @@ def encounter_new(request: HttpRequest, client_pk: int) -> HttpResponse:
 
 @login_required
 def encounter_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    from careloop.followups.api import can_record_encounters, encounters_visible_to
-
     encounter = get_object_or_404(encounters_visible_to(request.user).select_related("client"), pk=pk)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
@@ -257,7 +258,7 @@ def encounter_detail(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied(_("Your role does not allow changing encounters."))
         try:
             if request.POST.get("action") == "cancel":
-                services.encounter_cancel(encounter=encounter, reason=request.POST.get("reason", ""),
+                planning.encounter_cancel(encounter=encounter, reason=request.POST.get("reason", ""),
                                           acting_user=request.user)
                 messages.success(request, _("Encounter cancelled; pending follow-ups cancelled."))
             else:
@@ -270,7 +271,7 @@ def encounter_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     except ValueError:
                         errors["report_delivered_on"] = [_("Enter a date as YYYY-MM-DD.")]
                 if not errors:
-                    services.encounter_update(encounter=encounter, acting_user=request.user, **values)
+                    planning.encounter_update(encounter=encounter, acting_user=request.user, **values)
                     messages.success(request, _("Encounter changed; pending follow-ups re-planned."))
         except ValidationError as exc:
             errors = _errors(exc)
@@ -387,7 +388,7 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             return render(request, "followups/_rule_preview.html", context)
         if not errors:
             try:
-                rule = services.rule_save(rule=rule, data=data, acting_user=request.user)
+                rule = rule_services.rule_save(rule=rule, data=data, acting_user=request.user)
             except ValidationError as exc:
                 errors = _errors(exc)
             else:
@@ -407,11 +408,11 @@ def rule_apply(request: HttpRequest, pk: int) -> HttpResponse:
     require_manage_rules(request.user)
     rule = get_object_or_404(FollowupRule, pk=pk)
     if request.method == "POST":
-        totals = services.rule_apply_pending(rule=rule, acting_user=request.user)
+        totals = rule_services.rule_apply_pending(rule=rule, acting_user=request.user)
         messages.success(request, _("Applied: %(encounters)s encounters, %(created)s tasks added, "
                                     "%(updated)s changed, %(cancelled)s cancelled.") % totals)
         return redirect("followups:rule", pk=rule.pk)
-    diffs = services.rule_pending_diff(rule, limit=500)
+    diffs = rule_services.rule_pending_diff(rule, limit=500)
     return render(request, "followups/rule_apply.html", {"rule": rule, "diffs": diffs})
 
 
@@ -444,12 +445,12 @@ def escalations(request: HttpRequest) -> HttpResponse:
                 expert = User.objects.filter(pk=request.POST.get("expert") or 0).first()
                 if expert is None:
                     raise ValidationError({"expert": _("Choose a health-management expert.")})
-                services.escalation_refer(escalation=escalation, expert=expert, acting_user=request.user)
+                escalation_services.escalation_refer(escalation=escalation, expert=expert, acting_user=request.user)
             elif action == "advise":
-                services.escalation_advise(escalation=escalation, advice=request.POST.get("advice", ""),
+                escalation_services.escalation_advise(escalation=escalation, advice=request.POST.get("advice", ""),
                                            acting_user=request.user)
             elif action == "told":
-                services.escalation_client_told(escalation=escalation, acting_user=request.user)
+                escalation_services.escalation_client_told(escalation=escalation, acting_user=request.user)
         except ValidationError as exc:
             messages.error(request, "; ".join(m for ms in _errors(exc).values() for m in ms))
         return redirect("followups:escalations")
