@@ -15,6 +15,10 @@ class CheckupsConfig(AppConfig):
         nav.register(_("Reports"), "checkups:worklist", "work_followups", order=40)
         nav.register(_("Import results"), "checkups:imports", "import_results", order=45)
         timeline.register("checkups.checkups", checkup_entries)
+        from careloop.checkups.selectors import latest_abnormal_section
+        from careloop.followups import preparation
+
+        preparation.register_abnormal(latest_abnormal_section)
         _name_openapi_enums()
         from careloop.core import demo
 

@@ -134,28 +134,36 @@ def preparation(task: FollowupTask) -> dict[str, Any]:
         .prefetch_related("addenda")
         .order_by("-performed_at")[:10]
     )
-    abnormal: list[Any] = []
-    plan: Any = None
-    try:  # the checkups and plans apps add these; the view shows what exists
-        import importlib
+    from careloop.followups import preparation as prep
 
-        checkup_selectors = importlib.import_module("careloop.checkups.selectors")
-        latest_abnormal = getattr(checkup_selectors, "latest_abnormal_items", None)
-        if latest_abnormal is not None:
-            abnormal = list(latest_abnormal(client))
-    except ImportError:
-        abnormal = []
     return {
         "task": task,
         "client": client,
         "encounters": list(client.encounters.order_by("-date")[:5]),
-        "abnormal_items": abnormal,
+        "abnormal": prep.latest_abnormal(client),
         "records": records,
-        "plan": plan,
+        "plan": prep.current_plan(client),
         "questionnaire": questionnaire_for(task),
         "attempts": list(task.attempts.order_by("at")),
         "open_tasks": list(client_open_tasks(client.pk).select_related("rule")[:10]),
     }
+
+
+def record_answer_rows(record: FollowupRecord | None) -> list[tuple[str, str]]:
+    """A signed record's answers as the questions read, with yes/no in words (never a key or True/False)."""
+    from django.utils.translation import gettext as _
+
+    if record is None:
+        return []
+    texts = {q["key"]: q["text"] for q in (record.questionnaire.questions if record.questionnaire else [])}
+    rows = []
+    for key, value in (record.answers or {}).items():
+        if isinstance(value, bool):
+            shown = _("Yes") if value else _("No")
+        else:
+            shown = str(value) if value not in (None, "") else "—"
+        rows.append((texts.get(key, _("Answer")), shown))
+    return rows
 
 
 def rules_admin_list() -> QuerySet:

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from careloop.clients.models import Channel
@@ -36,7 +37,13 @@ from careloop.followups.permissions import (
     user_team_ids,
 )
 from careloop.followups.schedule import EncounterFacts, RuleDataError, plan_schedule, rule_from_data
-from careloop.followups.selectors import WorklistFilters, preparation, worklist_calls, worklist_page_queryset
+from careloop.followups.selectors import (
+    WorklistFilters,
+    preparation,
+    record_answer_rows,
+    worklist_calls,
+    worklist_page_queryset,
+)
 from careloop.followups.services import escalations as escalation_services
 from careloop.followups.services import planning, records
 from careloop.followups.services import rules as rule_services
@@ -99,15 +106,28 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "outcomes": CallAttempt.Outcome.choices,
         "channels": Channel.choices,
         "problems": FollowupRecord.Problem.choices,
-        "record": FollowupRecord.objects.filter(task=task).prefetch_related("addenda").first(),
+        "record": FollowupRecord.objects.filter(task=task).select_related("questionnaire").prefetch_related(
+            "addenda").first(),
         "errors": {},
         "values": {},
     })
+    context["answer_rows"] = record_answer_rows(context["record"])
     if context["can_reassign"] and task.team_id:
         from careloop.org.models import User
 
         context["members"] = User.objects.filter(memberships__team_id=task.team_id).order_by("username")
     return render(request, "followups/task.html", context)
+
+
+@login_required
+@require_POST
+def task_call(request: HttpRequest, pk: int) -> HttpResponse:
+    """One click to call: the number is shown for this call only, audited as a reveal ("follow-up call")."""
+    from careloop.clients.services import client_reveal_contact
+
+    task = task_for(request.user, pk, work=True)
+    number = client_reveal_contact(acting_user=request.user, client=task.client, field="phone", reason="followup_call")
+    return render(request, "followups/_call.html", {"task": task, "number": number})
 
 
 @login_required
@@ -155,6 +175,26 @@ def _record_input(post: Any, questionnaire: Any) -> dict[str, Any]:
     }
 
 
+RECORD_FIELD_LABELS = {
+    "identity_confirmed": _lazy("Client identity confirmed"), "channel": _lazy("Channel"),
+    "problem": _lazy("Problem found"), "problem_note": _lazy("Describe the problem"),
+    "feedback_kind": _lazy("Complaint or suggestion"), "feedback_text": _lazy("What the client said"),
+}
+
+
+def _record_errors(errors: dict[str, list[str]], questionnaire: Any) -> dict[str, list[str]]:
+    """Name each field as the form does: a question by its text, never by its key."""
+    texts = {q["key"]: q["text"] for q in (questionnaire.questions if questionnaire else [])}
+    named: dict[str, list[str]] = {}
+    for key, msgs in errors.items():
+        if key.startswith("answers."):
+            label = texts.get(key.split(".", 1)[1], _("Answer"))
+        else:
+            label = str(RECORD_FIELD_LABELS.get(key, "")) or _("Record")
+        named.setdefault(str(label), []).extend(msgs)
+    return named
+
+
 @login_required
 @require_POST
 def task_record(request: HttpRequest, pk: int) -> HttpResponse:
@@ -168,7 +208,7 @@ def task_record(request: HttpRequest, pk: int) -> HttpResponse:
             "can_work": True, "can_reassign": can_reassign(request.user, task),
             "outcomes": CallAttempt.Outcome.choices, "channels": Channel.choices,
             "problems": FollowupRecord.Problem.choices, "record": None,
-            "errors": _errors(exc), "values": request.POST,
+            "errors": _record_errors(_errors(exc), context["questionnaire"]), "values": request.POST,
         })
         return render(request, "followups/task.html", context, status=400)
     messages.success(request, _("Follow-up recorded and signed."))
