@@ -202,3 +202,27 @@ def timeline_entries(client: Any, user: Any) -> list[Any]:
                                      _("Problem escalated · %(status)s") % {"status": escalation.get_status_display()},
                                      escalation.summary[:120]))
     return entries
+
+
+def followups_health(*, today: date) -> dict[str, Any]:
+    """Issue 9's measures: orphans, overlapping series, today's worklist per person against capacity."""
+    from django.db.models import Count, Q
+
+    from careloop.org.models import User
+
+    open_tasks = FollowupTask.objects.filter(status__in=OPEN_STATUSES)
+    orphans = open_tasks.filter(assignee__isnull=True, team__isnull=True).count()
+    # the same per-client series from two encounters, or the same rule from two encounters of one client
+    by_series = (open_tasks.filter(rule__client_series__gt="").values("client_id", "rule__client_series")
+                 .annotate(n=Count("encounter_id", distinct=True)).filter(n__gt=1).values_list("client_id", flat=True))
+    by_rule = (open_tasks.filter(rule__isnull=False, rule__client_series="").values("client_id", "rule_id")
+               .annotate(n=Count("encounter_id", distinct=True)).filter(n__gt=1).values_list("client_id", flat=True))
+    overlapping = len(set(by_series) | set(by_rule))
+    due = open_tasks.filter(due_date__lte=today)
+    counts = {row["assignee_id"]: row for row in due.filter(assignee__isnull=False).values("assignee_id").annotate(
+        today=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today)))}
+    people = User.objects.filter(Q(pk__in=list(counts)) | Q(role_grants__role="followup")).distinct().order_by("username")
+    worklists = [{"username": u.username, "today": counts.get(u.pk, {}).get("today", 0),
+                  "overdue": counts.get(u.pk, {}).get("overdue", 0), "capacity": u.daily_capacity} for u in people]
+    return {"orphans": orphans, "overlapping_clients": overlapping, "worklists": worklists,
+            "queued": due.filter(assignee__isnull=True).count()}

@@ -89,11 +89,28 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "is_lead": bool(led_team_ids(request.user)),
         "query": request.GET.urlencode(),
     }
+    if filters.scope == "team":
+        context.update(_team_columns(request.user, team_ids))
     template = "followups/_worklist_rows.html" if getattr(request, "htmx", False) else "followups/worklist.html"
     return render(request, template, context)
 
 
 # --- one task: preparation, attempts, record (FU-11…FU-13) --------------------------------------
+
+
+def _team_columns(user: Any, team_ids: list[int]) -> dict[str, Any]:
+    """The lead's view of the team list: who has each call, and whom she may hand it to (one query)."""
+    from careloop.org.models import TeamMembership
+
+    names: dict[int, str] = {}
+    members: dict[int, list[tuple[int, str]]] = {}
+    for team_id, user_id, display, username in TeamMembership.objects.filter(team_id__in=team_ids).values_list(
+            "team_id", "user_id", "user__display_name", "user__username").order_by("user__username"):
+        names[user_id] = display or username
+        members.setdefault(team_id, []).append((user_id, display or username))
+    led = set(led_team_ids(user))
+    return {"show_assignee": True, "assignee_names": names,
+            "reassign_members": {t: m for t, m in members.items() if t in led}}
 
 
 @login_required
@@ -242,6 +259,9 @@ def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("followups:task", pk=task.pk)
     task_services.followup_task_reassign(task=task, assignee=assignee, acting_user=request.user)
     messages.success(request, _("Reassigned."))
+    back = request.POST.get("next", "")
+    if back.startswith("/followups/") and "//" not in back:  # back to the lead's list, never off-site
+        return redirect(back)
     return redirect("followups:task", pk=task.pk)
 
 

@@ -81,3 +81,37 @@ def _answers(task: FollowupTask) -> dict[str, str]:
         else:
             answers[q["key"]] = "好"
     return answers
+
+
+def test_the_leads_team_list_has_an_assignee_column_and_reassigns_in_place(world) -> None:
+    import time_machine
+
+    from careloop.followups.templatetags.followups_tags import timing
+
+    queued = make_queue_task(world)
+    with time_machine.travel(dt.datetime(2026, 11, 3, 1, tzinfo=dt.UTC), tick=False):
+        lead = web(world.lead)
+        page = lead.get("/followups/?scope=team").content.decode()
+        assert "负责人" in page and '<span class="tag bad">待分配</span>' in page and "改派" in page
+        response = lead.post(f"/followups/tasks/{queued.pk}/reassign/",
+                             {"assignee": world.nurse.pk, "next": "/followups/?scope=team"})
+        assert response.status_code == 302 and response["Location"] == "/followups/?scope=team"
+        queued.refresh_from_db()
+        assert queued.assignee_id == world.nurse.pk
+        assert '<span class="tag bad">待分配</span>' not in lead.get("/followups/?scope=team").content.decode()
+        # a nurse of the team sees the column but no reassign control
+        assert ">改派</button>" not in web(world.nurse).get("/followups/?scope=team").content.decode()
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert timing("day 3, end − 3") == "第3天，处方结束前3天"
+        assert timing("monthly") == "每月"
+
+
+def make_queue_task(world) -> FollowupTask:
+    from careloop.followups.services.tasks import followup_task_create
+    from tests.factories import make_client
+
+    client = make_client(branch=world.bj, tier="B", name="赵敏")
+    return followup_task_create(client=client, due_date=dt.date(2026, 11, 3), reason="报告催领", acting_user=world.admin,
+                                team_id=world.team_a.pk)
