@@ -226,3 +226,23 @@ def followups_health(*, today: date) -> dict[str, Any]:
                   "overdue": counts.get(u.pk, {}).get("overdue", 0), "capacity": u.daily_capacity} for u in people]
     return {"orphans": orphans, "overlapping_clients": overlapping, "worklists": worklists,
             "queued": due.filter(assignee__isnull=True).count()}
+
+
+def rule_sample(data: dict[str, Any], *, today: date) -> Any:
+    """A sample encounter that the rule matches: its first kind, status and tier, a prescription inside its range."""
+    from careloop.followups.models import TCM_KINDS
+    from careloop.followups.schedule import EncounterFacts
+
+    kinds = list(data.get("kinds") or []) or ["tcm_first_visit"]
+    low, high = data.get("min_days"), data.get("max_days")
+    days: int | None
+    if low is not None or high is not None:
+        days = (int(low or 1) + int(high)) // 2 if high is not None else int(low or 1) + 15
+    else:
+        days = 30 if kinds[0] in TCM_KINDS else None
+    return EncounterFacts(
+        kind=kinds[0], date=today, prescription_days=days,
+        health_status=(list(data.get("health_statuses") or []) or [""])[0],
+        tier=(list(data.get("tiers") or []) or [""])[0],
+        report_delivered_on=today + timedelta(days=5), is_first=True,
+    )

@@ -382,21 +382,26 @@ def _rule_data_from_post(post: Any, rule: FollowupRule | None) -> tuple[dict[str
     return data, errors
 
 
-def _sample(post: Any) -> EncounterFacts:
+def _sample(post: Any, data: dict[str, Any] | None = None) -> EncounterFacts:
+    """The preview's sample encounter: built from the rule's own conditions, then what the form asks."""
+    from careloop.followups.selectors import rule_sample
+
+    base = rule_sample(data or {}, today=timezone.localdate())
+
     def day(name: str, default: dt.date | None) -> dt.date | None:
         try:
             return dt.date.fromisoformat(post.get(name, ""))
         except ValueError:
             return default
 
-    raw_days = post.get("sample_days", "30")
+    raw_days = post.get("sample_days", "")
     return EncounterFacts(
-        kind=post.get("sample_kind", "tcm_first_visit"),
-        date=day("sample_date", timezone.localdate()) or timezone.localdate(),
-        prescription_days=int(raw_days) if raw_days.isdigit() else None,
-        health_status=post.get("sample_status", ""),
-        tier=post.get("sample_tier", ""),
-        report_delivered_on=day("sample_delivered", None),
+        kind=post.get("sample_kind", "") or base.kind,
+        date=day("sample_date", base.date) or base.date,
+        prescription_days=int(raw_days) if raw_days.isdigit() else base.prescription_days,
+        health_status=post.get("sample_status", "") or base.health_status,
+        tier=post.get("sample_tier", "") or base.tier,
+        report_delivered_on=day("sample_delivered", base.report_delivered_on),
         is_first=True,
     )
 
@@ -443,7 +448,7 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST":
         data, errors = _rule_data_from_post(request.POST, rule)
         if request.POST.get("action") == "preview":
-            context.update(_preview(data, _sample(request.POST)) if not errors else {"preview_error": "; ".join(
+            context.update(_preview(data, _sample(request.POST, data)) if not errors else {"preview_error": "; ".join(
                 m for ms in errors.values() for m in ms), "preview": []})
             return render(request, "followups/_rule_preview.html", context)
         if not errors:
@@ -458,7 +463,7 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         return render(request, "followups/rule_form.html", context, status=400)
     values = rule.as_data() | {"active": rule.active} if rule else {"active": True, "kinds": [], "steps": []}
     context.update({"errors": {}, "values": values})
-    context.update(_preview(values, _sample(request.GET)) if rule else {"preview": []})
+    context.update(_preview(values, _sample(request.GET, values)) if rule else {"preview": []})
     return render(request, "followups/rule_form.html", context)
 
 

@@ -115,3 +115,16 @@ def make_queue_task(world) -> FollowupTask:
     client = make_client(branch=world.bj, tier="B", name="赵敏")
     return followup_task_create(client=client, due_date=dt.date(2026, 11, 3), reason="报告催领", acting_user=world.admin,
                                 team_id=world.team_a.pk)
+
+
+def test_every_shipped_rule_previews_its_dates(world) -> None:
+    from careloop.followups.models import FollowupRule
+
+    admin = web(world.admin)
+    empty = []
+    for rule in FollowupRule.objects.order_by("code"):
+        response = admin.get(f"/followups/rules/{rule.pk}/")
+        assert response.status_code == 200
+        if not response.context["preview"]:
+            empty.append(rule.code)
+    assert empty == []
