@@ -219,8 +219,10 @@ def followups_health(*, today: date) -> dict[str, Any]:
                .annotate(n=Count("encounter_id", distinct=True)).filter(n__gt=1).values_list("client_id", flat=True))
     overlapping = len(set(by_series) | set(by_rule))
     due = open_tasks.filter(due_date__lte=today)
-    counts = {row["assignee_id"]: row for row in due.filter(assignee__isnull=False).values("assignee_id").annotate(
-        today=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today)))}
+    counts: dict[int, dict[str, int]] = {
+        row["assignee_id"]: {"today": row["today"], "overdue": row["overdue"]}
+        for row in due.filter(assignee__isnull=False).values("assignee_id").annotate(
+            today=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today)))}
     people = User.objects.filter(Q(pk__in=list(counts)) | Q(role_grants__role="followup")).distinct().order_by("username")
     worklists = [{"username": u.username, "today": counts.get(u.pk, {}).get("today", 0),
                   "overdue": counts.get(u.pk, {}).get("overdue", 0), "capacity": u.daily_capacity} for u in people]

@@ -477,7 +477,7 @@ def encounter_bulk_create(*, rows: list[EncounterRow], source: str, acting_user:
             for task in FollowupTask.objects.filter(
                     client_id__in=earlier[start:start + 1000], status=TaskStatus.PENDING,
                     rule__client_series__in=all_series).select_related("rule"):
-                if task.rule.client_series in series_started[task.client_id]:
+                if task.rule is not None and task.rule.client_series in series_started[task.client_id]:
                     by_client.setdefault(task.client_id, []).append(task)
         for client_id, old in by_client.items():
             replaced += tasks_cancel(old, reason=_replaced_reason(last_in_batch[client_id]))

@@ -36,7 +36,8 @@ def require_open(task: FollowupTask) -> None:
 def owners_for(tasks: list[FollowupTask], *, owners: OwnerChain | None = None) -> None:
     """Give every task without an owner one through the owner chain (in place, nothing saved)."""
     owners = owners or OwnerChain()
-    owners.preload_managers({t.client.health_manager_id for t in tasks if getattr(t.client, "health_manager_id", None)})
+    managers = {getattr(t.client, "health_manager_id", None) for t in tasks}
+    owners.preload_managers({m for m in managers if m})
     for task in tasks:
         task.assignee_id, task.team_id = owners.complete(task.client, task.due_date, task.assignee_id, task.team_id)
 
