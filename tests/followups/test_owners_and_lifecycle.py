@@ -252,3 +252,17 @@ def test_consent_withdrawal_suspends_and_consent_again_resumes(world) -> None:
     assert {c for c, _s, _d in open_tasks(world.own)} == {"FU-5", "FU-6-advice", "FU-7"}
     assert [t for t in open_tasks(world.own) if t[0] != "FU-7"] == planned
     assert_no_orphan()
+
+
+def test_a_report_chase_for_a_client_without_manager_reaches_the_branch_team(world) -> None:
+    from careloop.checkups.models import Checkup, ReportDelivery
+    from careloop.checkups.services import report_deliveries_chase
+
+    client = make_client(branch=world.sh, tier="C")
+    checkup = Checkup.objects.create(client=client, exam_no="C-9", date=dt.date(2026, 10, 20))
+    ReportDelivery.objects.create(checkup=checkup, due_date=dt.date(2026, 10, 27), method="post", status="pending")
+    assert report_deliveries_chase(today=TODAY, acting_user=world.admin) == 1
+    task = FollowupTask.objects.get(client=client)
+    assert (task.assignee_id, task.team_id, task.due_date) == (world.nurse2.pk, world.team_sh.pk, TODAY)
+    assert AuditEvent.objects.filter(action="followup_task.create", object_id=str(task.pk)).exists()
+    assert_no_orphan()
