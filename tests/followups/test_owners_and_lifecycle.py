@@ -266,3 +266,17 @@ def test_a_report_chase_for_a_client_without_manager_reaches_the_branch_team(wor
     assert (task.assignee_id, task.team_id, task.due_date) == (world.nurse2.pk, world.team_sh.pk, TODAY)
     assert AuditEvent.objects.filter(action="followup_task.create", object_id=str(task.pk)).exists()
     assert_no_orphan()
+
+
+def test_the_expiry_job_marks_a_client_lost_once_and_closes_the_rest(world, settings) -> None:
+    from careloop.followups.services.tasks import followup_tasks_expire
+
+    settings.CARELOOP_FU_LOST_AFTER_FAILED_TASKS = 2
+    with time_machine.travel(dt.datetime(2026, 5, 4, 1, tzinfo=dt.UTC), tick=False):
+        encounter_create(client=world.own, kind="discharge", date=dt.date(2026, 5, 4), acting_user=world.nurse)
+    missed = followup_tasks_expire(today=TODAY, acting_user=None)
+    world.own.refresh_from_db()
+    assert world.own.status == ClientStatus.LOST
+    assert missed == 2
+    assert open_tasks(world.own) == []
+    assert set(FollowupTask.objects.filter(client=world.own).values_list("status", flat=True)) == {"missed", "cancelled"}

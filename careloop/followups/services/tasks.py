@@ -164,7 +164,10 @@ def followup_tasks_expire(*, today: date | None = None, acting_user: Any = None)
         reason = _("window passed")
     for pk in [*stale, *stale_no_window]:
         with transaction.atomic():
-            _task_miss(FollowupTask.objects.get(pk=pk), reason, acting_user)
+            task = FollowupTask.objects.select_for_update().get(pk=pk)
+            if not task.is_open:  # closed meanwhile: the client became lost by an earlier miss of this run
+                continue
+            _task_miss(task, reason, acting_user)
         count += 1
     return count
 
