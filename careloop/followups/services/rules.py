@@ -16,7 +16,13 @@ from careloop.followups.models import Encounter, EncounterKind, FollowupRule, Fo
 from careloop.followups.owners import OwnerChain
 from careloop.followups.permissions import require_manage_rules
 from careloop.followups.schedule import RuleDataError, RuleSpec, rule_from_data
-from careloop.followups.services.planning import PlanDiff, _apply_diff, active_rules, plan_diff
+from careloop.followups.services.planning import (
+    PlanDiff,
+    _apply_diff,
+    active_rules,
+    consent_withdrawn_ids,
+    plan_diff,
+)
 
 
 def rule_clean(data: dict[str, Any]) -> RuleSpec:
@@ -97,8 +103,11 @@ def rule_apply_pending(*, rule: FollowupRule, acting_user: Any) -> dict[str, int
     totals = {"encounters": 0, "created": 0, "updated": 0, "cancelled": 0, "replaced": 0, "skipped": 0}
     rules = active_rules()
     owners = OwnerChain()
-    for encounter in rule_affected_encounters(rule):
-        counts = _apply_diff(plan_diff(encounter, rules=rules), owners=owners)
+    encounters = rule_affected_encounters(rule)
+    suspended = consent_withdrawn_ids({e.client_id for e in encounters})  # no health-data consent: no new work
+    for encounter in encounters:
+        counts = _apply_diff(plan_diff(encounter, rules=rules, suspended=encounter.client_id in suspended),
+                             owners=owners)
         if any(counts.values()):
             totals["encounters"] += 1
             for k, v in counts.items():
