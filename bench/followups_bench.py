@@ -248,10 +248,17 @@ def bench_scheduling(n_encounters: int, today: dt.date) -> dict:
 
     from careloop.clients.models import Client
     from careloop.followups.models import Encounter, FollowupTask
-    from careloop.followups.services import EncounterRow, encounter_bulk_create, encounter_create
-    from careloop.org.models import User
+    try:
+        from careloop.followups.services.planning import EncounterRow, encounter_bulk_create, encounter_create
+    except ImportError:  # the code before the split (for a before/after run of the same bench)
+        from careloop.followups.services import EncounterRow, encounter_bulk_create, encounter_create  # type: ignore
+    from careloop.org.models import OrgUnit, RoleGrant, User
 
-    actor = User.objects.order_by("pk").first()
+    # An importer at headquarters: encounter writes check the right and the branch subtree.
+    actor, created_actor = User.objects.get_or_create(
+        username="bench-importer", defaults={"password": "!", "org_unit": OrgUnit.objects.get(code="hq")})
+    if created_actor:
+        RoleGrant.objects.create(user=actor, role="clerk")
     rng = random.Random(11)
     first = Client.objects.order_by("pk").values_list("pk", flat=True).first()
     total = Client.objects.count()
@@ -321,7 +328,7 @@ def run_child(db: str, args: argparse.Namespace) -> dict:
     env.pop("DATABASE_URL", None)
     env["CARELOOP_LOG_LEVEL"] = "WARNING"
     if db == "sqlite":
-        data = Path("/tmp/careloop_bench_followups_sqlite")
+        data = Path(os.environ.get("CARELOOP_BENCH_SQLITE_DIR", "/tmp/careloop_bench_followups_sqlite"))
         if not args.reuse:
             shutil.rmtree(data, ignore_errors=True)
             data.mkdir(parents=True)

@@ -202,6 +202,11 @@ KEYS_DIR = env_path("CARELOOP_KEYS_DIR", str(DATA_DIR / "keys"))
 AUDIT_RETENTION_DAYS = env_int("CARELOOP_AUDIT_RETENTION_DAYS", 3650, minimum=180)
 BACKUP_DIR = env_path("CARELOOP_BACKUP_DIR", str(DATA_DIR / "backups"))
 
+# --- Follow-up (careloop.followups.policy reads these) ---------------------------------------
+# A planned follow-up already past by more than this many days when its encounter is recorded
+# (a historical import) is skipped, not created as an overdue call.
+CARELOOP_FU_HISTORY_GRACE_DAYS = env_int("CARELOOP_FU_HISTORY_GRACE_DAYS", 14, minimum=0, maximum=3650)
+
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -15,6 +15,10 @@ class CheckupsConfig(AppConfig):
         nav.register(_("Reports"), "checkups:worklist", "work_followups", order=40)
         nav.register(_("Import results"), "checkups:imports", "import_results", order=45)
         timeline.register("checkups.checkups", checkup_entries)
+        from careloop.checkups.selectors import latest_abnormal_section
+        from careloop.followups import preparation
+
+        preparation.register_abnormal(latest_abnormal_section)
         _name_openapi_enums()
         from careloop.core import demo
 
@@ -27,9 +31,11 @@ def _demo_checkups(clients: list, rng: object, stdout: object) -> None:
     from careloop.checkups.demo import generate_checkups
     from careloop.org.models import User
 
-    clerk = User.objects.filter(username="clerk").first()
+    # The clerk works in 北京; the demo imports for both branches, as the headquarters administrator
+    # (who holds the import right) — encounter writes check the branch of each client.
+    importer = User.objects.filter(username="admin").first()
     active = [c for c in clients if c.status == "active"]
-    created = generate_checkups(active, rng, acting_user=clerk)  # type: ignore[arg-type]
+    created = generate_checkups(active, rng, acting_user=importer)  # type: ignore[arg-type]
     stdout.write(f"checkups: {len(created)} reports with results for {len(active)} clients\n")  # type: ignore[attr-defined]
 
 

@@ -180,7 +180,7 @@ def generate_checkups(
             batch_size=500,
         )
         if with_followups:
-            from careloop.followups.services import encounter_create
+            from careloop.followups.services.planning import encounter_create
 
             for checkup, client, _offsets, latest in plans:
                 if latest:

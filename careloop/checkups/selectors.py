@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -95,6 +96,30 @@ def pending_interpretations_for(user: User) -> QuerySet[Interpretation]:
 
 def abnormal_items_of(checkup: Checkup) -> QuerySet[ResultItem]:
     return ResultItem.objects.filter(checkup=checkup).exclude(severity="").order_by("id")
+
+
+def latest_abnormal_section(client: Client) -> Any:
+    """For the follow-up preparation view (registered in CheckupsConfig.ready()): the latest checkup's abnormal items."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from careloop.followups.preparation import PrepSection
+
+    checkup = Checkup.objects.filter(client=client).order_by("-date", "-id").first()
+    if checkup is None:
+        return None
+    lines = []
+    for item in abnormal_items_of(checkup):
+        value = f"{item.value_text} {item.unit}".strip()
+        flag = {"H": "↑", "L": "↓"}.get(item.flag, item.flag)
+        text = f"{item.name} {value} {flag}".strip()
+        if item.reference_range:
+            text += " " + _("(reference %(range)s)") % {"range": item.reference_range}
+        if item.finding:
+            text += f" · {item.finding}"
+        lines.append(f"{text} · {item.get_severity_display()}")
+    title = _("Checkup of %(date)s") % {"date": checkup.date.isoformat()}
+    return PrepSection(title=title, lines=lines, url=reverse("checkups:client", args=[client.pk]))
 
 
 def alerts_of(client: Client) -> QuerySet[CriticalAlert]:

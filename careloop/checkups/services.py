@@ -39,7 +39,8 @@ from careloop.checkups.models import (
 from careloop.checkups.readers import RowError, detect_format, file_fingerprint
 from careloop.clients.models import Client, Enterprise, Tier
 from careloop.followups.models import EncounterKind, FollowupTask
-from careloop.followups.services import encounter_create, encounter_update
+from careloop.followups.services.planning import encounter_create, encounter_update
+from careloop.followups.services.tasks import followup_task_create
 from careloop.org.models import OrgUnit, Role, Team, User
 from careloop.org.permissions import Cap, user_can
 from careloop.org.selectors import unit_in_subtree
@@ -234,11 +235,12 @@ def _raise_critical_alerts(item_ids: list[int], *, acting_user: Any, today: dt.d
     for item in ResultItem.objects.filter(pk__in=item_ids).select_related("checkup__client__branch"):
         client = item.checkup.client
         lead = lead_for(client)
-        task = FollowupTask.objects.create(
+        task = followup_task_create(
             client=client, encounter_id=item.checkup.encounter_id, due_date=today, window_end=today,
             reason=(_("Critical value: %(name)s %(value)s %(unit)s — contact the client now")
                     % {"name": item.name, "value": item.value_text, "unit": item.unit})[:300],
-            priority=CRITICAL_TASK_PRIORITY, assignee=lead,
+            priority=CRITICAL_TASK_PRIORITY, assignee_id=getattr(lead, "pk", None), acting_user=acting_user,
+            origin="critical_value",
         )
         alert = CriticalAlert.objects.create(checkup=item.checkup, item=item, lead=lead, raised_at=now, task_id=task.pk)
         audit_record(actor=acting_user, action="checkup.critical_alert", obj=alert, client=client,
@@ -401,10 +403,10 @@ def report_deliveries_chase(*, today: dt.date | None = None, acting_user: Any = 
                 why = _("report not collected since %(d)s: find out why and arrange delivery") % {"d": delivery.sent_on}
             else:
                 why = _("report due %(d)s not delivered: deliver it or notify the client") % {"d": delivery.due_date}
-            task = FollowupTask.objects.create(
+            task = followup_task_create(
                 client=checkup.client, encounter_id=checkup.encounter_id, due_date=today, window_end=None,
                 reason=f"{prefix}{why}"[:300], priority=CHASE_TASK_PRIORITY,
-                assignee_id=checkup.client.health_manager_id,
+                assignee_id=checkup.client.health_manager_id, acting_user=acting_user, origin="report_chase",
             )
             delivery.chased_on, delivery.chase_count = today, delivery.chase_count + 1
             delivery.save(update_fields=["chased_on", "chase_count"])

@@ -249,3 +249,4 @@ class RevealReason(models.TextChoices):
     MAIL = "mail", _("Posting a report or letter")
     VERIFY = "verify", _("Verifying identity")
     CORRECT = "correct", _("Correcting the record")
+    FOLLOWUP_CALL = "followup_call", _("Follow-up call")

@@ -244,6 +244,7 @@ def client_update(*, acting_user: User, client: Client, data: dict[str, Any], so
         if same_id:
             raise DuplicateClientError(_("A client with this resident ID number already exists."), same_id, hard=True)
     changed: list[str] = []
+    tier_before = client.tier
     for field, value in cleaned.items():
         old = getattr(client, field)
         if old == value:
@@ -264,12 +265,24 @@ def client_update(*, acting_user: User, client: Client, data: dict[str, Any], so
         client.save(update_fields=[*changed, "updated_at"])
         audit_record(actor=acting_user, action="client.update", obj=client, client=client,
                      detail={"fields": sorted(f for f in changed if not f.endswith("_hash"))})
+        if "tier" in changed:
+            for hook in STATUS_CHANGED_HOOKS:
+                hook(client=client, kind="tier", old=tier_before, new=client.tier, reason=tier_reason or "",
+                     acting_user=acting_user)
     return client
 
 
 @transaction.atomic
-def client_change_status(*, acting_user: User, client: Client, status: str, reason: str) -> Client:
-    _require(acting_user, Cap.UPDATE_CLIENT)
+def client_change_status(*, acting_user: User | None, client: Client, status: str, reason: str,
+                         automatic: bool = False) -> Client:
+    """Change the client's status; the apps registered in STATUS_CHANGED_HOOKS adjust their work in this transaction.
+
+    ``automatic``: the change follows from a rule of the system (FU-15: N failed follow-ups in a row
+    make a client lost), not from a person's decision, so the actor needs no right to edit clients;
+    the audit row says so.
+    """
+    if not automatic:
+        _require(acting_user, Cap.UPDATE_CLIENT)  # type: ignore[arg-type]
     errors: dict[str, list[str]] = {}
     if status not in ClientStatus.values:
         errors["status"] = [_("Status: must be one of: %(values)s") % {"values": ", ".join(ClientStatus.values)}]
@@ -286,7 +299,9 @@ def client_change_status(*, acting_user: User, client: Client, status: str, reas
     client.status = status
     client.save(update_fields=["status", "updated_at"])
     audit_record(actor=acting_user, action="client.status", obj=client, client=client,
-                 detail={"from": old, "to": status})
+                 detail={"from": old, "to": status, **({"automatic": True} if automatic else {})})
+    for hook in STATUS_CHANGED_HOOKS:
+        hook(client=client, kind="status", old=old, new=status, reason=reason.strip(), acting_user=acting_user)
     return client
 
 
@@ -355,6 +370,8 @@ def consent_record(*, acting_user: User, client: Client, purpose: str, granted: 
         errors["method"] = [_("How given: must be one of: %(values)s") % {"values": ", ".join(ConsentMethod.values)}]
     if errors:
         raise ValidationError(errors)
+    previously = (Consent.objects.filter(client=client, purpose=purpose).order_by("-given_at", "-id")
+                  .values_list("granted", flat=True).first() if granted and CONSENT_GIVEN_HOOKS else None)
     consent = Consent.objects.create(client=client, purpose=purpose, granted=granted, method=method, version=version,
                                      given_at=timezone.now(), recorded_by=acting_user, note=note)
     audit_record(actor=acting_user, action="consent.grant" if granted else "consent.withdraw", obj=consent, client=client,
@@ -362,11 +379,19 @@ def consent_record(*, acting_user: User, client: Client, purpose: str, granted: 
     if not granted:
         for hook in CONSENT_WITHDRAWN_HOOKS:
             hook(client=client, purpose=purpose, acting_user=acting_user)
+    elif previously is False:
+        for hook in CONSENT_GIVEN_HOOKS:
+            hook(client=client, purpose=purpose, acting_user=acting_user)
     return consent
 
 
-# Other apps (messaging) register a callable here to cancel pending work when consent is withdrawn.
+# Other apps register callables here (in their AppConfig.ready()); each runs in the transaction of the change.
+# Consent withdrawn: cancel pending work needing it (messaging, followups) — hook(client=, purpose=, acting_user=).
 CONSENT_WITHDRAWN_HOOKS: list[Any] = []
+# Consent given again after a withdrawal: resume the work (followups) — hook(client=, purpose=, acting_user=).
+CONSENT_GIVEN_HOOKS: list[Any] = []
+# Status or tier changed: hook(client=, kind="status"|"tier", old=, new=, reason=, acting_user=).
+STATUS_CHANGED_HOOKS: list[Any] = []
 
 
 @transaction.atomic

@@ -19,7 +19,6 @@ from rest_framework.views import APIView
 from careloop.clients.models import Channel, Client
 from careloop.clients.selectors import clients_visible_to
 from careloop.core.api import Pagination
-from careloop.followups import services
 from careloop.followups.models import (
     CallAttempt,
     Encounter,
@@ -29,21 +28,16 @@ from careloop.followups.models import (
     HealthStatus,
     TaskStatus,
 )
-from careloop.followups.permissions import can_reassign, task_for, tasks_visible_to
+from careloop.followups.permissions import (
+    can_reassign,
+    can_record_encounters,
+    encounters_visible_to,
+    task_for,
+    tasks_visible_to,
+)
 from careloop.followups.selectors import WorklistFilters, worklist_calls, worklist_page_queryset
-from careloop.org.permissions import Cap, user_can
-
-ENCOUNTER_CAPS = (Cap.WORK_FOLLOWUPS, Cap.IMPORT_RESULTS, Cap.CREATE_CLIENT, Cap.CONSULT)
-
-
-def can_record_encounters(user: Any) -> bool:
-    return any(user_can(user, cap) for cap in ENCOUNTER_CAPS)
-
-
-def encounters_visible_to(user: Any):
-    if not (can_record_encounters(user) or user_can(user, Cap.VIEW_RESULTS)):
-        return Encounter.objects.none()
-    return Encounter.objects.filter(client__in=clients_visible_to(user).values("pk"))
+from careloop.followups.services import planning, records
+from careloop.followups.services import tasks as task_services
 
 
 def _int_param(request: Request, name: str) -> int | None:
@@ -104,7 +98,7 @@ class EncounterList(generics.ListCreateAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        encounter = services.encounter_create(
+        encounter = planning.encounter_create(
             client=data["client"], kind=data["kind"], date=data["date"],
             prescription_days=data.get("prescription_days"), health_status=data.get("health_status") or "",
             source=data.get("source", "") or "api", report_delivered_on=data.get("report_delivered_on"),
@@ -126,10 +120,10 @@ class EncounterDetail(generics.RetrieveUpdateDestroyAPIView):
             raise PermissionDenied(_("Your role does not allow changing encounters."))
         serializer = self.get_serializer(encounter, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        changes = {k: v for k, v in serializer.validated_data.items() if k in services.ENCOUNTER_CHANGEABLE}
+        changes = {k: v for k, v in serializer.validated_data.items() if k in planning.ENCOUNTER_CHANGEABLE}
         if "client" in serializer.validated_data and serializer.validated_data["client"] != encounter.client:
             raise serializers.ValidationError({"client": [_("This field cannot be changed.")]})
-        encounter = services.encounter_update(encounter=encounter, acting_user=request.user, **changes)
+        encounter = planning.encounter_update(encounter=encounter, acting_user=request.user, **changes)
         return Response(EncounterSerializer(encounter, context={"request": request}).data)
 
     @extend_schema(parameters=[OpenApiParameter("reason", str)])
@@ -139,7 +133,7 @@ class EncounterDetail(generics.RetrieveUpdateDestroyAPIView):
             raise PermissionDenied(_("Your role does not allow cancelling encounters."))
         body = request.data if isinstance(request.data, dict) else {}
         reason = request.query_params.get("reason") or body.get("reason") or _("cancelled")
-        services.encounter_cancel(encounter=encounter, reason=str(reason), acting_user=request.user)
+        planning.encounter_cancel(encounter=encounter, reason=str(reason), acting_user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -216,7 +210,7 @@ class TaskDetail(APIView):
             assignee = User.objects.filter(pk=data["assignee"], memberships__team_id__in=team_ids).first()
             if assignee is None:
                 raise serializers.ValidationError({"assignee": [_("Choose a member of the task's team.")]})
-        task = services.followup_task_reassign(task=task, assignee=assignee, acting_user=request.user)
+        task = task_services.followup_task_reassign(task=task, assignee=assignee, acting_user=request.user)
         return Response(TaskSerializer(task).data)
 
 
@@ -297,7 +291,7 @@ class AttemptList(APIView):
         task = task_for(request.user, pk, work=True)
         data = AttemptInput(data=request.data)
         data.is_valid(raise_exception=True)
-        result = services.attempt_record(
+        result = task_services.attempt_record(
             task=task, outcome=data.validated_data["outcome"], at=data.validated_data.get("at"),
             note=data.validated_data.get("note", ""), acting_user=request.user,
         )
@@ -359,5 +353,5 @@ class RecordView(APIView):
         task = task_for(request.user, pk, work=True)
         data = RecordInput(data=request.data)
         data.is_valid(raise_exception=True)
-        record = services.followup_record_submit(task=task, acting_user=request.user, **data.validated_data)
+        record = records.followup_record_submit(task=task, acting_user=request.user, **data.validated_data)
         return Response(RecordSerializer(record).data, status=status.HTTP_201_CREATED)

@@ -20,6 +20,7 @@ class EncounterKind(models.TextChoices):
     TCM_RETURN_VISIT = "tcm_return_visit", _("TCM return visit")
     DISCHARGE = "discharge", _("Inpatient discharge")
     PURCHASE = "purchase", _("Service purchase")
+    CONSULTATION = "consultation", _("Consultation")
 
 
 TCM_KINDS = (EncounterKind.TCM_FIRST_VISIT, EncounterKind.TCM_RETURN_VISIT)
@@ -86,6 +87,11 @@ class FollowupRule(models.Model):
     )
     priority = models.SmallIntegerField(_("priority"), default=0)
     script = models.CharField(_("questionnaire series"), max_length=40, blank=True)
+    client_series = models.CharField(
+        _("per-client series"), max_length=40, blank=True,
+        help_text=_("Empty: every matching encounter runs its own series. Set: the client has one running "
+                    "series of this name; a newer encounter's series replaces the pending rest of the earlier one."),
+    )
     version = models.PositiveIntegerField(default=1)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -94,7 +100,7 @@ class FollowupRule(models.Model):
 
     DATA_FIELDS = (
         "code", "name", "kinds", "min_days", "max_days", "health_statuses", "tiers", "first_only",
-        "steps", "repeat", "cycle", "channel", "move_off_nonworking", "priority", "script",
+        "steps", "repeat", "cycle", "channel", "move_off_nonworking", "priority", "script", "client_series",
     )
 
     class Meta:

@@ -124,3 +124,41 @@ def task_for(user: Any, pk: Any, *, work: bool = False) -> Any:
 def require_manage_rules(user: Any) -> None:
     if not user_can(user, Cap.MANAGE_RULES):
         raise PermissionDenied(_("Only administrators change follow-up rules."))
+
+
+def require(user: Any, cap: Cap, message: str = "") -> None:
+    """Refuse (403) unless `user` holds `cap`: the one capability check of the follow-up services."""
+    if not user_can(user, cap):
+        raise PermissionDenied(message or _("Your role does not allow this."))
+
+
+# --- encounters ----------------------------------------------------------------------------------
+
+ENCOUNTER_CAPS = (Cap.WORK_FOLLOWUPS, Cap.IMPORT_RESULTS, Cap.CREATE_CLIENT, Cap.CONSULT)
+
+
+def can_record_encounters(user: Any) -> bool:
+    return any(user_can(user, cap) for cap in ENCOUNTER_CAPS)
+
+
+def encounters_visible_to(user: Any) -> QuerySet:
+    from careloop.clients.selectors import clients_visible_to
+    from careloop.followups.models import Encounter
+
+    if not (can_record_encounters(user) or user_can(user, Cap.VIEW_RESULTS)):
+        return Encounter.objects.none()
+    return Encounter.objects.filter(client__in=clients_visible_to(user).values("pk"))
+
+
+def require_encounter_write(user: Any, client: Any) -> None:
+    """Record or change an encounter of `client`: a right to record encounters, in the client's branch subtree."""
+    from careloop.org.selectors import subtree_unit_ids
+
+    if user is None:
+        # A job with no person behind it (the import command without --user, until it acts as a named
+        # system user — the imports branch): the job's own door checked what it may do.
+        return
+    if not can_record_encounters(user):
+        raise PermissionDenied(_("Your role does not allow recording encounters."))
+    if getattr(user, "org_unit_id", None) is None or client.branch_id not in subtree_unit_ids(user):
+        raise PermissionDenied(_("This client is outside your part of the organisation."))

@@ -38,5 +38,20 @@ def default_daily_capacity() -> int:
     return int(getattr(settings, "CARELOOP_FU_DAILY_CAPACITY", 40))
 
 
+def history_grace_days() -> int:
+    """Occurrences past by more than this many days when planned are skipped (issue 9, historical imports)."""
+    return int(settings.CARELOOP_FU_HISTORY_GRACE_DAYS)
+
+
+def recheck_days() -> int:
+    """A general problem found on a call: the recheck reminder and task come this many days later."""
+    return int(getattr(settings, "CARELOOP_FU_RECHECK_DAYS", 14))
+
+
+def tracking_days() -> tuple[int, ...]:
+    """Tracking follow-ups after an expert consultation, days after the client was told."""
+    return tuple(getattr(settings, "CARELOOP_FU_TRACKING_DAYS", (7, 30)))
+
+
 TIER_WEIGHT = {"A": 30, "B": 20, "C": 10}
 SEVERITY_WEIGHT = {"complex": 30, "abnormal_stable": 15, "normal": 0, "cured": 0, "": 0}

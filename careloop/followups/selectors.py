@@ -125,7 +125,7 @@ def client_open_tasks(client_id: int) -> QuerySet:
 
 def preparation(task: FollowupTask) -> dict[str, Any]:
     """FU-11 on one screen: archive summary, latest checkup's abnormal items, earlier records, plan, script."""
-    from careloop.followups.services import questionnaire_for
+    from careloop.followups.services.records import questionnaire_for
 
     client = task.client
     records = list(
@@ -134,28 +134,36 @@ def preparation(task: FollowupTask) -> dict[str, Any]:
         .prefetch_related("addenda")
         .order_by("-performed_at")[:10]
     )
-    abnormal: list[Any] = []
-    plan: Any = None
-    try:  # the checkups and plans apps add these; the view shows what exists
-        import importlib
+    from careloop.followups import preparation as prep
 
-        checkup_selectors = importlib.import_module("careloop.checkups.selectors")
-        latest_abnormal = getattr(checkup_selectors, "latest_abnormal_items", None)
-        if latest_abnormal is not None:
-            abnormal = list(latest_abnormal(client))
-    except ImportError:
-        abnormal = []
     return {
         "task": task,
         "client": client,
         "encounters": list(client.encounters.order_by("-date")[:5]),
-        "abnormal_items": abnormal,
+        "abnormal": prep.latest_abnormal(client),
         "records": records,
-        "plan": plan,
+        "plan": prep.current_plan(client),
         "questionnaire": questionnaire_for(task),
         "attempts": list(task.attempts.order_by("at")),
         "open_tasks": list(client_open_tasks(client.pk).select_related("rule")[:10]),
     }
+
+
+def record_answer_rows(record: FollowupRecord | None) -> list[tuple[str, str]]:
+    """A signed record's answers as the questions read, with yes/no in words (never a key or True/False)."""
+    from django.utils.translation import gettext as _
+
+    if record is None:
+        return []
+    texts = {q["key"]: q["text"] for q in (record.questionnaire.questions if record.questionnaire else [])}
+    rows = []
+    for key, value in (record.answers or {}).items():
+        if isinstance(value, bool):
+            shown = _("Yes") if value else _("No")
+        else:
+            shown = str(value) if value not in (None, "") else "—"
+        rows.append((texts.get(key, _("Answer")), shown))
+    return rows
 
 
 def rules_admin_list() -> QuerySet:
@@ -194,3 +202,49 @@ def timeline_entries(client: Any, user: Any) -> list[Any]:
                                      _("Problem escalated · %(status)s") % {"status": escalation.get_status_display()},
                                      escalation.summary[:120]))
     return entries
+
+
+def followups_health(*, today: date) -> dict[str, Any]:
+    """Issue 9's measures: orphans, overlapping series, today's worklist per person against capacity."""
+    from django.db.models import Count, Q
+
+    from careloop.org.models import User
+
+    open_tasks = FollowupTask.objects.filter(status__in=OPEN_STATUSES)
+    orphans = open_tasks.filter(assignee__isnull=True, team__isnull=True).count()
+    # the same per-client series from two encounters, or the same rule from two encounters of one client
+    by_series = (open_tasks.filter(rule__client_series__gt="").values("client_id", "rule__client_series")
+                 .annotate(n=Count("encounter_id", distinct=True)).filter(n__gt=1).values_list("client_id", flat=True))
+    by_rule = (open_tasks.filter(rule__isnull=False, rule__client_series="").values("client_id", "rule_id")
+               .annotate(n=Count("encounter_id", distinct=True)).filter(n__gt=1).values_list("client_id", flat=True))
+    overlapping = len(set(by_series) | set(by_rule))
+    due = open_tasks.filter(due_date__lte=today)
+    counts: dict[int, dict[str, int]] = {
+        row["assignee_id"]: {"today": row["today"], "overdue": row["overdue"]}
+        for row in due.filter(assignee__isnull=False).values("assignee_id").annotate(
+            today=Count("id"), overdue=Count("id", filter=Q(due_date__lt=today)))}
+    people = User.objects.filter(Q(pk__in=list(counts)) | Q(role_grants__role="followup")).distinct().order_by("username")
+    worklists = [{"username": u.username, "today": counts.get(u.pk, {}).get("today", 0),
+                  "overdue": counts.get(u.pk, {}).get("overdue", 0), "capacity": u.daily_capacity} for u in people]
+    return {"orphans": orphans, "overlapping_clients": overlapping, "worklists": worklists,
+            "queued": due.filter(assignee__isnull=True).count()}
+
+
+def rule_sample(data: dict[str, Any], *, today: date) -> Any:
+    """A sample encounter that the rule matches: its first kind, status and tier, a prescription inside its range."""
+    from careloop.followups.models import TCM_KINDS
+    from careloop.followups.schedule import EncounterFacts
+
+    kinds = list(data.get("kinds") or []) or ["tcm_first_visit"]
+    low, high = data.get("min_days"), data.get("max_days")
+    days: int | None
+    if low is not None or high is not None:
+        days = (int(low or 1) + int(high)) // 2 if high is not None else int(low or 1) + 15
+    else:
+        days = 30 if kinds[0] in TCM_KINDS else None
+    return EncounterFacts(
+        kind=kinds[0], date=today, prescription_days=days,
+        health_status=(list(data.get("health_statuses") or []) or [""])[0],
+        tier=(list(data.get("tiers") or []) or [""])[0],
+        report_delivered_on=today + timedelta(days=5), is_first=True,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from careloop.followups.services import followup_tasks_expire
+from careloop.followups.services.tasks import followup_tasks_expire
 from careloop.lib.jobs import once_per_slot
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.worklist, name="worklist"),
     path("tasks/<int:pk>/", views.task_detail, name="task"),
     path("tasks/<int:pk>/attempt/", views.task_attempt, name="task_attempt"),
+    path("tasks/<int:pk>/call/", views.task_call, name="task_call"),
     path("tasks/<int:pk>/record/", views.task_record, name="task_record"),
     path("tasks/<int:pk>/addendum/", views.record_addendum, name="record_addendum"),
     path("tasks/<int:pk>/reassign/", views.task_reassign, name="task_reassign"),

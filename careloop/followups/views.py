@@ -14,11 +14,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from careloop.clients.models import Channel
 from careloop.clients.selectors import client_for
-from careloop.followups import services
 from careloop.followups.models import (
     CallAttempt,
     EncounterKind,
@@ -28,14 +28,26 @@ from careloop.followups.models import (
 )
 from careloop.followups.permissions import (
     can_reassign,
+    can_record_encounters,
     can_work_task,
+    encounters_visible_to,
     led_team_ids,
     require_manage_rules,
     task_for,
     user_team_ids,
 )
 from careloop.followups.schedule import EncounterFacts, RuleDataError, plan_schedule, rule_from_data
-from careloop.followups.selectors import WorklistFilters, preparation, worklist_calls, worklist_page_queryset
+from careloop.followups.selectors import (
+    WorklistFilters,
+    preparation,
+    record_answer_rows,
+    worklist_calls,
+    worklist_page_queryset,
+)
+from careloop.followups.services import escalations as escalation_services
+from careloop.followups.services import planning, records
+from careloop.followups.services import rules as rule_services
+from careloop.followups.services import tasks as task_services
 from careloop.org.permissions import Cap, user_can
 from careloop.workdays.calendar import is_working_day
 from careloop.workdays.selectors import years_missing
@@ -77,11 +89,28 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "is_lead": bool(led_team_ids(request.user)),
         "query": request.GET.urlencode(),
     }
+    if filters.scope == "team":
+        context.update(_team_columns(request.user, team_ids))
     template = "followups/_worklist_rows.html" if getattr(request, "htmx", False) else "followups/worklist.html"
     return render(request, template, context)
 
 
 # --- one task: preparation, attempts, record (FU-11…FU-13) --------------------------------------
+
+
+def _team_columns(user: Any, team_ids: list[int]) -> dict[str, Any]:
+    """The lead's view of the team list: who has each call, and whom she may hand it to (one query)."""
+    from careloop.org.models import TeamMembership
+
+    names: dict[int, str] = {}
+    members: dict[int, list[tuple[int, str]]] = {}
+    for team_id, user_id, display, username in TeamMembership.objects.filter(team_id__in=team_ids).values_list(
+            "team_id", "user_id", "user__display_name", "user__username").order_by("user__username"):
+        names[user_id] = display or username
+        members.setdefault(team_id, []).append((user_id, display or username))
+    led = set(led_team_ids(user))
+    return {"show_assignee": True, "assignee_names": names,
+            "reassign_members": {t: m for t, m in members.items() if t in led}}
 
 
 @login_required
@@ -94,10 +123,12 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "outcomes": CallAttempt.Outcome.choices,
         "channels": Channel.choices,
         "problems": FollowupRecord.Problem.choices,
-        "record": FollowupRecord.objects.filter(task=task).prefetch_related("addenda").first(),
+        "record": FollowupRecord.objects.filter(task=task).select_related("questionnaire").prefetch_related(
+            "addenda").first(),
         "errors": {},
         "values": {},
     })
+    context["answer_rows"] = record_answer_rows(context["record"])
     if context["can_reassign"] and task.team_id:
         from careloop.org.models import User
 
@@ -107,10 +138,22 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def task_call(request: HttpRequest, pk: int) -> HttpResponse:
+    """One click to call: the number is shown for this call only, audited as a reveal ("follow-up call")."""
+    from careloop.clients.services import client_reveal_contact
+
+    task = task_for(request.user, pk, work=True)
+    number = client_reveal_contact(acting_user=request.user, client=task.client,  # type: ignore[arg-type]
+                                   field="phone", reason="followup_call")
+    return render(request, "followups/_call.html", {"task": task, "number": number})
+
+
+@login_required
+@require_POST
 def task_attempt(request: HttpRequest, pk: int) -> HttpResponse:
     task = task_for(request.user, pk, work=True)
     try:
-        result = services.attempt_record(task=task, outcome=request.POST.get("outcome", ""),
+        result = task_services.attempt_record(task=task, outcome=request.POST.get("outcome", ""),
                                          note=request.POST.get("note", ""), acting_user=request.user)
     except ValidationError as exc:
         messages.error(request, "; ".join(m for ms in _errors(exc).values() for m in ms))
@@ -150,6 +193,26 @@ def _record_input(post: Any, questionnaire: Any) -> dict[str, Any]:
     }
 
 
+RECORD_FIELD_LABELS = {
+    "identity_confirmed": _lazy("Client identity confirmed"), "channel": _lazy("Channel"),
+    "problem": _lazy("Problem found"), "problem_note": _lazy("Describe the problem"),
+    "feedback_kind": _lazy("Complaint or suggestion"), "feedback_text": _lazy("What the client said"),
+}
+
+
+def _record_errors(errors: dict[str, list[str]], questionnaire: Any) -> dict[str, list[str]]:
+    """Name each field as the form does: a question by its text, never by its key."""
+    texts = {q["key"]: q["text"] for q in (questionnaire.questions if questionnaire else [])}
+    named: dict[str, list[str]] = {}
+    for key, msgs in errors.items():
+        if key.startswith("answers."):
+            label = texts.get(key.split(".", 1)[1], _("Answer"))
+        else:
+            label = str(RECORD_FIELD_LABELS.get(key, "")) or _("Record")
+        named.setdefault(str(label), []).extend(msgs)
+    return named
+
+
 @login_required
 @require_POST
 def task_record(request: HttpRequest, pk: int) -> HttpResponse:
@@ -157,13 +220,13 @@ def task_record(request: HttpRequest, pk: int) -> HttpResponse:
     context = preparation(task)
     data = _record_input(request.POST, context["questionnaire"])
     try:
-        services.followup_record_submit(task=task, acting_user=request.user, **data)
+        records.followup_record_submit(task=task, acting_user=request.user, **data)
     except ValidationError as exc:
         context.update({
             "can_work": True, "can_reassign": can_reassign(request.user, task),
             "outcomes": CallAttempt.Outcome.choices, "channels": Channel.choices,
             "problems": FollowupRecord.Problem.choices, "record": None,
-            "errors": _errors(exc), "values": request.POST,
+            "errors": _record_errors(_errors(exc), context["questionnaire"]), "values": request.POST,
         })
         return render(request, "followups/task.html", context, status=400)
     messages.success(request, _("Follow-up recorded and signed."))
@@ -176,7 +239,7 @@ def record_addendum(request: HttpRequest, pk: int) -> HttpResponse:
     task = task_for(request.user, pk)
     record = get_object_or_404(FollowupRecord, task=task)
     try:
-        services.followup_record_addendum(record=record, text=request.POST.get("text", ""), acting_user=request.user)
+        records.followup_record_addendum(record=record, text=request.POST.get("text", ""), acting_user=request.user)
     except ValidationError as exc:
         messages.error(request, "; ".join(m for ms in _errors(exc).values() for m in ms))
     return redirect("followups:task", pk=task.pk)
@@ -195,8 +258,11 @@ def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
         if assignee is None:
             messages.error(request, _("Choose a member of the task's team."))
             return redirect("followups:task", pk=task.pk)
-    services.followup_task_reassign(task=task, assignee=assignee, acting_user=request.user)
+    task_services.followup_task_reassign(task=task, assignee=assignee, acting_user=request.user)
     messages.success(request, _("Reassigned."))
+    back = request.POST.get("next", "")
+    if back.startswith("/followups/") and "//" not in back:  # back to the lead's list, never off-site
+        return redirect(back)
     return redirect("followups:task", pk=task.pk)
 
 
@@ -222,8 +288,6 @@ def _encounter_form_values(post: Any) -> tuple[dict[str, Any], dict[str, list[st
 
 @login_required
 def encounter_new(request: HttpRequest, client_pk: int) -> HttpResponse:
-    from careloop.followups.api import can_record_encounters
-
     client = client_for(request.user, client_pk)  # type: ignore[arg-type]
     if not can_record_encounters(request.user):
         raise PermissionDenied(_("Your role does not allow recording encounters."))
@@ -233,7 +297,7 @@ def encounter_new(request: HttpRequest, client_pk: int) -> HttpResponse:
         values, errors = _encounter_form_values(request.POST)
         if not errors:
             try:
-                encounter = services.encounter_create(client=client, acting_user=request.user, source="web", **values)
+                encounter = planning.encounter_create(client=client, acting_user=request.user, source="web", **values)
             except ValidationError as exc:
                 errors = _errors(exc)
             else:
@@ -248,8 +312,6 @@ def encounter_new(request: HttpRequest, client_pk: int) -> HttpResponse:
 
 @login_required
 def encounter_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    from careloop.followups.api import can_record_encounters, encounters_visible_to
-
     encounter = get_object_or_404(encounters_visible_to(request.user).select_related("client"), pk=pk)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
@@ -257,7 +319,7 @@ def encounter_detail(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied(_("Your role does not allow changing encounters."))
         try:
             if request.POST.get("action") == "cancel":
-                services.encounter_cancel(encounter=encounter, reason=request.POST.get("reason", ""),
+                planning.encounter_cancel(encounter=encounter, reason=request.POST.get("reason", ""),
                                           acting_user=request.user)
                 messages.success(request, _("Encounter cancelled; pending follow-ups cancelled."))
             else:
@@ -270,7 +332,7 @@ def encounter_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     except ValueError:
                         errors["report_delivered_on"] = [_("Enter a date as YYYY-MM-DD.")]
                 if not errors:
-                    services.encounter_update(encounter=encounter, acting_user=request.user, **values)
+                    planning.encounter_update(encounter=encounter, acting_user=request.user, **values)
                     messages.success(request, _("Encounter changed; pending follow-ups re-planned."))
         except ValidationError as exc:
             errors = _errors(exc)
@@ -321,21 +383,26 @@ def _rule_data_from_post(post: Any, rule: FollowupRule | None) -> tuple[dict[str
     return data, errors
 
 
-def _sample(post: Any) -> EncounterFacts:
+def _sample(post: Any, data: dict[str, Any] | None = None) -> EncounterFacts:
+    """The preview's sample encounter: built from the rule's own conditions, then what the form asks."""
+    from careloop.followups.selectors import rule_sample
+
+    base = rule_sample(data or {}, today=timezone.localdate())
+
     def day(name: str, default: dt.date | None) -> dt.date | None:
         try:
             return dt.date.fromisoformat(post.get(name, ""))
         except ValueError:
             return default
 
-    raw_days = post.get("sample_days", "30")
+    raw_days = post.get("sample_days", "")
     return EncounterFacts(
-        kind=post.get("sample_kind", "tcm_first_visit"),
-        date=day("sample_date", timezone.localdate()) or timezone.localdate(),
-        prescription_days=int(raw_days) if raw_days.isdigit() else None,
-        health_status=post.get("sample_status", ""),
-        tier=post.get("sample_tier", ""),
-        report_delivered_on=day("sample_delivered", None),
+        kind=post.get("sample_kind", "") or base.kind,
+        date=day("sample_date", base.date) or base.date,
+        prescription_days=int(raw_days) if raw_days.isdigit() else base.prescription_days,
+        health_status=post.get("sample_status", "") or base.health_status,
+        tier=post.get("sample_tier", "") or base.tier,
+        report_delivered_on=day("sample_delivered", base.report_delivered_on),
         is_first=True,
     )
 
@@ -382,12 +449,12 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST":
         data, errors = _rule_data_from_post(request.POST, rule)
         if request.POST.get("action") == "preview":
-            context.update(_preview(data, _sample(request.POST)) if not errors else {"preview_error": "; ".join(
+            context.update(_preview(data, _sample(request.POST, data)) if not errors else {"preview_error": "; ".join(
                 m for ms in errors.values() for m in ms), "preview": []})
             return render(request, "followups/_rule_preview.html", context)
         if not errors:
             try:
-                rule = services.rule_save(rule=rule, data=data, acting_user=request.user)
+                rule = rule_services.rule_save(rule=rule, data=data, acting_user=request.user)
             except ValidationError as exc:
                 errors = _errors(exc)
             else:
@@ -397,7 +464,7 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         return render(request, "followups/rule_form.html", context, status=400)
     values = rule.as_data() | {"active": rule.active} if rule else {"active": True, "kinds": [], "steps": []}
     context.update({"errors": {}, "values": values})
-    context.update(_preview(values, _sample(request.GET)) if rule else {"preview": []})
+    context.update(_preview(values, _sample(request.GET, values)) if rule else {"preview": []})
     return render(request, "followups/rule_form.html", context)
 
 
@@ -407,11 +474,11 @@ def rule_apply(request: HttpRequest, pk: int) -> HttpResponse:
     require_manage_rules(request.user)
     rule = get_object_or_404(FollowupRule, pk=pk)
     if request.method == "POST":
-        totals = services.rule_apply_pending(rule=rule, acting_user=request.user)
+        totals = rule_services.rule_apply_pending(rule=rule, acting_user=request.user)
         messages.success(request, _("Applied: %(encounters)s encounters, %(created)s tasks added, "
                                     "%(updated)s changed, %(cancelled)s cancelled.") % totals)
         return redirect("followups:rule", pk=rule.pk)
-    diffs = services.rule_pending_diff(rule, limit=500)
+    diffs = rule_services.rule_pending_diff(rule, limit=500)
     return render(request, "followups/rule_apply.html", {"rule": rule, "diffs": diffs})
 
 
@@ -444,12 +511,12 @@ def escalations(request: HttpRequest) -> HttpResponse:
                 expert = User.objects.filter(pk=request.POST.get("expert") or 0).first()
                 if expert is None:
                     raise ValidationError({"expert": _("Choose a health-management expert.")})
-                services.escalation_refer(escalation=escalation, expert=expert, acting_user=request.user)
+                escalation_services.escalation_refer(escalation=escalation, expert=expert, acting_user=request.user)
             elif action == "advise":
-                services.escalation_advise(escalation=escalation, advice=request.POST.get("advice", ""),
+                escalation_services.escalation_advise(escalation=escalation, advice=request.POST.get("advice", ""),
                                            acting_user=request.user)
             elif action == "told":
-                services.escalation_client_told(escalation=escalation, acting_user=request.user)
+                escalation_services.escalation_client_told(escalation=escalation, acting_user=request.user)
         except ValidationError as exc:
             messages.error(request, "; ".join(m for ms in _errors(exc).values() for m in ms))
         return redirect("followups:escalations")

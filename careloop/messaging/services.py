@@ -315,6 +315,24 @@ def messages_cancel_for_consent(*, client: Any, consent_purpose: str, acting_use
     return count
 
 
+# Messages that carry health results: withdrawing consent to health-data processing cancels them.
+RESULT_BEARING_PURPOSES = (Purpose.REPORT_READY, Purpose.RECHECK_REMINDER)
+
+
+@transaction.atomic
+def messages_cancel_for_client(*, client: Any, reason: str, purposes: tuple[str, ...] | None = None,
+                               acting_user: Any) -> int:
+    """Cancel the client's pending messages (all, or of ``purposes``) with the reason; for status changes."""
+    qs = Message.objects.filter(client=client)
+    if purposes is not None:
+        qs = qs.filter(purpose__in=purposes)
+    count = _cancel_pending(qs, reason=reason)
+    if count:
+        audit_record(actor=acting_user, action="message.cancel_for_client", client=client,
+                     detail={"reason": reason, "purposes": list(purposes or []), "cancelled": count})
+    return count
+
+
 # --- subscriptions -----------------------------------------------------------------------------
 def plan_year_start(client: Any, when: datetime) -> datetime:
     """Start of the client's plan year containing ``when``; a calendar year until plans exist."""
@@ -436,6 +454,7 @@ __all__ = [
     "message_cancel",
     "message_enqueue",
     "message_resend",
+    "messages_cancel_for_client",
     "messages_cancel_for_consent",
     "receipt_record",
     "subscription_set",

@@ -9,7 +9,7 @@ import pytest
 from careloop.clients.models import Client
 from careloop.clients.services import consent_record
 from careloop.followups.models import CallAttempt, Encounter, FollowupRecord, FollowupTask
-from careloop.followups.services import encounter_create
+from careloop.followups.services.planning import encounter_create
 
 D = dt.date(2026, 11, 2)
 

@@ -18,18 +18,18 @@ from careloop.followups.models import (
     RecordAddendum,
     ServiceTicket,
 )
-from careloop.followups.services import (
-    attempt_record,
-    encounter_create,
+from careloop.followups.services.escalations import (
     escalation_advise,
     escalation_client_told,
     escalation_refer,
+)
+from careloop.followups.services.planning import encounter_create
+from careloop.followups.services.records import (
     followup_record_addendum,
     followup_record_submit,
-    followup_task_miss,
-    followup_task_reassign,
     questionnaire_for,
 )
+from careloop.followups.services.tasks import attempt_record, followup_task_miss, followup_task_reassign
 from careloop.messaging.models import Message
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -208,7 +208,7 @@ def test_only_the_lead_reassigns(world, task) -> None:
 
 
 def test_nightly_expiry_marks_passed_windows_missed(world, task) -> None:
-    from careloop.followups.services import followup_tasks_expire
+    from careloop.followups.services.tasks import followup_tasks_expire
 
     # TCM tasks have no window: missed three days after the due date (the grouping horizon).
     assert followup_tasks_expire(today=dt.date(2026, 11, 8)) == 0

@@ -11,7 +11,7 @@ from django.utils import translation
 
 from careloop.audit.models import AuditEvent
 from careloop.followups.models import Encounter, FollowupTask, TaskStatus
-from careloop.followups.services import encounter_cancel, encounter_create, encounter_update
+from careloop.followups.services.planning import encounter_cancel, encounter_create, encounter_update
 from tests.factories import make_client
 
 D = dt.date(2026, 11, 2)
@@ -147,7 +147,7 @@ def test_team_queue_within_daily_capacity_when_no_health_manager(world) -> None:
 
 
 def test_bulk_create_plans_like_one_by_one(world) -> None:
-    from careloop.followups.services import EncounterRow, encounter_bulk_create
+    from careloop.followups.services.planning import EncounterRow, encounter_bulk_create
 
     rows = [EncounterRow(client=world.own, kind="tcm_first_visit", date=D, prescription_days=30),
             EncounterRow(client=world.other_team, kind="discharge", date=D)]
@@ -160,11 +160,12 @@ def test_bulk_create_plans_like_one_by_one(world) -> None:
     # each task goes to the client's health manager, in her team
     assert set(encounters[1].tasks.values_list("assignee_id", "team_id")) == {(world.nurse_b.pk, world.team_b.pk)}
     event = AuditEvent.objects.get(action="encounter.bulk_create")
-    assert event.detail == {"source": "his", "encounters": [e.pk for e in encounters], "tasks": 12}
+    assert event.detail == {"source": "his", "encounters": [e.pk for e in encounters], "tasks": 12, "skipped": 0,
+                            "replaced": 0}
 
 
 def test_bulk_create_is_all_or_nothing(world) -> None:
-    from careloop.followups.services import EncounterRow, encounter_bulk_create
+    from careloop.followups.services.planning import EncounterRow, encounter_bulk_create
 
     rows = [EncounterRow(client=world.own, kind="discharge", date=D),
             EncounterRow(client=world.own, kind="tcm_first_visit", date=D)]
@@ -175,7 +176,7 @@ def test_bulk_create_is_all_or_nothing(world) -> None:
 
 
 def test_bulk_insert_columns_match_the_model() -> None:
-    from careloop.followups.services import TASK_COLUMNS
+    from careloop.followups.services.planning import TASK_COLUMNS
 
     columns = {f.column for f in FollowupTask._meta.concrete_fields} - {"id"}
     assert set(TASK_COLUMNS) == columns and len(TASK_COLUMNS) == len(columns)

@@ -10,7 +10,7 @@ from django.test import Client as WebClient
 
 from careloop.clients.models import Client
 from careloop.followups.models import Encounter, FollowupRecord, FollowupRule, FollowupTask
-from careloop.followups.services import encounter_create
+from careloop.followups.services.planning import encounter_create
 from tests.factories import make_client
 
 TODAY = dt.datetime(2026, 11, 23, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai
