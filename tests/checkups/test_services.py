@@ -226,11 +226,11 @@ def test_a_concurrent_import_of_the_same_file_is_caught_and_nothing_is_written(w
 
 
 def test_latest_checkup_feeds_the_assessment_inputs(world, zhang, tmp_path):
-    from careloop.checkups.selectors import assessment_inputs_for
+    from careloop.assessments.selectors import checkup_inputs
 
-    assert assessment_inputs_for(zhang) is None
+    assert checkup_inputs(zhang) is None
     do_import(world, write_csv(tmp_path / "r.csv", rows()))
-    assert assessment_inputs_for(zhang) == (dt.date(2026, 11, 20), {"fasting_glucose_mmol": 5.2, "sbp": 185.0})
+    assert checkup_inputs(zhang) == ("体检 2026-11-20", {"fasting_glucose_mmol": 5.2, "sbp": 185.0})
 
 
 def test_unreadable_or_misshapen_files_are_rejected_whole(world, tmp_path):
