@@ -263,6 +263,9 @@ def _after_import(
         chunk = list(
             Checkup.objects.filter(pk__in=ids[start:start + AFTER_CHUNK])
             .select_related("client", "client__branch")
+            # Only what the plan needs: the client's encrypted fields are never decrypted here.
+            .only("id", "exam_no", "date", "health_status", "results_at", "client__id", "client__tier",
+                  "client__health_manager", "client__branch", "client__branch__path")
             .order_by("pk")
         )
         encounters = encounter_bulk_create(
