@@ -65,7 +65,7 @@ def trends_of(client: Client, *, limit_checkups: int = 10) -> list[Trend]:
 def batches_visible_to(user: User) -> QuerySet[ImportBatch]:
     if not user_can(user, Cap.IMPORT_RESULTS):
         return ImportBatch.objects.none()
-    return ImportBatch.objects.filter(Q(created_by=user) | subtree_q(user, "branch")).select_related("mapping")
+    return ImportBatch.objects.filter(Q(created_by=user) | subtree_q(user, "branch")).select_related("mapping", "branch")
 
 
 def open_alerts_for(user: User) -> QuerySet[CriticalAlert]:
