@@ -78,13 +78,14 @@ def audit_record_many(*, actor: Any, entries: list[dict[str, Any]], result: str 
     actor_id = actor.pk if authenticated else None
     actor_name = actor.get_username() if authenticated else ""
     roles = ",".join(sorted(actor.roles)) if authenticated and hasattr(actor, "roles") else ""
+    postgres = connection.vendor == "postgresql"
     with transaction.atomic():
         _lock_chain()
         last = AuditEvent.objects.order_by("-seq").values("seq", "hash").first()
         seq = last["seq"] if last else 0
         prev = last["hash"] if last else GENESIS
         at = timezone.now().astimezone(dt.UTC)
-        detail_field = AuditEvent._meta.get_field("detail")
+        at_value = at if postgres else connection.ops.adapt_datetimefield_value(at)
         values = []
         for entry in entries:
             obj = entry.get("obj")
@@ -94,6 +95,7 @@ def audit_record_many(*, actor: Any, entries: list[dict[str, Any]], result: str 
                 object_type = object_type or obj._meta.label_lower
                 object_id = object_id or str(obj.pk)
             client = entry.get("client")
+            stored = json.dumps(entry.get("detail") or {}, default=str)
             seq += 1
             row = {
                 "seq": seq,
@@ -108,19 +110,23 @@ def audit_record_many(*, actor: Any, entries: list[dict[str, Any]], result: str 
                 "ip": origin.ip,
                 "channel": origin.channel,
                 "result": entry.get("result", result),
-                "detail": json.loads(json.dumps(entry.get("detail") or {}, default=str)),
+                "detail": json.loads(stored),
             }
             digest = row_hash(prev, row)
-            row["at"] = connection.ops.adapt_datetimefield_value(at)
-            row["detail"] = detail_field.get_db_prep_save(row["detail"], connection)
+            row["at"], row["detail"] = at_value, stored
             values.append((*(row[c] for c in _BULK_COLUMNS[:-2]), prev, digest))
             prev = digest
         table = connection.ops.quote_name(AuditEvent._meta.db_table)
         columns = ", ".join(connection.ops.quote_name(c) for c in _BULK_COLUMNS)
-        # Table and column names are this module's constants; values are parameters.
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(_BULK_COLUMNS))})"  # noqa: S608
         with connection.cursor() as cursor:
-            cursor.executemany(sql, values)
+            if postgres:
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for value in values:
+                        copy.write_row(value)
+            else:
+                # Table and column names are this module's constants; values are parameters.
+                sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(_BULK_COLUMNS))})"  # noqa: S608
+                cursor.executemany(sql, values)
     return len(values)
 
 

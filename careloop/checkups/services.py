@@ -259,43 +259,52 @@ def _after_import(
     hours = interpretation_hours()
     due_dates: dict[dt.date, dt.date] = {}
     table = connection.ops.quote_name(Checkup._meta.db_table)
+    branches: dict[int, OrgUnit] = {}
     for start in range(0, len(ids), AFTER_CHUNK):
+        # Plain values, not model rows: the client's encrypted fields are never read or decrypted here.
         chunk = list(
             Checkup.objects.filter(pk__in=ids[start:start + AFTER_CHUNK])
-            .select_related("client", "client__branch")
-            # Only what the plan needs: the client's encrypted fields are never decrypted here.
-            .only("id", "exam_no", "date", "health_status", "results_at", "client__id", "client__tier",
-                  "client__health_manager", "client__branch", "client__branch__path")
             .order_by("pk")
+            .values_list("pk", "exam_no", "date", "health_status", "results_at", "client_id", "client__tier",
+                         "client__health_manager_id", "client__branch_id")
         )
+        missing = {row[8] for row in chunk} - set(branches)
+        if missing:
+            branches.update({u.pk: u for u in OrgUnit.objects.filter(pk__in=missing)})
+        clients: dict[int, Client] = {}
+        for row in chunk:
+            if row[5] not in clients:
+                client = Client(pk=row[5], tier=row[6], health_manager_id=row[7], branch_id=row[8])
+                client.branch = branches[row[8]]
+                clients[row[5]] = client
         encounters = encounter_bulk_create(
-            rows=[EncounterRow(client=c.client, kind=EncounterKind.CHECKUP, date=c.date, health_status=c.health_status)
-                  for c in chunk],
+            rows=[EncounterRow(client=clients[row[5]], kind=EncounterKind.CHECKUP, date=row[2], health_status=row[3])
+                  for row in chunk],
             source=f"checkup-import:{run.batch.pk}", acting_user=acting_user,
         )
-        deliveries, interpretations, entries = [], [], []
-        for checkup, encounter in zip(chunk, encounters, strict=True):
-            client = checkup.client
-            checkup.encounter_id = encounter.pk
-            if checkup.date not in due_dates:
-                due_dates[checkup.date] = add_working_days(checkup.date, due_days)
-            deliveries.append(ReportDelivery(checkup=checkup, due_date=due_dates[checkup.date]))
-            if client.tier == Tier.A:
+        deliveries, interpretations, entries, links = [], [], [], []
+        for (pk, exam_no, date, health_status, results_at, client_id, tier, manager_id, _branch), encounter in zip(
+            chunk, encounters, strict=True
+        ):
+            links.append((encounter.pk, pk))
+            if date not in due_dates:
+                due_dates[date] = add_working_days(date, due_days)
+            deliveries.append(ReportDelivery(checkup_id=pk, due_date=due_dates[date]))
+            if tier == Tier.A:
                 interpretations.append(
                     Interpretation(
-                        checkup=checkup, due_at=(checkup.results_at or timezone.now()) + dt.timedelta(hours=hours), one_to_one=True,
-                        method=InterpretationMethod.FACE_TO_FACE, assignee_id=client.health_manager_id,
+                        checkup_id=pk, due_at=(results_at or timezone.now()) + dt.timedelta(hours=hours), one_to_one=True,
+                        method=InterpretationMethod.FACE_TO_FACE, assignee_id=manager_id,
                     )
                 )
             entries.append({
-                "action": "checkup.create", "obj": checkup, "client": client.pk,
-                "detail": {"exam_no": checkup.exam_no, "batch": run.batch.pk, "health_status": checkup.health_status,
-                           "new_client": client.pk in run.new_client_ids, "encounter": encounter.pk},
+                "action": "checkup.create", "object_type": "checkups.checkup", "object_id": str(pk), "client": client_id,
+                "detail": {"exam_no": exam_no, "batch": run.batch.pk, "health_status": health_status,
+                           "new_client": client_id in run.new_client_ids, "encounter": encounter.pk},
             })
         with connection.cursor() as cursor:
             # Table name from the model; values are parameters.
-            cursor.executemany(f"UPDATE {table} SET encounter_id = %s WHERE id = %s",  # noqa: S608
-                               [(c.encounter_id, c.pk) for c in chunk])
+            cursor.executemany(f"UPDATE {table} SET encounter_id = %s WHERE id = %s", links)  # noqa: S608
         ReportDelivery.objects.bulk_create(deliveries, batch_size=1000)
         Interpretation.objects.bulk_create(interpretations, batch_size=1000)
         audit_record_many(actor=acting_user, entries=entries)
