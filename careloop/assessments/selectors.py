@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from careloop.checkups.selectors import latest_results_of
 from careloop.clients.models import Client, Enterprise
 from careloop.clients.selectors import clients_visible_to
 from careloop.org.models import User
 
+from .engine.checkup_items import results_to_inputs
 from .engine.inputs import ALL_INPUTS
 from .engine.report import questionnaire_answers_to_inputs
 from .group import MemberRow, group_report, member_row
@@ -47,23 +48,15 @@ def _user_label(user: User | None) -> str:
 
 
 def checkup_inputs(client: Client) -> tuple[str, dict[str, Any]] | None:
-    """Latest checkup results as assessment inputs, when the checkups app offers them.
-
-    The checkups app provides ``careloop.checkups.selectors.assessment_inputs_for(client)`` returning
-    ``(checkup_date: date, {input_name: value})`` or None; without it there are no checkup inputs.
-    """
-    try:
-        module = importlib.import_module("careloop.checkups.selectors")
-    except ImportError:
+    """Latest checkup results as assessment inputs, through the checkups app's published reader."""
+    found = latest_results_of(client)
+    if found is None:
         return None
-    provider = getattr(module, "assessment_inputs_for", None)
-    if provider is None:
+    day, rows = found
+    mapped = results_to_inputs(rows)
+    if not mapped.inputs:
         return None
-    found = provider(client)
-    if not found:
-        return None
-    day, values = found
-    return f"体检 {day:%Y-%m-%d}", {k: v for k, v in values.items() if k in ALL_INPUTS and v is not None}
+    return f"体检 {day:%Y-%m-%d}", {k: v for k, v in mapped.inputs.items() if k in ALL_INPUTS and v is not None}
 
 
 def client_inputs(client: Client, *, today: dt.date | None = None) -> ClientInputs:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -28,8 +26,8 @@ from careloop.checkups.models import (
     ReportDelivery,
     ResultItem,
 )
-from careloop.checkups.progress import read_progress, upload_dir
-from careloop.checkups.views import _store_upload
+from careloop.checkups.permissions import batch_for, checkups_visible_to, require
+from careloop.checkups.progress import read_progress
 from careloop.clients.models import Client, Enterprise
 from careloop.clients.selectors import clients_visible_to
 from careloop.org.models import OrgUnit, User
@@ -68,9 +66,7 @@ class CheckupDetailSerializer(CheckupSerializer):
 
 
 def _checkups_for(request: Request) -> QuerySet[Checkup]:
-    if not user_can(request.user, Cap.VIEW_RESULTS):
-        raise PermissionDenied()
-    qs = Checkup.objects.filter(client__in=clients_visible_to(cast(User, request.user))).select_related("package", "delivery")
+    qs = checkups_visible_to(cast(User, request.user)).select_related("package", "delivery")
     client = request.query_params.get("client")
     if client:
         if not client.isdigit():
@@ -111,6 +107,7 @@ class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     mapping = serializers.CharField(required=False, help_text="institution of a saved column mapping")
     lenient = serializers.BooleanField(required=False, default=False)
+    branch = serializers.IntegerField(required=False, help_text="organisation unit the results belong to (default: your own)")
 
 
 class ImportCreate(APIView):
@@ -120,26 +117,22 @@ class ImportCreate(APIView):
 
     @extend_schema(request=ImportUploadSerializer, responses={202: ImportBatchSerializer})
     def post(self, request: Request) -> Response:
-        if not user_can(request.user, Cap.IMPORT_RESULTS):
-            raise PermissionDenied()
+        user = cast(User, request.user)
+        require(user, Cap.IMPORT_RESULTS)
         data: Any = request.data
         mapping = None
         if data.get("mapping"):
             mapping = ColumnMapping.objects.filter(institution=data["mapping"]).first()
             if mapping is None:
                 return Response({"mapping": [_("no saved column mapping for %(i)s") % {"i": data["mapping"]}]}, status=400)
-        form = UploadForm(data={"lenient": data.get("lenient", "")}, files=request.FILES)
+        form = UploadForm(data={"lenient": data.get("lenient", ""), "branch": data.get("branch", "")}, files=request.FILES,
+                          user=user)
         if not form.is_valid():
             return Response({f: [str(m) for m in msgs] for f, msgs in form.errors.items()}, status=400)
-        upload = form.cleaned_data["file"]
-        stored, _token = _store_upload(upload, upload_dir())
-        batch = services.import_batch_create(
-            path=str(stored), file_name=Path(upload.name).name, acting_user=request.user, mapping=mapping,
+        batch = services.results_import_start(
+            upload=form.cleaned_data["file"], branch=form.cleaned_data["branch"], acting_user=user, mapping=mapping,
             strict=False if form.cleaned_data["lenient"] else None,
         )
-        from careloop.checkups.tasks import import_batch_run
-
-        transaction.on_commit(lambda: import_batch_run(batch.pk))
         batch.refresh_from_db()
         return Response(ImportBatchSerializer(batch).data, status=status.HTTP_202_ACCEPTED)
 
@@ -147,9 +140,11 @@ class ImportCreate(APIView):
 class ImportDetail(generics.RetrieveAPIView):
     serializer_class = ImportBatchSerializer
 
-    def get_queryset(self) -> Any:
-        if not user_can(self.request.user, Cap.IMPORT_RESULTS):
-            raise PermissionDenied()
+    def get_object(self) -> ImportBatch:
+        return batch_for(cast(User, self.request.user), self.kwargs["pk"])
+
+    def get_queryset(self) -> QuerySet[ImportBatch]:
+        require(self.request.user, Cap.IMPORT_RESULTS)
         return selectors.batches_visible_to(cast(User, self.request.user))
 
 

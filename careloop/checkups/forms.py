@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from careloop.checkups.models import ColumnMapping, DeliveryMethod, InterpretationMethod, ReportDelivery
+from careloop.org.models import OrgUnit, User
+from careloop.org.selectors import units_visible_to
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 ALLOWED_SUFFIXES = (".csv", ".xlsx", ".json")
@@ -17,7 +21,22 @@ class UploadForm(forms.Form):
         queryset=ColumnMapping.objects.all(), required=False, label=_("Column mapping"),
         empty_label=_("Default layout (体检编号, 身份证号, …)"),
     )
+    branch = forms.ModelChoiceField(
+        queryset=OrgUnit.objects.none(), required=False, label=_("Branch the results belong to"),
+        help_text=_("New clients in the file are registered in this branch; results attach only to clients you can see."),
+    )
     lenient = forms.BooleanField(required=False, label=_("Accept item codes missing from the catalogue"))
+
+    field_order = ["file", "branch", "mapping", "lenient"]
+
+    def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        branch = self.fields["branch"]
+        assert isinstance(branch, forms.ModelChoiceField)
+        if user is not None:
+            branch.queryset = units_visible_to(user).order_by("path")
+            branch.initial = user.org_unit_id
+        branch.empty_label = _("My own unit")
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]

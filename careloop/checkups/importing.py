@@ -9,7 +9,7 @@ the transaction is rolled back. Memory stays flat: rows are written in chunks of
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ from careloop.checkups.models import (
 )
 from careloop.checkups.readers import ResultsFileError, RowError, open_results, reason
 from careloop.checkups.validation import ParsedItem, RowValidator
-from careloop.clients.models import Client
+from careloop.clients.models import Client, Consent, ConsentPurpose
 from careloop.clients.services import id_number_index
 from careloop.org.models import OrgUnit
 
@@ -91,6 +91,19 @@ def insert_items(rows: list[tuple]) -> None:
             cursor.executemany(sql, rows)
 
 
+def health_consent_withdrawn(client_ids: list[int]) -> set[int]:
+    """The clients among ``client_ids`` whose latest health-data consent decision is a withdrawal (one query)."""
+    latest: dict[int, bool] = {}
+    decisions = (
+        Consent.objects.filter(client_id__in=client_ids, purpose=ConsentPurpose.HEALTH_DATA)
+        .order_by("client_id", "-given_at", "-id")
+        .values_list("client_id", "granted")
+    )
+    for client_id, granted in decisions:
+        latest.setdefault(client_id, granted)
+    return {client_id for client_id, granted in latest.items() if not granted}
+
+
 def age_on(birth: dt.date, day: dt.date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
@@ -113,6 +126,7 @@ class ImportRun:
         branch: OrgUnit,
         today: dt.date,
         progress: Progress | None = None,
+        scope_unit_ids: Collection[int] | None = None,
     ) -> None:
         self.batch = batch
         self.path = path
@@ -120,6 +134,9 @@ class ImportRun:
         self.branch = branch
         self.today = today
         self.progress = progress
+        # The units whose clients this import may attach results to (None: no limit, the engine alone).
+        self.scope_unit_ids = set(scope_unit_ids) if scope_unit_ids is not None else None
+        self.columns: dict[str, str] = {}
         self.items = item_catalogue()
         self.rules = current_rulebook()
         self.packages = {p.code: p.pk for p in CheckupPackage.objects.all()} | {
@@ -152,7 +169,8 @@ class ImportRun:
                 for source in reader.rows():
                     self.rows += 1
                     if self.rows == 1:
-                        self.exam_column = source.columns.get("exam_no", "exam_no")
+                        self.columns = dict(source.columns)
+                        self.exam_column = self._column("exam_no")
                     parsed = self.validator.validate(source)
                     if isinstance(parsed, list):
                         self._add_errors(parsed)
@@ -246,6 +264,8 @@ class ImportRun:
         if self.error_count:
             return
         clients = self._clients_for([first_rows[k] for k in keys])
+        if self.error_count:
+            return
         checkups = []
         for key in keys:
             row = first_rows[key]
@@ -267,13 +287,42 @@ class ImportRun:
             state.client_id = checkup.client_id
         self.batch.reports_created += len(checkups)
 
+    def _column(self, name: str) -> str:
+        return self.columns.get(name, name)
+
     def _clients_for(self, rows: list[ParsedItem]) -> dict[str, int]:
-        """Client id per ID number: existing ones matched by the keyed hash, new ones created."""
+        """Client id per ID number: existing ones matched by the keyed hash, new ones created in the batch's branch.
+
+        An ID number that belongs to a client outside the importer's part of the organisation, or to a
+        client whose name differs from the row's, is an error, never a silent merge; so is a client
+        who withdrew consent to the processing of health data (SEC-4).
+        """
         wanted = {row.id_number: row for row in rows}
         hashes = {id_number_index(number): number for number in wanted}
-        found = {
-            hashes[h]: pk for h, pk in Client.objects.filter(id_number_hash__in=list(hashes)).values_list("id_number_hash", "pk")
-        }
+        found: dict[str, int] = {}
+        errors: list[RowError] = []
+        matched = Client.objects.filter(id_number_hash__in=list(hashes)).values_list("id_number_hash", "pk", "branch_id", "name")
+        for digest, pk, branch_id, name in matched:
+            number = hashes[digest]
+            row = wanted[number]
+            if self.scope_unit_ids is not None and branch_id not in self.scope_unit_ids:
+                errors.append(RowError(self.batch.file_name, row.row, self._column("id_number"), _(
+                    "this ID number belongs to a client of another branch; the results cannot be attached here")))
+            elif name.strip() != row.name.strip():
+                errors.append(RowError(self.batch.file_name, row.row, self._column("name"), reason(
+                    _("the name %(file)s differs from the name on record for this ID number; check the row"),
+                    file=row.name)))
+            found[number] = pk
+        if found:
+            withdrawn = health_consent_withdrawn(list(found.values()))
+            for number, pk in found.items():
+                if pk in withdrawn:
+                    errors.append(RowError(self.batch.file_name, wanted[number].row, self._column("id_number"), _(
+                        "this client withdrew consent to the processing of health data; the import is refused")))
+        if errors:
+            errors.sort(key=lambda e: e.row or 0)
+            self._add_errors(errors)
+            return found
         fresh = [
             Client(
                 name=row.name,

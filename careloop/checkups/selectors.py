@@ -66,7 +66,7 @@ def trends_of(client: Client, *, limit_checkups: int = 10) -> list[Trend]:
 def batches_visible_to(user: User) -> QuerySet[ImportBatch]:
     if not user_can(user, Cap.IMPORT_RESULTS):
         return ImportBatch.objects.none()
-    return ImportBatch.objects.filter(Q(created_by=user) | subtree_q(user, "branch")).select_related("mapping")
+    return ImportBatch.objects.filter(Q(created_by=user) | subtree_q(user, "branch")).select_related("mapping", "branch")
 
 
 def open_alerts_for(user: User) -> QuerySet[CriticalAlert]:
@@ -126,18 +126,16 @@ def alerts_of(client: Client) -> QuerySet[CriticalAlert]:
     return CriticalAlert.objects.filter(checkup__client=client).select_related("item", "acknowledged_by", "lead")
 
 
-def assessment_inputs_for(client: Client) -> tuple[dt.date, dict[str, float]] | None:
-    """The latest checkup's results as assessment inputs (read by careloop.assessments)."""
-    from careloop.assessments.engine.checkup_items import results_to_inputs
-
-    latest = Checkup.objects.filter(client=client).order_by("-date", "-id").first()
+def latest_results_of(client: Client) -> tuple[dt.date, list[dict[str, object]]] | None:
+    """Published for other business apps (careloop.assessments): the date and numeric result rows
+    (``code``, ``name``, ``value``, ``unit``) of the client's latest checkup, or None without one."""
+    latest = Checkup.objects.filter(client=client).order_by("-date", "-id").values_list("pk", "date").first()
     if latest is None:
         return None
-    rows = [
+    rows: list[dict[str, object]] = [
         {"code": code, "name": name, "value": value, "unit": unit}
-        for code, name, value, unit in ResultItem.objects.filter(checkup=latest, value_num__isnull=False)
+        for code, name, value, unit in ResultItem.objects.filter(checkup_id=latest[0], value_num__isnull=False)
         .order_by("id")
         .values_list("code", "name", "value_num", "unit")
     ]
-    mapped = results_to_inputs(rows)
-    return (latest.date, mapped.inputs) if mapped.inputs else None
+    return latest[1], rows

@@ -8,17 +8,20 @@ transaction. Messages go through careloop.messaging's outbox; follow-up work is 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from careloop.audit.services import audit_record
+from careloop.audit.services import audit_record, audit_record_many
 from careloop.checkups.importing import STREAM_SHARE, ImportRejected, ImportRun
 from careloop.checkups.layout import ALL_FIELDS, REQUIRED_FIELDS
 from careloop.checkups.models import (
@@ -36,20 +39,22 @@ from careloop.checkups.models import (
     ReportDelivery,
     ResultItem,
 )
+from careloop.checkups.permissions import import_branch_for, require
+from careloop.checkups.progress import upload_dir
 from careloop.checkups.readers import RowError, detect_format, file_fingerprint
 from careloop.clients.models import Client, Enterprise, Tier
 from careloop.followups.models import EncounterKind, FollowupTask
-from careloop.followups.services.planning import encounter_create, encounter_update
+from careloop.followups.services.planning import EncounterRow, encounter_bulk_create, encounter_update
 from careloop.followups.services.tasks import followup_task_create
-from careloop.org.models import OrgUnit, Role, Team, User
-from careloop.org.permissions import Cap, user_can
-from careloop.org.selectors import unit_in_subtree
+from careloop.org.models import OrgUnit, Role, RoleGrant, Team, User
+from careloop.org.permissions import Cap
+from careloop.org.selectors import subtree_unit_ids, unit_in_subtree
 from careloop.workdays.calendar import add_working_days
 
 # Follow-up task priorities: a critical value sits above everything else on the worklist.
 CRITICAL_TASK_PRIORITY = 10_000
 CHASE_TASK_PRIORITY = 300
-AFTER_CHUNK = 200
+AFTER_CHUNK = 1000
 
 
 def report_due_working_days() -> int:
@@ -63,30 +68,98 @@ def interpretation_hours() -> int:
 
 
 def _require(user: Any, cap: Cap) -> None:
-    if user is not None and not user_can(user, cap):
-        raise PermissionDenied(_("Your role does not allow this."))
+    require(user, cap)
 
 
 # --- import ------------------------------------------------------------------------------------
 
+IMPORT_SYSTEM_USERNAME = "system-import"
 
+
+@transaction.atomic
+def import_system_user() -> User:
+    """The named system user the command-line import acts as without ``--user`` (created on first use).
+
+    A clerk at the root of the organisation that cannot sign in (no usable password): its imports
+    pass the same permission check as anyone's and its audit rows name it.
+    """
+    user = User.objects.filter(username=IMPORT_SYSTEM_USERNAME).first()
+    if user is None:
+        root = OrgUnit.objects.filter(parent=None).order_by("pk").first()
+        if root is None:
+            raise ValidationError({"branch": [_("No organisation unit exists to own new clients.")]})
+        user = User(username=IMPORT_SYSTEM_USERNAME, display_name="体检结果导入（系统）", org_unit=root)
+        user.set_unusable_password()
+        user.save()
+        RoleGrant.objects.create(user=user, role=Role.CLERK)
+        audit_record(actor=None, action="org.staff.roles", obj=user,
+                     detail={"username": user.username, "roles": [Role.CLERK], "system": True})
+    return user
+
+
+def _store_file(upload: Any) -> tuple[Path, str]:
+    """Copy an upload (a Django ``UploadedFile`` or a path on disk) into the import folder."""
+    folder = upload_dir()
+    if isinstance(upload, (str, Path)):
+        source = Path(upload)
+        target = folder / f"{uuid.uuid4().hex}{source.suffix.lower()}"
+        shutil.copyfile(source, target)
+        return target, source.name
+    target = folder / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
+    with open(target, "wb") as fh:
+        for chunk in upload.chunks():
+            fh.write(chunk)
+    return target, Path(upload.name).name
+
+
+def results_import_start(
+    *,
+    upload: Any,
+    branch: OrgUnit | None,
+    acting_user: User,
+    mapping: ColumnMapping | None = None,
+    strict: bool | None = None,
+    enqueue: bool = True,
+) -> ImportBatch:
+    """The one door for a results import: store the file, write the batch and its audit row, run it after commit.
+
+    ``branch`` (default: the acting user's own unit) owns the clients the import creates and must lie
+    inside the acting user's subtree. ``enqueue=False`` leaves the run to the caller (the command runs
+    it in the foreground with a progress line; the page and the API leave it to the worker).
+    """
+    branch = import_branch_for(acting_user, branch)
+    stored, file_name = _store_file(upload)
+    try:
+        with transaction.atomic():
+            batch = import_batch_create(path=str(stored), file_name=file_name, acting_user=acting_user,
+                                        mapping=mapping, strict=strict, branch=branch)
+            if enqueue:
+                from careloop.checkups.tasks import import_batch_run
+
+                batch_id = batch.pk
+                transaction.on_commit(lambda: import_batch_run(batch_id))
+    except BaseException:
+        stored.unlink(missing_ok=True)
+        raise
+    return batch
+
+
+@transaction.atomic
 def import_batch_create(
     *,
     path: str,
     file_name: str,
-    acting_user: Any,
+    acting_user: User,
     mapping: ColumnMapping | None = None,
     strict: bool | None = None,
     branch: OrgUnit | None = None,
     fmt: str | None = None,
 ) -> ImportBatch:
-    """Register an uploaded file for import (the import itself runs in ``results_import``)."""
-    _require(acting_user, Cap.IMPORT_RESULTS)
-    branch = branch or getattr(acting_user, "org_unit", None) or OrgUnit.objects.filter(parent=None).order_by("pk").first()
-    if branch is None:
-        raise ValidationError({"branch": [_("No organisation unit exists to own new clients.")]})
-    if acting_user is not None and not unit_in_subtree(acting_user, branch):
-        raise PermissionDenied(_("This branch is outside your part of the organisation."))
+    """Register a stored file for import (the import itself runs in ``results_import``).
+
+    Callers outside this module go through ``results_import_start``.
+    """
+    branch = import_branch_for(acting_user, branch)
     batch = ImportBatch.objects.create(
         file_name=file_name[:255],
         fmt=fmt or detect_format(path),
@@ -95,16 +168,17 @@ def import_batch_create(
         strict=mapping.strict if strict is None and mapping is not None else (True if strict is None else strict),
         mapping=mapping,
         branch=branch,
-        created_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+        created_by=acting_user,
     )
-    audit_record(actor=acting_user, action="checkup.import_queued", obj=batch, detail={"file": batch.file_name})
+    audit_record(actor=acting_user, action="checkup.import_queued", obj=batch,
+                 detail={"file": batch.file_name, "branch": branch.pk})
     return batch
 
 
 def results_import(
     *,
     batch: ImportBatch,
-    acting_user: Any,
+    acting_user: User,
     progress: Callable[[int, float], None] | None = None,
     today: dt.date | None = None,
 ) -> ImportBatch:
@@ -114,6 +188,7 @@ def results_import(
     ``duplicate``. Any bad row: nothing is written, the batch is ``failed`` with every error
     (file, row, column, reason in Chinese and English).
     """
+    _require(acting_user, Cap.IMPORT_RESULTS)
     today = today or timezone.localdate()
     earlier = ImportBatch.objects.filter(fingerprint=batch.fingerprint, status=ImportBatch.Status.DONE).exclude(pk=batch.pk).first()
     if earlier is not None:
@@ -131,6 +206,7 @@ def results_import(
         branch=branch,
         today=today,
         progress=progress,
+        scope_unit_ids=subtree_unit_ids(acting_user),
     )
     try:
         with transaction.atomic():
@@ -168,45 +244,70 @@ def results_import(
 
 
 def _after_import(
-    run: ImportRun, *, acting_user: Any, today: dt.date, progress: Callable[[int, float], None] | None = None
+    run: ImportRun, *, acting_user: User, today: dt.date, progress: Callable[[int, float], None] | None = None
 ) -> None:
     """Per new report: its checkup encounter (drives FU-1), delivery, interpretation, alerts, audit.
 
-    Reports are handled in chunks so that memory does not grow with the number of reports.
+    In chunks of ``AFTER_CHUNK`` reports, each in bulk: the encounters and their follow-up plans
+    through ``encounter_bulk_create`` (one rule load and one task insert per chunk; the encounter
+    date is the checkup date, so the planner's grace period for past occurrences applies), the
+    deliveries and interpretations in one insert each, and one ``checkup.create`` audit row per
+    report chained in one append. Memory does not grow with the number of reports.
     """
     ids = sorted(run.checkup_ids())
     due_days = report_due_working_days()
     hours = interpretation_hours()
+    due_dates: dict[dt.date, dt.date] = {}
+    table = connection.ops.quote_name(Checkup._meta.db_table)
+    branches: dict[int, OrgUnit] = {}
     for start in range(0, len(ids), AFTER_CHUNK):
+        # Plain values, not model rows: the client's encrypted fields are never read or decrypted here.
         chunk = list(
             Checkup.objects.filter(pk__in=ids[start:start + AFTER_CHUNK])
-            .select_related("client", "client__branch")
             .order_by("pk")
+            .values_list("pk", "exam_no", "date", "health_status", "results_at", "client_id", "client__tier",
+                         "client__health_manager_id", "client__branch_id")
         )
-        deliveries, interpretations = [], []
-        for checkup in chunk:
-            client = checkup.client
-            encounter = encounter_create(
-                client=client, kind=EncounterKind.CHECKUP, date=checkup.date, health_status=checkup.health_status,
-                source=f"checkup:{checkup.exam_no}", acting_user=acting_user,
-            )
-            checkup.encounter_id = encounter.pk
-            deliveries.append(ReportDelivery(checkup=checkup, due_date=add_working_days(checkup.date, due_days)))
-            if client.tier == Tier.A:
+        missing = {row[8] for row in chunk} - set(branches)
+        if missing:
+            branches.update({u.pk: u for u in OrgUnit.objects.filter(pk__in=missing)})
+        clients: dict[int, Client] = {}
+        for row in chunk:
+            if row[5] not in clients:
+                client = Client(pk=row[5], tier=row[6], health_manager_id=row[7], branch_id=row[8])
+                client.branch = branches[row[8]]
+                clients[row[5]] = client
+        encounters = encounter_bulk_create(
+            rows=[EncounterRow(client=clients[row[5]], kind=EncounterKind.CHECKUP, date=row[2], health_status=row[3])
+                  for row in chunk],
+            source=f"checkup-import:{run.batch.pk}", acting_user=acting_user,
+        )
+        deliveries, interpretations, entries, links = [], [], [], []
+        for (pk, exam_no, date, health_status, results_at, client_id, tier, manager_id, _branch), encounter in zip(
+            chunk, encounters, strict=True
+        ):
+            links.append((encounter.pk, pk))
+            if date not in due_dates:
+                due_dates[date] = add_working_days(date, due_days)
+            deliveries.append(ReportDelivery(checkup_id=pk, due_date=due_dates[date]))
+            if tier == Tier.A:
                 interpretations.append(
                     Interpretation(
-                        checkup=checkup, due_at=(checkup.results_at or timezone.now()) + dt.timedelta(hours=hours), one_to_one=True,
-                        method=InterpretationMethod.FACE_TO_FACE, assignee_id=client.health_manager_id,
+                        checkup_id=pk, due_at=(results_at or timezone.now()) + dt.timedelta(hours=hours), one_to_one=True,
+                        method=InterpretationMethod.FACE_TO_FACE, assignee_id=manager_id,
                     )
                 )
-            audit_record(
-                actor=acting_user, action="checkup.create", obj=checkup, client=client,
-                detail={"exam_no": checkup.exam_no, "batch": run.batch.pk, "health_status": checkup.health_status,
-                        "new_client": client.pk in run.new_client_ids},
-            )
-        Checkup.objects.bulk_update(chunk, ["encounter_id"])
-        ReportDelivery.objects.bulk_create(deliveries)
-        Interpretation.objects.bulk_create(interpretations)
+            entries.append({
+                "action": "checkup.create", "object_type": "checkups.checkup", "object_id": str(pk), "client": client_id,
+                "detail": {"exam_no": exam_no, "batch": run.batch.pk, "health_status": health_status,
+                           "new_client": client_id in run.new_client_ids, "encounter": encounter.pk},
+            })
+        with connection.cursor() as cursor:
+            # Table name from the model; values are parameters.
+            cursor.executemany(f"UPDATE {table} SET encounter_id = %s WHERE id = %s", links)  # noqa: S608
+        ReportDelivery.objects.bulk_create(deliveries, batch_size=1000)
+        Interpretation.objects.bulk_create(interpretations, batch_size=1000)
+        audit_record_many(actor=acting_user, entries=entries)
         if progress:
             done = min(len(ids), start + AFTER_CHUNK)
             progress(run.rows, STREAM_SHARE + (1 - STREAM_SHARE) * done / len(ids))
@@ -228,8 +329,12 @@ def lead_for(client: Client) -> User | None:
     return User.objects.filter(role_grants__role=Role.LEAD, org_unit_id__in=units, is_active=True).order_by("pk").first()
 
 
-def _raise_critical_alerts(item_ids: list[int], *, acting_user: Any, today: dt.date) -> list[CriticalAlert]:
-    """A critical value: an alert for a lead, and a follow-up task at the top of the lead's worklist."""
+def _raise_critical_alerts(item_ids: list[int], *, acting_user: User, today: dt.date) -> list[CriticalAlert]:
+    """A critical value: an alert for a lead, and a follow-up task at the top of the lead's worklist.
+
+    Every alert task has an owner: the lead, else followups' owner chain (the client's health manager,
+    else the follow-up team of the client's branch and its queue).
+    """
     now = timezone.now()
     alerts = []
     for item in ResultItem.objects.filter(pk__in=item_ids).select_related("checkup__client__branch"):
@@ -244,7 +349,8 @@ def _raise_critical_alerts(item_ids: list[int], *, acting_user: Any, today: dt.d
         )
         alert = CriticalAlert.objects.create(checkup=item.checkup, item=item, lead=lead, raised_at=now, task_id=task.pk)
         audit_record(actor=acting_user, action="checkup.critical_alert", obj=alert, client=client,
-                     detail={"item": item.code, "value": item.value_text, "lead": getattr(lead, "pk", None), "task": task.pk})
+                     detail={"item": item.code, "value": item.value_text, "lead": getattr(lead, "pk", None), "task": task.pk,
+                             "assignee": task.assignee_id, "team": task.team_id})
         alerts.append(alert)
     return alerts
 

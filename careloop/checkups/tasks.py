@@ -22,6 +22,11 @@ def import_batch_run(batch_id: int) -> str:
     def progress(rows: int, fraction: float) -> None:
         write_progress(batch_id, rows, fraction)
 
+    if batch.created_by is None:
+        # Every import since results_import_start has an actor; an older one without is not run unchecked.
+        batch.status = ImportBatch.Status.FAILED
+        batch.save(update_fields=["status"])
+        return batch.status
     return results_import(batch=batch, acting_user=batch.created_by, progress=progress).status
 
 

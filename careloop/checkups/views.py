@@ -10,7 +10,6 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,11 +22,12 @@ from careloop.checkups import selectors, services
 from careloop.checkups.forms import DeliveryForm, InterpretationForm, SampleForm, UploadForm
 from careloop.checkups.layout import ALL_FIELDS, FIELD_LABELS, REQUIRED_FIELDS, default_mapping
 from careloop.checkups.models import ColumnMapping, ImportBatch
+from careloop.checkups.permissions import batch_for, require
 from careloop.checkups.progress import read_progress, upload_dir
 from careloop.checkups.readers import ResultsFileError, TableReader
 from careloop.clients.selectors import client_for
 from careloop.org.models import User
-from careloop.org.permissions import Cap, user_can
+from careloop.org.permissions import Cap
 
 _TOKEN = re.compile(r"^[0-9a-f]{32}\.(csv|xlsx)$")
 
@@ -37,14 +37,12 @@ def _user(request: HttpRequest) -> User:
 
 
 def _require(request: HttpRequest, cap: Cap) -> None:
-    if not user_can(_user(request), cap):
-        raise PermissionDenied(_("Your role does not allow this."))
+    require(_user(request), cap)
 
 
-def _store_upload(upload: Any, folder: Path) -> tuple[Path, str]:
+def _store_sample(upload: Any, folder: Path) -> tuple[Path, str]:
     folder.mkdir(parents=True, exist_ok=True)
-    suffix = Path(upload.name).suffix.lower()
-    token = f"{uuid.uuid4().hex}{suffix}"
+    token = f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
     target = folder / token
     with open(target, "wb") as fh:
         for chunk in upload.chunks():
@@ -55,21 +53,16 @@ def _store_upload(upload: Any, folder: Path) -> tuple[Path, str]:
 @login_required
 def imports_view(request: HttpRequest) -> HttpResponse:
     _require(request, Cap.IMPORT_RESULTS)
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST or None, request.FILES or None, user=_user(request))
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        stored, _token = _store_upload(upload, upload_dir())
         try:
-            batch = services.import_batch_create(
-                path=str(stored), file_name=Path(upload.name).name, acting_user=_user(request),
+            batch = services.results_import_start(
+                upload=form.cleaned_data["file"], branch=form.cleaned_data["branch"], acting_user=_user(request),
                 mapping=form.cleaned_data["mapping"], strict=False if form.cleaned_data["lenient"] else None,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            from careloop.checkups.tasks import import_batch_run
-
-            transaction.on_commit(lambda: import_batch_run(batch.pk))
             return redirect("checkups:import_detail", pk=batch.pk)
     batches = selectors.batches_visible_to(_user(request))[:20]
     return render(request, "checkups/imports.html", {"form": form, "batches": batches})
@@ -88,7 +81,7 @@ def _batch_context(batch: ImportBatch) -> dict[str, Any]:
 @login_required
 def import_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, Cap.IMPORT_RESULTS)
-    batch = get_object_or_404(selectors.batches_visible_to(_user(request)), pk=pk)
+    batch = batch_for(_user(request), pk)
     template = "checkups/_batch_status.html" if getattr(request, "htmx", False) else "checkups/import_detail.html"
     return render(request, template, _batch_context(batch))
 
@@ -131,7 +124,7 @@ def mapping_view(request: HttpRequest) -> HttpResponse:
         return redirect("checkups:imports")
     form = SampleForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        stored, token = _store_upload(form.cleaned_data["file"], samples)
+        stored, token = _store_sample(form.cleaned_data["file"], samples)
         try:
             context.update(_preview(stored, form.cleaned_data["institution"]))
         except ResultsFileError as exc:

@@ -6,7 +6,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from careloop.checkups.models import Checkup, ImportBatch
-from careloop.checkups.services import import_batch_create, results_import
+from careloop.checkups.services import results_import, results_import_start
 from tests.checkups.builders import ZHANG_ID, result_row, write_csv
 from tests.factories import make_client
 
@@ -43,8 +43,27 @@ def test_api_refusals_change_nothing(world, api, tmp_path):
     assert bad.status_code == 400
     assert bad.json() == {"file": ["Only .csv, .xlsx and .json files can be imported."]}
     path = write_csv(tmp_path / "ok.csv", [result_row()])
-    results_import(batch=import_batch_create(path=str(path), file_name="ok.csv", acting_user=world.clerk), acting_user=world.clerk)
+    results_import(batch=results_import_start(upload=path, branch=None, acting_user=world.clerk, enqueue=False),
+                   acting_user=world.clerk)
     checkup = Checkup.objects.get()
     assert api(world.service).get("/api/v1/checkups/").status_code == 403
     assert api(world.nurse2).get(f"/api/v1/checkups/{checkup.pk}/").status_code == 404
     assert api(world.nurse).get("/api/v1/checkups/?client=abc").status_code == 400
+
+
+def test_the_api_import_belongs_to_the_chosen_branch_inside_the_callers_part(world, api, tmp_path,
+                                                                          django_capture_on_commit_callbacks):
+    data = write_csv(tmp_path / "r.csv", [result_row()]).read_bytes()
+    outside = api(world.clerk, lang="en").post(
+        "/api/v1/checkup-imports/", {"file": SimpleUploadedFile("r.csv", data), "branch": world.sh.pk}, format="multipart")
+    assert outside.status_code == 400
+    assert list(outside.json()) == ["branch"]
+    assert ImportBatch.objects.count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        inside = api(world.clerk).post(
+            "/api/v1/checkup-imports/", {"file": SimpleUploadedFile("r.csv", data), "branch": world.bj_site.pk},
+            format="multipart")
+    assert inside.status_code == 202
+    batch = ImportBatch.objects.get()
+    assert (batch.status, batch.branch) == ("done", world.bj_site)
+    assert Checkup.objects.get().client.branch == world.bj_site

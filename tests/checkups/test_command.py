@@ -21,7 +21,7 @@ def test_command_imports_and_a_second_run_changes_nothing(world, tmp_path, capsy
     out = capsys.readouterr().out
     assert out.strip().startswith("day.xlsx imported: 1 reports, 2 result items, 1 new clients (batch ")
     assert Checkup.objects.get().client.branch == world.bj
-    call_command("import_results", str(path), "--lang", "en")
+    call_command("import_results", str(path), "--lang", "en", "--branch", "bj")
     assert "was already imported" in capsys.readouterr().out
     assert Checkup.objects.count() == 1
 
@@ -30,7 +30,7 @@ def test_command_exits_1_naming_each_bad_row(world, tmp_path, capsys):
     rows = [result_row(), result_row(exam_no="X2", id_number=LI_ID, name="李娜", sex="女", date="2026-13-01")]
     path = write_csv(tmp_path / "bad.csv", rows)
     with pytest.raises(SystemExit) as exited:
-        call_command("import_results", str(path), "--lang", "en")
+        call_command("import_results", str(path), "--lang", "en", "--branch", "bj")
     assert exited.value.code == 1
     err = capsys.readouterr().err.splitlines()
     assert err == [

@@ -10,7 +10,7 @@ from django.urls import reverse
 from careloop.audit.models import AuditEvent
 from careloop.checkups.models import Checkup, ColumnMapping, CriticalAlert, ImportBatch
 from careloop.checkups.progress import write_progress
-from careloop.checkups.services import import_batch_create, results_import
+from careloop.checkups.services import results_import, results_import_start
 from tests.checkups.builders import LI_ID, ZHANG_ID, result_row, write_csv
 from tests.factories import make_client
 
@@ -55,7 +55,7 @@ def test_upload_runs_the_import_and_the_page_shows_the_outcome(world, client, tm
 def test_a_running_import_polls_its_progress_fragment(world, client, tmp_path):
     login(client, world.clerk)
     path = write_csv(tmp_path / "r.csv", [result_row()])
-    batch = import_batch_create(path=str(path), file_name="r.csv", acting_user=world.clerk)
+    batch = results_import_start(upload=path, branch=None, acting_user=world.clerk, enqueue=False)
     write_progress(batch.pk, 3000, 0.42)
     page = client.get(reverse("checkups:import_detail", args=[batch.pk]), HTTP_HX_REQUEST="true")
     html = page.content.decode()
@@ -68,7 +68,7 @@ def test_a_running_import_polls_its_progress_fragment(world, client, tmp_path):
 def test_failed_import_lists_errors_in_the_page_language(world, client, tmp_path):
     login(client, world.clerk)
     path = write_csv(tmp_path / "bad.csv", [result_row(value="abc")])
-    batch = results_import(batch=import_batch_create(path=str(path), file_name="bad.csv", acting_user=world.clerk),
+    batch = results_import(batch=results_import_start(upload=path, branch=None, acting_user=world.clerk, enqueue=False),
                            acting_user=world.clerk)
     page = client.get(reverse("checkups:import_detail", args=[batch.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert "<td>bad.csv</td><td>2</td><td>结果</td><td>abc is not a number</td>" in page.content.decode()
@@ -99,7 +99,7 @@ def test_mapping_preview_then_save(world, client, tmp_path):
     assert ok.status_code == 302
     saved = ColumnMapping.objects.get()
     assert (saved.institution, saved.mapping, saved.strict) == ("协和体检", chosen, True)
-    batch = import_batch_create(path=str(sample), file_name="s.csv", acting_user=world.clerk, mapping=saved)
+    batch = results_import_start(upload=sample, branch=None, acting_user=world.clerk, mapping=saved, enqueue=False)
     assert results_import(batch=batch, acting_user=world.clerk).status == "done"
 
 
@@ -108,7 +108,7 @@ def test_client_page_shows_trends_with_abnormal_marks(world, client, tmp_path, d
                         health_manager=world.nurse)
     for day, glu, exam in (("2024-11-20", "5.5", "A1"), ("2025-11-20", "6.4", "A2"), ("2026-11-20", "7.3", "A3")):
         path = write_csv(tmp_path / f"{exam}.csv", [result_row(exam_no=exam, date=day, value=glu), result_row(exam_no=exam, date=day, code="ECG", value="窦性心律")])
-        results_import(batch=import_batch_create(path=str(path), file_name=path.name, acting_user=world.clerk), acting_user=world.clerk)
+        results_import(batch=results_import_start(upload=path, branch=None, acting_user=world.clerk, enqueue=False), acting_user=world.clerk)
     login(client, world.nurse)
     url = reverse("checkups:client", args=[zhang.pk])
     # PostgreSQL adds one query: the audit chain's advisory lock.
@@ -130,7 +130,7 @@ def test_lead_acknowledges_an_alert_from_the_worklist(world, client, tmp_path, d
     make_client(branch=world.bj, name="张伟", sex="male", birth_date=dt.date(1970, 3, 8), id_number=ZHANG_ID, health_manager=world.nurse)
     path = write_csv(tmp_path / "r.csv", [result_row(code="HGB", item_name="血红蛋白", value="55", unit="g/L", reference="130-175"),
                                           result_row(exam_no="X2", id_number=LI_ID, name="李娜", sex="女")])
-    results_import(batch=import_batch_create(path=str(path), file_name="r.csv", acting_user=world.clerk), acting_user=world.clerk)
+    results_import(batch=results_import_start(upload=path, branch=None, acting_user=world.clerk, enqueue=False), acting_user=world.clerk)
     login(client, world.lead)
     with django_assert_num_queries(14):  # constant: scoped lists with select_related, no per-row queries
         page = client.get(reverse("checkups:worklist"))
@@ -149,7 +149,7 @@ def test_worklist_records_delivery_and_interpretation(world, client, tmp_path):
     zhang = make_client(branch=world.bj, name="张伟", sex="male", birth_date=dt.date(1970, 3, 8), id_number=ZHANG_ID,
                         health_manager=world.nurse, tier="A")
     path = write_csv(tmp_path / "r.csv", [result_row()])
-    results_import(batch=import_batch_create(path=str(path), file_name="r.csv", acting_user=world.clerk), acting_user=world.clerk)
+    results_import(batch=results_import_start(upload=path, branch=None, acting_user=world.clerk, enqueue=False), acting_user=world.clerk)
     checkup = Checkup.objects.get(client=zhang)
     login(client, world.nurse)
     page = client.get(reverse("checkups:worklist")).content.decode()
@@ -168,3 +168,20 @@ def test_worklist_records_delivery_and_interpretation(world, client, tmp_path):
     assert (interpretation.status, interpretation.done_by, interpretation.notes) == ("done", world.nurse, "已解读")
     login(client, world.nurse2)
     assert client.post(reverse("checkups:interpretation_done", args=[interpretation.pk]), {"method": "phone"}).status_code == 404
+
+
+def test_the_upload_page_offers_the_branches_of_the_importers_part_in_chinese(world, client, tmp_path,
+                                                                             django_capture_on_commit_callbacks):
+    login(client, world.clerk)
+    html = client.get(reverse("checkups:imports"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "结果所属分支机构" in html
+    assert f'<option value="{world.bj.pk}" selected>北京分公司</option>' in html
+    assert "北京朝阳体检中心" in html
+    assert "上海分公司" not in html
+    upload = SimpleUploadedFile("day.csv", csv_bytes(tmp_path, [result_row()]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("checkups:imports"), {"file": upload, "branch": world.bj_site.pk})
+    assert ImportBatch.objects.get().branch == world.bj_site
+    refused = client.post(reverse("checkups:imports"), {"file": SimpleUploadedFile("x.csv", b"a"), "branch": world.sh.pk})
+    assert refused.status_code == 200
+    assert ImportBatch.objects.count() == 1

@@ -20,11 +20,11 @@ from careloop.checkups.models import (
 from careloop.checkups.services import (
     CRITICAL_TASK_PRIORITY,
     critical_alert_acknowledge,
-    import_batch_create,
     interpretation_complete,
     report_deliveries_chase,
     report_delivery_record,
     results_import,
+    results_import_start,
 )
 from careloop.clients.models import Client
 from careloop.followups.models import Encounter, FollowupTask
@@ -58,7 +58,7 @@ def rows():
 
 def do_import(world, path, user=None):
     user = user or world.clerk
-    batch = import_batch_create(path=str(path), file_name=path.name, acting_user=user)
+    batch = results_import_start(upload=path, branch=None, acting_user=user, enqueue=False)
     return results_import(batch=batch, acting_user=user)
 
 
@@ -116,7 +116,7 @@ def test_a_rejected_file_changes_nothing_and_keeps_errors_in_both_languages(worl
 
 def test_import_needs_the_right(world, tmp_path):
     with pytest.raises(PermissionDenied):
-        import_batch_create(path=str(write_csv(tmp_path / "r.csv", rows())), file_name="r.csv", acting_user=world.nurse)
+        results_import_start(upload=write_csv(tmp_path / "r.csv", rows()), branch=None, acting_user=world.nurse)
     assert ImportBatch.objects.count() == 0
 
 
@@ -206,14 +206,14 @@ def test_fhir_and_gb18030_files_import_through_the_same_service(world, tmp_path)
 def test_progress_runs_from_streaming_to_the_per_report_work(world, tmp_path):
     path = write_csv(tmp_path / "r.csv", rows())
     seen = []
-    batch = import_batch_create(path=str(path), file_name="r.csv", acting_user=world.clerk)
+    batch = results_import_start(upload=path, branch=None, acting_user=world.clerk, enqueue=False)
     results_import(batch=batch, acting_user=world.clerk, progress=lambda n, f: seen.append((n, f)))
     assert seen == [(3, 0.6), (3, 1.0)]
 
 
 def test_a_concurrent_import_of_the_same_file_is_caught_and_nothing_is_written(world, zhang, tmp_path):
     path = write_csv(tmp_path / "r.csv", rows())
-    batch = import_batch_create(path=str(path), file_name="r.csv", acting_user=world.clerk)
+    batch = results_import_start(upload=path, branch=None, acting_user=world.clerk, enqueue=False)
     before = counts()
 
     def other_import_commits_meanwhile(rows_read, fraction):
@@ -226,11 +226,11 @@ def test_a_concurrent_import_of_the_same_file_is_caught_and_nothing_is_written(w
 
 
 def test_latest_checkup_feeds_the_assessment_inputs(world, zhang, tmp_path):
-    from careloop.checkups.selectors import assessment_inputs_for
+    from careloop.assessments.selectors import checkup_inputs
 
-    assert assessment_inputs_for(zhang) is None
+    assert checkup_inputs(zhang) is None
     do_import(world, write_csv(tmp_path / "r.csv", rows()))
-    assert assessment_inputs_for(zhang) == (dt.date(2026, 11, 20), {"fasting_glucose_mmol": 5.2, "sbp": 185.0})
+    assert checkup_inputs(zhang) == ("体检 2026-11-20", {"fasting_glucose_mmol": 5.2, "sbp": 185.0})
 
 
 def test_unreadable_or_misshapen_files_are_rejected_whole(world, tmp_path):
@@ -251,7 +251,7 @@ def test_unknown_item_codes_are_errors_unless_lenient(world, tmp_path):
     strict = do_import(world, path)
     assert [(e["row"], e["column"], e["reason"]["zh-hans"]) for e in strict.errors] == [(2, "项目代码", "未知的项目代码 HCY")]
     lenient = results_import(
-        batch=import_batch_create(path=str(path), file_name="r.csv", acting_user=world.clerk, strict=False),
+        batch=results_import_start(upload=path, branch=None, acting_user=world.clerk, strict=False, enqueue=False),
         acting_user=world.clerk,
     )
     assert lenient.status == "done"

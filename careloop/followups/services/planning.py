@@ -399,7 +399,9 @@ def _latest_encounter_dates(client_ids: set[int]) -> dict[int, date]:
 
 
 @transaction.atomic
-def encounter_bulk_create(*, rows: list[EncounterRow], source: str, acting_user: Any) -> list[Encounter]:
+def encounter_bulk_create(  # noqa: C901 (one pass over the rows: checks, series, owners, bulk inserts)
+    *, rows: list[EncounterRow], source: str, acting_user: Any
+) -> list[Encounter]:
     """Record many encounters and schedule their follow-ups in one transaction (all or nothing).
 
     The same rules and checks as encounter_create; one audit row names every encounter created.

@@ -10,12 +10,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from careloop.checkups.models import ColumnMapping, ImportBatch
-from careloop.checkups.services import import_batch_create, results_import
+from careloop.checkups.services import import_system_user, results_import, results_import_start
 from careloop.org.models import OrgUnit, User
 
 
@@ -26,8 +27,9 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--mapping", help="institution whose saved column mapping to use (default layout otherwise)")
         parser.add_argument("--lenient", action="store_true", help="accept item codes missing from the catalogue")
-        parser.add_argument("--branch", help="code of the organisation unit that owns new clients (default: the root)")
-        parser.add_argument("--user", help="username recorded as the importer")
+        parser.add_argument("--branch", help="code of the branch the results belong to; new clients are created there "
+                            "(default: the importing user's unit; required without --user)")
+        parser.add_argument("--user", help="username of the importer (default: the system user system-import)")
         parser.add_argument("--lang", default="zh-hans", choices=["zh-hans", "en"], help="language of the messages")
         parser.add_argument("--quiet", action="store_true", help="no progress line")
 
@@ -49,15 +51,22 @@ class Command(BaseCommand):
             branch = OrgUnit.objects.filter(code=options["branch"]).first()
             if branch is None:
                 raise CommandError(_("no organisation unit with code %(c)s") % {"c": options["branch"]}, returncode=2)
-        user = None
         if options["user"]:
             user = User.objects.filter(username=options["user"], is_active=True).first()
             if user is None:
                 raise CommandError(_("no active user %(u)s") % {"u": options["user"]}, returncode=2)
-        batch = import_batch_create(
-            path=str(path.resolve()), file_name=path.name, acting_user=user, mapping=mapping,
-            strict=False if options["lenient"] else None, branch=branch,
-        )
+        else:
+            user = import_system_user()
+            if branch is None and OrgUnit.objects.filter(parent=user.org_unit).exists():
+                raise CommandError(_("say which branch these results belong to: --branch CODE (or --user USERNAME "
+                                     "to import as that person, into their own unit)"), returncode=2)
+        try:
+            batch = results_import_start(
+                upload=path, branch=branch, acting_user=user, mapping=mapping,
+                strict=False if options["lenient"] else None, enqueue=False,
+            )
+        except PermissionDenied as exc:
+            raise CommandError(str(exc), returncode=2) from None
         show = not options["quiet"] and self.stderr.isatty()
 
         def progress(rows: int, fraction: float) -> None:
