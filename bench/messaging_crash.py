@@ -4,7 +4,7 @@
     /work/main/.venv/bin/python bench/messaging_crash.py --messages 2000 --kills 10   # quicker
 
 PostgreSQL runs need BENCH_DATABASE_URL (default postgres://127.0.0.1:5432/careloop_bench_messaging — a
-scratch database that is dropped and created). Each scenario is one run of careloop.messaging.crashtest
+scratch database that is dropped and created). Each scenario is one run of tests.support.crashtest
 in its own process; results are printed and saved as JSON next to the docs (var/bench-messaging.json).
 """
 
@@ -28,7 +28,7 @@ PG = os.environ.get("BENCH_DATABASE_URL", "postgres://127.0.0.1:5432/careloop_be
 def harness(*args: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CARELOOP_TEST_DB_NAME"}}
     env["PYTHONPATH"] = str(SNAPSHOT)
-    command = [sys.executable, "-m", "careloop.messaging.crashtest", "--json", *args]
+    command = [sys.executable, "-m", "tests.support.crashtest", "--json", *args]
     print("$", " ".join(command[2:]), flush=True)
     done = subprocess.run(command, cwd=SNAPSHOT, env=env, capture_output=True, text=True, check=False)
     if done.returncode:
@@ -50,6 +50,10 @@ def main() -> None:
     if SNAPSHOT.exists():
         shutil.rmtree(SNAPSHOT)
     shutil.copytree(REPO / "careloop", SNAPSHOT / "careloop", ignore=shutil.ignore_patterns("__pycache__"))
+    (SNAPSHOT / "tests").mkdir()
+    (SNAPSHOT / "tests" / "__init__.py").touch()
+    shutil.copytree(REPO / "tests" / "support", SNAPSHOT / "tests" / "support",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     common = ["--clients", str(args.clients), "--temporary", "0.05", "--permanent", "0.005"]
     # 30 ms per send at the gateway and 4 send threads keep a 10,000-message run long enough for 50 kills
     # on a loaded 2-core machine (a restarted worker needs ~3 s to start).

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from careloop.lib.envsettings import env_bool, env_int, env_list, env_path, env_str
+from careloop.lib.envsettings import SettingError, env_bool, env_int, env_json, env_list, env_path, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 # Under pytest the settings are imported before any conftest runs, so detect it here.
@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "huey.contrib.djhuey",
     "careloop.core",
+    "careloop.ops",
     "careloop.org",
     "careloop.accounts",
     "careloop.audit",
@@ -95,7 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "careloop.core.context_processors.navigation",
+                "careloop.ops.context_processors.navigation",
             ],
         },
     },
@@ -252,6 +253,33 @@ else:
         "filename": str(DATA_DIR / "huey.sqlite3"),
         "immediate": TESTING,
     }
+
+# --- Tunables: each declared once here; code reads settings.NAME, never getattr(settings, NAME, default) ---
+API_TOKEN_HOURS = env_int("CARELOOP_TOKEN_HOURS", 8, minimum=1)
+# Checkups (seed 000 §3.2, seed 002): report delivered within N working days; tier-A interpretation within N hours.
+CARELOOP_REPORT_DUE_WORKING_DAYS = env_int("CARELOOP_REPORT_DUE_WORKING_DAYS", 5, minimum=1)
+CARELOOP_INTERPRETATION_HOURS = env_int("CARELOOP_INTERPRETATION_HOURS", 24, minimum=1)
+# Assessments: SEC-4 consent check (switch off only for a trial), the key that signs issued reports.
+CARELOOP_ASSESSMENT_REQUIRES_CONSENT = env_bool("CARELOOP_ASSESSMENT_REQUIRES_CONSENT", True)
+CARELOOP_REPORT_SIGNING_KEY = env_str("CARELOOP_REPORT_SIGNING_KEY") or SECRET_KEY
+# Messaging (docs/messaging.md): quiet hours, caps, retries, leases, providers.
+MESSAGING_QUIET_HOURS = env_str("CARELOOP_MESSAGING_QUIET_HOURS", "21:00-08:00")
+MESSAGING_QUIET_CHANNELS = env_list("CARELOOP_MESSAGING_QUIET_CHANNELS", ["sms", "wechat"])
+MESSAGING_DAILY_CAP = env_int("CARELOOP_MESSAGING_DAILY_CAP", 3, minimum=0)
+MESSAGING_MAX_ATTEMPTS = env_int("CARELOOP_MESSAGING_MAX_ATTEMPTS", 8, minimum=1)
+MESSAGING_RETRY_BASE_SECONDS = env_int("CARELOOP_MESSAGING_RETRY_BASE_SECONDS", 30, minimum=0)
+MESSAGING_RETRY_CAP_SECONDS = env_int("CARELOOP_MESSAGING_RETRY_CAP_SECONDS", 3600, minimum=0)
+MESSAGING_LEASE_SECONDS = env_int("CARELOOP_MESSAGING_LEASE_SECONDS", 60, minimum=1)
+MESSAGING_UNKNOWN_GRACE_SECONDS = env_int("CARELOOP_MESSAGING_UNKNOWN_GRACE_SECONDS", 600, minimum=0)
+MESSAGING_SUBSCRIPTION_CHANGES_PER_YEAR = env_int("CARELOOP_MESSAGING_SUBSCRIPTION_CHANGES_PER_YEAR", 4, minimum=0)
+MESSAGING_PROVIDERS = env_json("CARELOOP_MESSAGING_PROVIDERS", {})
+MESSAGING_RECEIPT_SECRET = env_str("CARELOOP_MESSAGING_RECEIPT_SECRET")
+
+# How a web process wakes the message dispatcher after commit: "huey" (a task to the worker) or "none"
+# (the worker's poll finds the message). Tests use "none" unless a test asks for the wake-up.
+MESSAGING_WAKE = env_str("CARELOOP_MESSAGING_WAKE", "none" if TESTING else "huey")
+if MESSAGING_WAKE not in {"huey", "none"}:
+    raise SettingError(f"CARELOOP_MESSAGING_WAKE={MESSAGING_WAKE!r}: expected huey or none")
 
 # --- Logging: never the request body, never personal data -------------------------------------
 LOGGING = {

@@ -1,11 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 API_APPS = ["core", "accounts", "org", "audit", "clients", "workdays", "messaging", "followups", "checkups",
             "assessments"]
 PAGE_APPS = {
-    "core": "",
+    "ops": "",
     "accounts": "accounts/",
     "org": "org/",
     "audit": "audit/",
@@ -17,7 +17,7 @@ PAGE_APPS = {
     "assessments": "assessments/",
 }
 
-api_patterns = [
+api_patterns: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
@@ -32,5 +32,5 @@ urlpatterns = [
 for _app, _prefix in PAGE_APPS.items():
     urlpatterns.append(path(_prefix, include(f"careloop.{_app}.urls")))
 
-handler404 = "careloop.core.views.not_found"
-handler500 = "careloop.core.views.server_error"
+handler404 = "careloop.ops.views.not_found"
+handler500 = "careloop.ops.views.server_error"

@@ -15,7 +15,7 @@ class ExpiringTokenAuthentication(TokenAuthentication):
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
         user, token = super().authenticate_credentials(key)
-        hours = getattr(settings, "API_TOKEN_HOURS", 8)
+        hours = settings.API_TOKEN_HOURS
         if token.created < timezone.now() - dt.timedelta(hours=hours):
             raise exceptions.AuthenticationFailed(_("Token has expired; request a new one."))
         return user, token

@@ -60,7 +60,7 @@ def _require(user: User | None, client: Client, cap: Cap) -> None:
 def _require_consent(client: Client) -> None:
     """SEC-4: health data is processed only with the client's current health_data consent
     (setting CARELOOP_ASSESSMENT_REQUIRES_CONSENT, default True)."""
-    if not getattr(settings, "CARELOOP_ASSESSMENT_REQUIRES_CONSENT", True):
+    if not settings.CARELOOP_ASSESSMENT_REQUIRES_CONSENT:
         return
     if not consent_current(client, ConsentPurpose.HEALTH_DATA):
         raise ValidationError({"client": _("The client has not consented to the processing of health data.")})
@@ -253,7 +253,7 @@ def _signed_payload(assessment: Assessment) -> bytes:
 
 
 def assessment_signature(assessment: Assessment) -> str:
-    key = getattr(settings, "CARELOOP_REPORT_SIGNING_KEY", settings.SECRET_KEY)
+    key = settings.CARELOOP_REPORT_SIGNING_KEY
     return hmac.new(str(key).encode(), _signed_payload(assessment), hashlib.sha256).hexdigest()
 
 

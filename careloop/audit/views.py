@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from careloop.audit import actions
 from careloop.audit.models import AuditEvent
 from careloop.audit.verify import verify_chain
 from careloop.org.models import Role
@@ -37,8 +39,8 @@ class AuditFilterForm(forms.Form):
     date_from = forms.DateField(label=gettext_lazy("From date"), required=False, widget=DateInput())
     date_to = forms.DateField(label=gettext_lazy("To date"), required=False, widget=DateInput())
     result = forms.ChoiceField(label=gettext_lazy("result"), required=False,
-                               choices=[("", gettext_lazy("All")), ("ok", "ok"), ("denied", "denied"),
-                                        ("locked", "locked")])
+                               choices=[("", gettext_lazy("All")), ("ok", gettext_lazy("succeeded")),
+                                        ("denied", gettext_lazy("denied")), ("locked", gettext_lazy("locked"))])
 
 
 def _require_auditor(user: Any) -> None:
@@ -68,6 +70,16 @@ def audit_events_filtered(data: dict[str, Any]) -> QuerySet[AuditEvent]:
     return qs
 
 
+def _object_label(object_type: str) -> str:
+    """``clients.client`` → the model's verbose name (客户); anything else as it is."""
+    if not object_type:
+        return ""
+    try:
+        return str(apps.get_model(object_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return object_type
+
+
 def _role_labels(codes: str) -> str:
     return "、".join(str(Role(c).label) if c in Role.values else c for c in codes.split(",") if c)
 
@@ -81,6 +93,10 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for event in page.object_list:
         event.role_labels = _role_labels(event.roles)  # type: ignore[attr-defined]
+        event.action_label = actions.label(event.action)  # type: ignore[attr-defined]
+        event.result_label = actions.result_label(event.result)  # type: ignore[attr-defined]
+        event.channel_label = actions.channel_label(event.channel)  # type: ignore[attr-defined]
+        event.object_label = _object_label(event.object_type)  # type: ignore[attr-defined]
     params = request.GET.copy()
     params.pop("page", None)
     context = {"form": form, "page": page, "query": params.urlencode()}

@@ -1,7 +1,12 @@
 """Admin screens for checkup data: packages, the item catalogue, grading rules, column mappings."""
 
-from django.contrib import admin
+from typing import Any
 
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from careloop.checkups.layout import FIELD_LABELS
 from careloop.checkups.models import (
     BranchBookingPolicy,
     CheckupItem,
@@ -9,6 +14,25 @@ from careloop.checkups.models import (
     ColumnMapping,
     GradingRule,
 )
+from careloop.checkups.reference import column_mapping_delete, grading_rule_delete, grading_rule_save
+from careloop.checkups.services import column_mapping_clean, column_mapping_save
+
+
+class ColumnMappingForm(forms.ModelForm):
+    class Meta:
+        model = ColumnMapping
+        fields = ("institution", "mapping", "strict")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        institution = str(data.get("institution") or getattr(self.instance, "institution", ""))
+        try:
+            column_mapping_clean(institution=institution, mapping=data.get("mapping") or {})
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                self.add_error("institution" if field == "institution" else "mapping",
+                               [f"{FIELD_LABELS.get(field, field)}：{m}" for m in messages])
+        return data
 
 
 @admin.register(CheckupPackage)
@@ -31,10 +55,38 @@ class GradingRuleAdmin(admin.ModelAdmin):
     list_filter = ("severity", "sex", "active")
     search_fields = ("item_code", "finding", "source")
 
+    def save_model(self, request: Any, obj: GradingRule, form: Any, change: bool) -> None:
+        grading_rule_save(rule=obj, fields=form.changed_data, acting_user=request.user)  # audited
+
+    def delete_model(self, request: Any, obj: GradingRule) -> None:
+        grading_rule_delete(rule=obj, acting_user=request.user)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        for rule in queryset:
+            grading_rule_delete(rule=rule, acting_user=request.user)
+
 
 @admin.register(ColumnMapping)
 class ColumnMappingAdmin(admin.ModelAdmin):
     list_display = ("institution", "strict", "updated_at")
+    fields = ("institution", "mapping", "strict")
+    form = ColumnMappingForm
+
+    def get_readonly_fields(self, request: Any, obj: ColumnMapping | None = None) -> tuple[str, ...]:
+        return ("institution",) if obj is not None else ()
+
+    def save_model(self, request: Any, obj: ColumnMapping, form: Any, change: bool) -> None:
+        # the mapping screen's service: validated, audited
+        saved = column_mapping_save(institution=obj.institution, mapping=obj.mapping or {}, strict=obj.strict,
+                                    acting_user=request.user)
+        obj.pk = saved.pk
+
+    def delete_model(self, request: Any, obj: ColumnMapping) -> None:
+        column_mapping_delete(mapping=obj, acting_user=request.user)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        for mapping in queryset:
+            column_mapping_delete(mapping=mapping, acting_user=request.user)
 
 
 @admin.register(BranchBookingPolicy)

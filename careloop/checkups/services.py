@@ -8,7 +8,6 @@ transaction. Messages go through careloop.messaging's outbox; follow-up work is 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -54,12 +53,12 @@ AFTER_CHUNK = 200
 
 def report_due_working_days() -> int:
     """N in "report delivered within N working days of the checkup" (seed 000 §3.2; default 5)."""
-    return int(getattr(settings, "CARELOOP_REPORT_DUE_WORKING_DAYS", os.environ.get("CARELOOP_REPORT_DUE_WORKING_DAYS", 5)))
+    return int(settings.CARELOOP_REPORT_DUE_WORKING_DAYS)
 
 
 def interpretation_hours() -> int:
     """Tier A interpretation within this many hours of the results (seed 002; default 24)."""
-    return int(getattr(settings, "CARELOOP_INTERPRETATION_HOURS", os.environ.get("CARELOOP_INTERPRETATION_HOURS", 24)))
+    return int(settings.CARELOOP_INTERPRETATION_HOURS)
 
 
 def _require(user: Any, cap: Cap) -> None:
@@ -267,6 +266,16 @@ def critical_alert_acknowledge(*, alert: CriticalAlert, acting_user: User) -> Cr
 @transaction.atomic
 def column_mapping_save(*, institution: str, mapping: dict[str, str], strict: bool, acting_user: User) -> ColumnMapping:
     _require(acting_user, Cap.IMPORT_RESULTS)
+    institution, cleaned = column_mapping_clean(institution=institution, mapping=mapping)
+    saved, _created = ColumnMapping.objects.update_or_create(
+        institution=institution, defaults={"mapping": cleaned, "strict": strict, "updated_by": acting_user}
+    )
+    audit_record(actor=acting_user, action="checkup.mapping_save", obj=saved, detail={"mapping": cleaned, "strict": strict})
+    return saved
+
+
+def column_mapping_clean(*, institution: str, mapping: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The institution's name and the mapping as saved, or a ValidationError naming each field."""
     institution = (institution or "").strip()
     errors: dict[str, list[str]] = {}
     if not institution:
@@ -282,11 +291,7 @@ def column_mapping_save(*, institution: str, mapping: dict[str, str], strict: bo
             errors.setdefault(name, []).append(_("Column %(c)s is used for more than one field.") % {"c": header})
     if errors:
         raise ValidationError(errors)
-    saved, _created = ColumnMapping.objects.update_or_create(
-        institution=institution, defaults={"mapping": cleaned, "strict": strict, "updated_by": acting_user}
-    )
-    audit_record(actor=acting_user, action="checkup.mapping_save", obj=saved, detail={"mapping": cleaned, "strict": strict})
-    return saved
+    return institution, cleaned
 
 
 # --- delivery and interpretation ----------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from careloop.clients.models import (
+    NOTICE_VERSION,
     AssignmentKind,
     Channel,
     ClientStatus,
@@ -167,7 +168,7 @@ class ConsentForm(forms.Form):
     granted = forms.TypedChoiceField(label=_("Decision"), coerce=lambda v: v == "1",
                                      choices=[("1", _("Grants consent")), ("0", _("Withdraws consent"))])
     method = forms.ChoiceField(label=_("how given"), choices=ConsentMethod.choices, initial=ConsentMethod.VERBAL)
-    version = forms.CharField(label=_("notice version"), max_length=20, initial="2026-1")
+    version = forms.CharField(label=_("notice version"), max_length=20, initial=NOTICE_VERSION)
     note = forms.CharField(label=_("note"), max_length=200, required=False)
 
 

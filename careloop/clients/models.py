@@ -192,13 +192,17 @@ class ConsentMethod(models.TextChoices):
     VERBAL = "verbal", _("Verbal, recorded by staff")
 
 
+# The privacy notice in force: written here once; bump it when the notice's text changes.
+NOTICE_VERSION = "2026-1"
+
+
 class Consent(models.Model):
     """One consent decision. The latest row per purpose is in force; withdrawal is a row with granted=False."""
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
     granted = models.BooleanField(_("granted"))
-    version = models.CharField(_("notice version"), max_length=20, default="2026-1")
+    version = models.CharField(_("notice version"), max_length=20, default=NOTICE_VERSION)
     method = models.CharField(_("how given"), max_length=12, choices=ConsentMethod.choices, default=ConsentMethod.VERBAL)
     given_at = models.DateTimeField(_("time"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from careloop.clients.models import Client
+from careloop.clients.scope import work_clients_q
 from careloop.clients.services import id_number_index, phone_index
 from careloop.lib.identity import normalize_id_number, normalize_mobile
 from careloop.org.models import Role, User
@@ -29,10 +30,8 @@ def client_scope_q(user: User) -> Q | None:
     scope = Q(pk__in=[])
     if user.has_role(Role.FOLLOWUP, Role.LEAD):
         scope |= Q(health_manager_id__in=team_member_ids(user))
-        # SEC-1: a follow-up nurse also sees the clients of the open tasks given to her or her teams.
-        from careloop.followups.permissions import task_clients_q
-
-        scope |= task_clients_q(user)
+        # SEC-1: a follow-up nurse also sees the clients of the open work given to her or her teams.
+        scope |= work_clients_q(user)
     if user.has_role(Role.DOCTOR):
         scope |= Q(family_doctor_id=user.pk)
     return within & scope

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from careloop.clients.models import (
+    NOTICE_VERSION,
     AssignmentKind,
     Channel,
     Client,
@@ -99,7 +100,7 @@ class ConsentWriteSerializer(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=ConsentPurpose.choices)
     granted = StrictBooleanField()
     method = serializers.ChoiceField(choices=ConsentMethod.choices, required=False, default=ConsentMethod.VERBAL)
-    version = StrictCharField(max_length=20, required=False, default="2026-1")
+    version = StrictCharField(max_length=20, required=False, default=NOTICE_VERSION)
     note = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from careloop.audit.services import audit_record
 from careloop.clients.models import (
+    NOTICE_VERSION,
     Assignment,
     AssignmentKind,
     Channel,
@@ -343,7 +344,7 @@ def consent_current(client: Client, purpose: str) -> bool:
 
 @transaction.atomic
 def consent_record(*, acting_user: User, client: Client, purpose: str, granted: bool, method: str = ConsentMethod.VERBAL,
-                   version: str = "2026-1", note: str = "") -> Consent:
+                   version: str = NOTICE_VERSION, note: str = "") -> Consent:
     _require(acting_user, Cap.MANAGE_CONSENT)
     errors: dict[str, list[str]] = {}
     if purpose not in ConsentPurpose.values:

@@ -48,5 +48,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
+def env_json(name: str, default: dict) -> dict:
+    """A JSON object (e.g. CARELOOP_MESSAGING_PROVIDERS); empty or unset gives ``default``."""
+    import json
+
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return dict(default)
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise SettingError(f"{name}: not valid JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise SettingError(f"{name}: expected a JSON object")
+    return value
+
+
 def env_path(name: str, default: str) -> Path:
     return Path(os.environ.get(name) or default).expanduser().resolve()

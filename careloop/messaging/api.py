@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -212,8 +211,7 @@ class SubscriptionView(GenericAPIView):
 def receipt_secret() -> str:
     from django.conf import settings
 
-    configured = getattr(settings, "MESSAGING_RECEIPT_SECRET", "") or os.environ.get(
-        "CARELOOP_MESSAGING_RECEIPT_SECRET", "")
+    configured = settings.MESSAGING_RECEIPT_SECRET
     return configured or str(provider_config("sms").get("app_secret", ""))
 
 

@@ -9,8 +9,12 @@ class MessagingConfig(AppConfig):
     def ready(self) -> None:
         from careloop.clients import services as client_services
         from careloop.clients import timeline
+        from careloop.messaging import wakeup
         from careloop.messaging.selectors import timeline_entries
         from careloop.messaging.services import consent_withdrawn_hook
+        from careloop.messaging.tasks import messaging_wake
+
+        wakeup.register_remote(messaging_wake)
 
         if consent_withdrawn_hook not in client_services.CONSENT_WITHDRAWN_HOOKS:
             client_services.CONSENT_WITHDRAWN_HOOKS.append(consent_withdrawn_hook)

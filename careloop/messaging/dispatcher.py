@@ -27,15 +27,29 @@ from django.db import OperationalError, close_old_connections, connection, trans
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from careloop.messaging import policy
+from careloop.clients.models import Consent
+from careloop.messaging import policy, wakeup
 from careloop.messaging.backoff import retry_delay
-from careloop.messaging.models import DUE_STATUSES, PENDING_STATUSES, DeliveryReceipt, Message, Status
+from careloop.messaging.models import (
+    DUE_STATUSES,
+    PENDING_STATUSES,
+    DeliveryReceipt,
+    Message,
+    Status,
+    Subscription,
+)
 from careloop.messaging.providers import (
     DeliveryError,
     Outgoing,
     UnknownOutcome,
     provider_config,
     provider_for,
+)
+from careloop.messaging.services import (
+    INACTIVE_CLIENT_STATUSES,
+    OPTED_OUT_CLIENT_STATUSES,
+    recipient_address,
+    refusal_for,
 )
 
 logger = logging.getLogger(__name__)
@@ -121,10 +135,6 @@ def cancel_withdrawn(*, now: datetime | None = None) -> int:
 
     Three set-based updates, so the sweep stays cheap however long the queue is.
     """
-    from careloop.clients.models import Consent
-    from careloop.messaging.models import Subscription
-    from careloop.messaging.services import INACTIVE_CLIENT_STATUSES, OPTED_OUT_CLIENT_STATUSES
-
     now = now or timezone.now()
     pending = Message.objects.filter(status__in=PENDING_STATUSES)
     latest_consent = (Consent.objects.filter(client=OuterRef("client"), purpose=OuterRef("consent_purpose"))
@@ -204,9 +214,6 @@ class Dispatcher:
 
     # --- sending ---------------------------------------------------------------------------------------
     def _load(self, ids: list[int]) -> list[Message]:
-        from careloop.clients.models import Consent
-        from careloop.messaging.models import Subscription
-
         latest_consent = (Consent.objects.filter(client=OuterRef("client"), purpose=OuterRef("consent_purpose"))
                           .order_by("-given_at", "-id").values("granted")[:1])
         subscribed = (Subscription.objects.filter(client=OuterRef("client"), purpose=OuterRef("purpose"))
@@ -222,8 +229,6 @@ class Dispatcher:
 
     def deliver_chunk(self, ids: list[int]) -> dict[int, str]:
         """Send the leased rows ``ids``; returns id → new status (rows no longer ours are left out)."""
-        from careloop.messaging.services import recipient_address, refusal_for
-
         now = timezone.now()
         results: dict[int, str] = {}
         outgoing: dict[int, Outgoing] = {}
@@ -364,8 +369,6 @@ class Dispatcher:
         return total
 
     def run_forever(self) -> None:
-        from careloop.messaging import wakeup
-
         wakeup.register(self.wake_event)
         last_sweep = 0.0
         try:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from careloop.audit.services import audit_record
 from careloop.clients.models import ClientStatus, ConsentPurpose
 from careloop.clients.services import consent_current
-from careloop.messaging import policy
+from careloop.messaging import policy, wakeup
 from careloop.messaging.models import (
     PENDING_STATUSES,
     Channel,
@@ -186,9 +186,7 @@ def _validate_codes(purpose: str, channel: str) -> None:
 
 def wake_dispatcher() -> None:
     """Nudge the dispatcher; called after commit so it never sees a row that may roll back."""
-    from careloop.messaging.wakeup import wake
-
-    wake()
+    wakeup.wake()
 
 
 # --- enqueue -----------------------------------------------------------------------------------

@@ -5,13 +5,13 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from careloop.messaging import wakeup
+from careloop.messaging.dispatcher import Dispatcher, sweep
+
 
 @db_task(expires=120)
 def messaging_wake() -> None:
     """Sent from a web process after commit: wake the dispatcher living in the worker process."""
-    from careloop.messaging import wakeup
-    from careloop.messaging.dispatcher import Dispatcher
-
     event = wakeup.local_event()
     if event is not None:
         event.set()
@@ -22,6 +22,4 @@ def messaging_wake() -> None:
 @db_periodic_task(crontab(minute="*"))
 def messaging_sweep() -> None:
     """Every minute: expired leases → unknown, reconcile unknown from receipts, honour withdrawals."""
-    from careloop.messaging.dispatcher import sweep
-
     sweep()

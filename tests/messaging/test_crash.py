@@ -1,6 +1,6 @@
 """The crash test, small: real worker processes SIGKILLed at random against the local fake gateway.
 
-The large run is bench/messaging_crash.py; both drive careloop.messaging.crashtest.
+The large run is bench/messaging_crash.py; both drive tests.support.crashtest.
 """
 
 import json
@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def run_harness(tmp_path: Path, *extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CARELOOP_TEST_DB_NAME"}}
-    command = [sys.executable, "-m", "careloop.messaging.crashtest", "--data-dir", str(tmp_path), "--json",
+    command = [sys.executable, "-m", "tests.support.crashtest", "--data-dir", str(tmp_path), "--json",
                "--clients", "20", "--temporary", "0.1", "--permanent", "0.03", "--kill-interval", "0.5",
                "--lease", "1", "--grace", "2", *extra]
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=240, check=False)

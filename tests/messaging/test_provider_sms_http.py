@@ -5,10 +5,10 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from careloop.messaging.fakegateway import FakeSmsGateway
 from careloop.messaging.providers.base import Outgoing, PermanentFailure, TemporaryFailure, UnknownOutcome
 from careloop.messaging.providers.sms_http import HttpSmsGateway
 from careloop.messaging.signing import verify_params
+from tests.support.fakegateway import FakeSmsGateway
 
 
 def outgoing(out_id: str = "1") -> Outgoing:

@@ -11,7 +11,6 @@ named fall back to the file provider under ``CARELOOP_DATA_DIR/outbox/`` (letter
 from __future__ import annotations
 
 import json
-import os
 import threading
 from typing import Any
 
@@ -45,10 +44,7 @@ _lock = threading.Lock()
 
 
 def provider_config(channel: str) -> dict[str, Any]:
-    configured = getattr(settings, "MESSAGING_PROVIDERS", None)
-    if configured is None:
-        raw = os.environ.get("CARELOOP_MESSAGING_PROVIDERS", "")
-        configured = json.loads(raw) if raw else {}
+    configured = settings.MESSAGING_PROVIDERS
     if channel in configured:
         return dict(configured[channel])
     if channel == "letter":

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from careloop.audit.verify import checkpoint_path, verify_chain
-from careloop.core.backup import BackupError, backup_latest, backup_restore
+from careloop.ops.backup import BackupError, backup_latest, backup_restore
 
 
 class Command(BaseCommand):

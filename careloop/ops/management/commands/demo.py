@@ -9,8 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from careloop.core.demo.base import STAFF, UNITS, demo_is_loaded, load_base
-from careloop.core.demo.bulk import load_bulk
+from careloop.ops.demo.base import STAFF, UNITS, demo_is_loaded, load_base
+from careloop.ops.demo.bulk import load_bulk
 from careloop.org.models import Role
 
 PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105 (an alphabet)

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from careloop.core.demo import reference as ref
 from careloop.lib.identity import make_id_number
+from careloop.ops.demo import reference as ref
 
 SURNAME_PINYIN: dict[str, str] = {surname: pinyin for surname, pinyin, _w in ref.SURNAMES}
 

@@ -1,6 +1,6 @@
 """Crash harness for the outbox: messages to the local fake gateway while workers are SIGKILLed.
 
-    python -m careloop.messaging.crashtest --messages 10000 --kills 50 --workers 2 [--database-url …]
+    python -m tests.support.crashtest --messages 10000 --kills 50 --workers 2 [--database-url …]
 
 Sets up a fresh database (a temporary SQLite file, or the PostgreSQL database named in
 ``--database-url``, dropped and created), seeds clients with consent and queued messages, starts
@@ -276,7 +276,7 @@ def crash_phase(args: argparse.Namespace, gateway: Any, client_ids: list[int], l
 
 def throughput_phase(args: argparse.Namespace, gateway: Any, client_ids: list[int], log_dir: Path,
                      workers_count: int) -> dict[str, Any]:
-    from careloop.messaging.fakegateway import GatewayLog
+    from tests.support.fakegateway import GatewayLog
 
     rng = random.Random(args.seed + workers_count)
     gateway.temporary_rate = gateway.permanent_rate = gateway.latency = 0.0
@@ -314,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     data_dir = _configure(args)
     log_dir = Path(data_dir) / "worker-logs"
     log_dir.mkdir(parents=True, exist_ok=True)
-    from careloop.messaging.fakegateway import FakeSmsGateway
+    from tests.support.fakegateway import FakeSmsGateway
 
     server, receipt_url = _start_receipt_server()
     gateway = FakeSmsGateway(app_key=APP_KEY, app_secret=APP_SECRET, temporary_rate=args.temporary,
@@ -326,6 +326,10 @@ def main(argv: list[str] | None = None) -> int:
         provider.update(receipt_url=receipt_url, query_url=gateway.query_url)
     os.environ["CARELOOP_MESSAGING_PROVIDERS"] = json.dumps({"sms": provider})
     os.environ["CARELOOP_MESSAGING_RECEIPT_SECRET"] = APP_SECRET
+    from django.conf import settings  # this process read its settings already; the workers read the env
+
+    settings.MESSAGING_PROVIDERS = {"sms": provider}
+    settings.MESSAGING_RECEIPT_SECRET = APP_SECRET
     client_ids = _seed_clients(args.clients)
     result: dict[str, Any] = {"database": "postgresql" if args.database_url else "sqlite"}
     try:

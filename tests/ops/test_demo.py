@@ -15,9 +15,9 @@ from careloop.audit.verify import verify_chain
 from careloop.clients.models import Client, Consent, Enterprise, EnterpriseMember, FamilyLink
 from careloop.clients.services import phone_index
 from careloop.core import demo
-from careloop.core.demo.bulk import load_bulk
-from careloop.core.management.commands.demo import PASSWORD_ALPHABET
 from careloop.lib.identity import parse_id_number, parse_mobile
+from careloop.ops.demo.bulk import load_bulk
+from careloop.ops.management.commands.demo import PASSWORD_ALPHABET
 from careloop.org.models import OrgUnit, Team, TeamMembership, User
 
 TODAY = dt.date(2026, 11, 23)

@@ -29,8 +29,8 @@ from careloop.clients.models import (
     Relation,
 )
 from careloop.core.demo import Output
-from careloop.core.demo import reference as ref
-from careloop.core.demo.people import BEIJING, SHANGHAI, City, PeopleGenerator, Person
+from careloop.ops.demo import reference as ref
+from careloop.ops.demo.people import BEIJING, SHANGHAI, City, PeopleGenerator, Person
 from careloop.org import services as org_services
 from careloop.org.models import OrgUnit, Role, RoleGrant, Team, TeamKind, UnitKind, User
 

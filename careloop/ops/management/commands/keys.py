@@ -30,9 +30,10 @@ class Command(BaseCommand):
         for model in apps.get_models():
             fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
             for field in fields:
-                table, column = model._meta.db_table, field.column
+                table, column, pk_column = model._meta.db_table, field.column, model._meta.pk.column
+                assert column is not None and pk_column is not None  # concrete fields have columns
                 quoted_t, quoted_c = connection.ops.quote_name(table), connection.ops.quote_name(column)
-                pk = connection.ops.quote_name(model._meta.pk.column)
+                pk = connection.ops.quote_name(pk_column)
                 with connection.cursor() as cursor:
                     cursor.execute(f"SELECT COUNT(*) FROM {quoted_t} WHERE {quoted_c} <> '' AND {quoted_c} NOT LIKE %s",  # noqa: S608
                                    [f"c1:{active}:%"])

@@ -5,21 +5,29 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
 
 from careloop.core import nav
-from careloop.org.permissions import user_can
+from careloop.org.models import User
+from careloop.org.permissions import Cap, user_can
+
+
+def allowed(user: User, entry: nav.NavEntry) -> bool:
+    return not entry.caps or any(user_can(user, Cap(cap)) for cap in entry.caps)
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Send each person to where their work is: the first navigation entry their role allows."""
-    for entry in nav.entries():
-        if entry.cap is None or user_can(request.user, entry.cap):  # type: ignore[arg-type]
-            try:
-                return redirect(reverse(entry.url_name))
-            except NoReverseMatch:
-                continue
-    return render(request, "core/home.html")
+    """Send each person to their own work: their role's home page (core.nav.register_home), else the
+    first navigation entry their role allows."""
+    user: User = request.user  # type: ignore[assignment]
+    candidates = nav.homes_for(user.roles) + [e.url_name for e in nav.entries() if allowed(user, e)]
+    for url_name in candidates:
+        try:
+            return redirect(reverse(url_name))
+        except NoReverseMatch:
+            continue
+    return render(request, "ops/home.html")
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -34,15 +42,11 @@ def _wants_json(request: HttpRequest) -> bool:
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _wants_json(request):
-        from django.utils.translation import gettext as _
-
         return JsonResponse({"detail": _("Not found.")}, status=404)
     return render(request, "404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
-        from django.utils.translation import gettext as _
-
         return JsonResponse({"detail": _("Something went wrong on our side; it has been logged.")}, status=500)
     return render(request, "500.html", status=500)

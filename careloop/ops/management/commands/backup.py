@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from careloop.core.backup import BackupError, backup_create, backups_prune
+from careloop.ops.backup import BackupError, backup_create, backups_prune
 
 
 class Command(BaseCommand):

@@ -28,12 +28,12 @@ from django.db.models import Max
 from django.utils import timezone
 
 from careloop.audit.services import audit_record
-from careloop.clients.models import Channel, Client, Consent, ConsentMethod, ConsentPurpose
+from careloop.clients.models import NOTICE_VERSION, Channel, Client, Consent, ConsentMethod, ConsentPurpose
 from careloop.clients.services import id_number_index, phone_index
 from careloop.core.demo import Output
-from careloop.core.demo import reference as ref
-from careloop.core.demo.people import BEIJING, SHANGHAI, City, PeopleGenerator
 from careloop.lib import crypto
+from careloop.ops.demo import reference as ref
+from careloop.ops.demo.people import BEIJING, SHANGHAI, City, PeopleGenerator
 from careloop.org.models import OrgUnit, Role, RoleGrant, Team, TeamKind, TeamMembership, User
 
 CLIENTS_PER_NURSE = 5_000
@@ -169,9 +169,9 @@ class _RowMaker:
         written = ConsentMethod.WRITTEN.value
         out: list[tuple[Any, ...]] = []
         for client_id in range(first_id, first_id + count):
-            out.append((client_id, health, True, "2026-1", written, given, recorded_by, ""))
+            out.append((client_id, health, True, NOTICE_VERSION, written, given, recorded_by, ""))
             if rng.random() < 0.85:
-                out.append((client_id, reminders, True, "2026-1", written, given, recorded_by, ""))
+                out.append((client_id, reminders, True, NOTICE_VERSION, written, given, recorded_by, ""))
         return out
 
 

@@ -1,0 +1,1 @@
+"""Demo data loaders (``careloop demo``). Apps hook in through the registry ``careloop.core.demo``."""
