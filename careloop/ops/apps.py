@@ -18,6 +18,14 @@ class OpsConfig(AppConfig):
         # desk its worklist; until then the next entry (or the first menu entry) is taken.
         for role, url_name, order in HOMES:
             nav.register_home(role, url_name, order)
+        from django.utils.translation import gettext_lazy as _
+
+        from careloop.audit import actions
+
+        nav.register(_("Operations"), "core:ops_alerts", "manage_staff", order=95)
+        actions.register("ops.alert", "运维告警", "Operations alert", "ops.opsalert")
+        actions.register("ops.alert_resolve", "处理运维告警", "Operations alert resolved", "ops.opsalert")
+        actions.register("ops.backup", "定时备份", "Scheduled backup")
 
 
 HOMES = [

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.views.decorators.http import require_POST
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
@@ -50,3 +52,31 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse({"detail": _("Something went wrong on our side; it has been logged.")}, status=500)
     return render(request, "500.html", status=500)
+
+
+@login_required
+def alerts(request: HttpRequest) -> HttpResponse:
+    """Operations alerts for the administrators: failed or stale backups, newest first."""
+    if not user_can(request.user, Cap.MANAGE_STAFF):  # type: ignore[arg-type]
+        raise PermissionDenied
+    from careloop.ops.models import OpsAlert
+    from careloop.ops.services import backup_age_seconds
+
+    age = backup_age_seconds()
+    return render(request, "ops/alerts.html", {
+        "open": OpsAlert.objects.filter(resolved_at__isnull=True),
+        "resolved": OpsAlert.objects.filter(resolved_at__isnull=False).select_related("resolved_by")[:20],
+        "backup_age_hours": None if age is None else age / 3600,
+    })
+
+
+@login_required
+@require_POST
+def alert_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    from careloop.ops.models import OpsAlert
+    from careloop.ops.services import ops_alert_resolve
+
+    if not user_can(request.user, Cap.MANAGE_STAFF):  # type: ignore[arg-type]
+        raise PermissionDenied
+    ops_alert_resolve(alert=get_object_or_404(OpsAlert, pk=pk), acting_user=request.user)  # type: ignore[arg-type]
+    return redirect("core:ops_alerts")
