@@ -12,7 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from careloop.audit.services import audit_record
-from careloop.ops.backup import BackupError, BackupInfo, backup_create, backup_latest, backup_manifest, backups_prune
+from careloop.ops.backup import (
+    BackupError,
+    BackupInfo,
+    backup_create,
+    backup_latest,
+    backup_manifest,
+    backups_prune,
+)
 from careloop.ops.models import OpsAlert
 from careloop.org.models import User
 from careloop.org.permissions import Cap, user_can
