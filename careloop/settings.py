@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import sys
 import tempfile
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "careloop.ops.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "careloop.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -201,6 +203,19 @@ KEYS_DIR = env_path("CARELOOP_KEYS_DIR", str(DATA_DIR / "keys"))
 # CARELOOP_KEYS may carry the key ring instead of files (see docs/security.md).
 AUDIT_RETENTION_DAYS = env_int("CARELOOP_AUDIT_RETENTION_DAYS", 3650, minimum=180)
 BACKUP_DIR = env_path("CARELOOP_BACKUP_DIR", str(DATA_DIR / "backups"))
+# Scheduled backups (the worker's periodic job): local time of day, how many to keep, and the age past
+# which an alert is raised for the administrators (docs/operations.md).
+BACKUP_TIME = env_str("CARELOOP_BACKUP_TIME", "02:30")
+if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", BACKUP_TIME):
+    raise SettingError(f"CARELOOP_BACKUP_TIME={BACKUP_TIME!r}: expected a local time HH:MM, e.g. 02:30")
+BACKUP_KEEP = env_int("CARELOOP_BACKUP_KEEP", 14, minimum=1)
+BACKUP_MAX_AGE_HOURS = env_int("CARELOOP_BACKUP_MAX_AGE_HOURS", 24, minimum=1)
+
+# --- Operators: /metrics and /readyz ---------------------------------------------------------
+# Addresses (CIDR) that may read /metrics without signing in; loopback always may.
+METRICS_ALLOWED_NETWORKS = env_list("CARELOOP_METRICS_ALLOWED_NETWORKS", [])
+# Readiness reports "degraded" when the oldest due message has waited longer than this.
+READY_OUTBOX_LAG_SECONDS = env_int("CARELOOP_READY_OUTBOX_LAG_SECONDS", 600, minimum=1)
 
 # --- Follow-up (careloop.followups.policy reads these) ---------------------------------------
 # A planned follow-up already past by more than this many days when its encounter is recorded

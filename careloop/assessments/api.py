@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -35,6 +36,9 @@ from .models import Assessment, AssessmentBatch
 from .selectors import assessments_visible_to, enterprise_group_report, prescription_rules
 
 MAX_ID = 2**31  # ids and numbers beyond a database integer are refused, not passed on
+
+
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def _user(request: Request) -> User:
@@ -188,7 +192,7 @@ def report_document_for(assessment: Assessment) -> dict[str, Any]:
             ("姓名", client.name),
             ("性别", client.get_sex_display()),
             ("出生日期", f"{client.birth_date:%Y-%m-%d}"),
-            ("评估日期", f"{assessment.created_at:%Y-%m-%d}"),
+            ("评估日期", f"{assessment.created_at.astimezone(BEIJING):%Y-%m-%d}"),
         ],
         prescription=assessment.prescription,
     )
@@ -198,8 +202,9 @@ def report_document_for(assessment: Assessment) -> dict[str, Any]:
         doc["tcm"] = assessment.tcm
     if assessment.issued_at:
         doc["issued"] = (
-            f"签发：{assessment.issued_by.get_username() if assessment.issued_by else ''}  "
-            f"{assessment.issued_at:%Y-%m-%d %H:%M}  电子签名 {assessment.signature[:16]}"
+            # signed with the person's name and the local (Beijing) time, not the login name and UTC
+            f"签发：{assessment.issued_by or ''}  "
+            f"{assessment.issued_at.astimezone(BEIJING):%Y-%m-%d %H:%M}（北京时间）  电子签名 {assessment.signature[:16]}"
         )
     else:
         doc["issued"] = "草稿（未签发）"

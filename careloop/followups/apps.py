@@ -26,5 +26,5 @@ class FollowupsConfig(AppConfig):
                 registry.append(hook)
 
         nav.register(_("Worklist"), "followups:worklist", "work_followups", order=5)
-        nav.register(_("Problems and consultations"), "followups:escalations", "consult", order=15)
+        nav.register(_("Problems and consultations"), "followups:escalations", ("consult", "work_followups"), order=15)
         nav.register(_("Follow-up rules"), "followups:rules", "manage_rules", order=80)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 
 class BackupError(Exception):
@@ -60,36 +60,70 @@ def _pg_env() -> dict[str, str]:
     return env
 
 
+def _tables() -> list[str]:
+    return sorted(connection.introspection.django_table_names(only_existing=True, include_views=False))
+
+
+def _count_sqlite(path: Path, tables: list[str]) -> dict[str, int]:
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return {t: int(db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in tables}  # noqa: S608
+    finally:
+        db.close()
+
+
 def backup_create(directory: Path | None = None) -> BackupInfo:
+    """Write a consistent backup and its manifest (checksum, vendor, time, and the row count of every table
+    as of the backup's own snapshot, which ``careloop restore --drill`` checks the restored copy against)."""
     directory = Path(directory or settings.BACKUP_DIR)
-    directory.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    now = dt.datetime.now(dt.UTC)
+    stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
     vendor = connection.vendor
+    tables = _tables()
     if vendor == "sqlite":
         target = directory / f"careloop-{stamp}.sqlite3"
-        source = sqlite3.connect(settings.DATABASES["default"]["NAME"])
+        # The online backup API through Django's own connection: a consistent snapshot while the app runs,
+        # of whatever database this process uses (the test database under pytest).
+        connection.ensure_connection()
         dest = sqlite3.connect(target)
         try:
-            source.backup(dest)
+            connection.connection.backup(dest)
+            dest.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal/-shm beside it
         finally:
             dest.close()
-            source.close()
+        counts = _count_sqlite(target, tables)
     elif vendor == "postgresql":
         if shutil.which("pg_dump") is None:
             raise BackupError("pg_dump is not installed (Debian: apt-get install postgresql-client)")
         target = directory / f"careloop-{stamp}.pgdump"
-        result = subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(target), *_pg_args()],
-                                env=_pg_env(), capture_output=True, text=True, check=False)
+        # Count and dump inside one exported snapshot, so that the counts are exactly the dump's.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+            counts = {}
+            for table in tables:
+                cursor.execute(f'SELECT count(*) FROM "{table}"')  # noqa: S608 (Django's own table names)
+                counts[table] = int(cursor.fetchone()[0])
+            result = subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--snapshot={snapshot}",
+                                     "--file", str(target), *_pg_args()],
+                                    env=_pg_env(), capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise BackupError(f"pg_dump failed: {result.stderr.strip()}")
     else:
         raise BackupError(f"backups are not supported for {vendor}")
     target.chmod(0o600)
     info = BackupInfo(target, _sha256(target), vendor, stamp)
-    target.with_suffix(target.suffix + ".json").write_text(
-        json.dumps({"file": target.name, "sha256": info.sha256, "vendor": vendor, "created_at": stamp})
-    )
+    manifest = target.with_suffix(target.suffix + ".json")
+    manifest.write_text(json.dumps({"file": target.name, "sha256": info.sha256, "vendor": vendor, "created_at": stamp,
+                                    "created_at_iso": now.isoformat(), "rows": counts}))
+    manifest.chmod(0o600)
     return info
+
+
+def backup_manifest(path: Path) -> dict:
+    return json.loads(Path(path).with_suffix(Path(path).suffix + ".json").read_text())
 
 
 def backups_prune(keep: int, directory: Path | None = None) -> list[Path]:

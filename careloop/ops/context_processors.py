@@ -6,8 +6,8 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 from careloop.core import nav
+from careloop.ops.views import allowed
 from careloop.org.models import Role
-from careloop.org.permissions import user_can
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -16,7 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {}
     items = []
     for entry in nav.entries():
-        if entry.cap is not None and not user_can(user, entry.cap):  # type: ignore[arg-type]
+        if not allowed(user, entry):
             continue
         try:
             url = reverse(entry.url_name)

@@ -85,7 +85,7 @@ def _wait_http(url: str, seconds: float = 60) -> None:
     raise AssertionError(f"{url} did not come up")
 
 
-def test_two_web_processes_and_two_workers_run_every_job_exactly_once(tmp_path: Path) -> None:
+def test_two_web_processes_and_two_workers_run_every_job_exactly_once(tmp_path: Path) -> None:  # noqa: C901 (one scenario, told in order)
     import psycopg
 
     admin_url = _db_admin_url()

@@ -8,6 +8,9 @@ One process (waitress, threads) by default — it runs anywhere and is what ``de
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -54,6 +57,12 @@ class Command(BaseCommand):
 
             serve(application, host=host, port=port, threads=threads, ident="careloop")
         else:
+            # Request metrics from every worker process are summed at /metrics (prometheus-client's multiprocess
+            # mode); the folder is emptied at start, as the library requires.
+            metrics_dir = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR",
+                                                     str(Path(tempfile.gettempdir()) / f"careloop-metrics-{port}")))
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            metrics_dir.mkdir(parents=True, mode=0o700)
             _gunicorn(host=host, port=port, processes=processes, threads=threads)
 
 
@@ -68,6 +77,7 @@ def _gunicorn(*, host: str, port: int, processes: int, threads: int) -> None:
                 "bind": f"{host}:{port}", "workers": processes, "threads": threads, "worker_class": "gthread",
                 "timeout": 120, "graceful_timeout": 30, "keepalive": 5, "max_requests": 20_000,
                 "max_requests_jitter": 2_000, "accesslog": None, "errorlog": "-", "proc_name": "careloop",
+                "child_exit": _child_exit,
             }.items():
                 self.cfg.set(key, value)
 
@@ -75,3 +85,9 @@ def _gunicorn(*, host: str, port: int, processes: int, threads: int) -> None:
             return application
 
     Server().run()
+
+
+def _child_exit(server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
