@@ -1,47 +1,24 @@
-from typing import Any
 
 from django.contrib import admin
 
+from careloop.audit.changes import AuditedReferenceAdmin
+
 from .models import Assessment, ChildTcmGuidance, ConstitutionRecord, PrescriptionRule, Questionnaire
-from .reference import (
-    prescription_rule_delete,
-    prescription_rule_save,
-    questionnaire_delete,
-    questionnaire_save,
-)
 
 
 @admin.register(Questionnaire)
-class QuestionnaireAdmin(admin.ModelAdmin):
+class QuestionnaireAdmin(AuditedReferenceAdmin):
+    audit_name = "questionnaire"
     list_display = ("code", "version", "name", "is_active", "created_at")
     list_filter = ("code", "is_active")
 
-    def save_model(self, request: Any, obj: Questionnaire, form: Any, change: bool) -> None:
-        questionnaire_save(questionnaire=obj, fields=form.changed_data, acting_user=request.user)  # audited
-
-    def delete_model(self, request: Any, obj: Questionnaire) -> None:
-        questionnaire_delete(questionnaire=obj, acting_user=request.user)
-
-    def delete_queryset(self, request: Any, queryset: Any) -> None:
-        for questionnaire in queryset:
-            questionnaire_delete(questionnaire=questionnaire, acting_user=request.user)
-
 
 @admin.register(PrescriptionRule)
-class PrescriptionRuleAdmin(admin.ModelAdmin):
+class PrescriptionRuleAdmin(AuditedReferenceAdmin):
+    audit_name = "prescription_rule"
     list_display = ("code", "category", "order", "is_active")
     list_editable = ("order", "is_active")
     search_fields = ("code", "text")
-
-    def save_model(self, request: Any, obj: PrescriptionRule, form: Any, change: bool) -> None:
-        prescription_rule_save(rule=obj, fields=form.changed_data, acting_user=request.user)  # audited
-
-    def delete_model(self, request: Any, obj: PrescriptionRule) -> None:
-        prescription_rule_delete(rule=obj, acting_user=request.user)
-
-    def delete_queryset(self, request: Any, queryset: Any) -> None:
-        for rule in queryset:
-            prescription_rule_delete(rule=rule, acting_user=request.user)
 
 
 @admin.register(Assessment)

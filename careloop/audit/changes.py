@@ -1,8 +1,8 @@
 """Audited writes of reference data (rules, questionnaires, mappings) edited on the admin screens.
 
-The admin of each app calls its own named service (``grading_rule_save``, ``questionnaire_save``, …),
-which is a thin call of these two: one transaction, the permission checked here, the model validated,
-and an audit row with the fields before and after.
+An app's admin class derives from ``AuditedReferenceAdmin`` and names its audit action
+(``audit_name = "grading_rule"``): every save and delete is then one transaction, the permission checked
+here, the model validated, and an audit row with the fields before and after.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.forms.models import model_to_dict
@@ -56,3 +57,22 @@ def reference_delete(*, obj: models.Model, action: str, acting_user: User, cap: 
     label, pk, text = obj._meta.label_lower, str(obj.pk), str(obj)
     obj.delete()
     audit_record(actor=acting_user, action=action, object_type=label, object_id=pk, detail={"was": text})
+
+
+class AuditedReferenceAdmin(admin.ModelAdmin):
+    """A model admin whose saves and deletes go through ``reference_save`` / ``reference_delete``:
+    permission checked, validated, audited as ``<audit_name>.save`` / ``<audit_name>.delete``."""
+
+    audit_name = ""
+    audit_cap: Cap = Cap.MANAGE_RULES
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        reference_save(obj=obj, fields=form.changed_data, action=f"{self.audit_name}.save",
+                       acting_user=request.user, cap=self.audit_cap)
+
+    def delete_model(self, request: Any, obj: Any) -> None:
+        reference_delete(obj=obj, action=f"{self.audit_name}.delete", acting_user=request.user, cap=self.audit_cap)
+
+    def delete_queryset(self, request: Any, queryset: Any) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)

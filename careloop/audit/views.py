@@ -75,9 +75,10 @@ def _object_label(object_type: str) -> str:
     if not object_type:
         return ""
     try:
-        return str(apps.get_model(object_type)._meta.verbose_name)
+        verbose = str(apps.get_model(object_type)._meta.verbose_name)
     except (LookupError, ValueError):
-        return object_type
+        verbose = object_type
+    return actions.object_label(object_type, verbose)
 
 
 def _role_labels(codes: str) -> str:

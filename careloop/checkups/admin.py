@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from careloop.audit.changes import AuditedReferenceAdmin
 from careloop.checkups.layout import FIELD_LABELS
 from careloop.checkups.models import (
     BranchBookingPolicy,
@@ -14,8 +15,8 @@ from careloop.checkups.models import (
     ColumnMapping,
     GradingRule,
 )
-from careloop.checkups.reference import column_mapping_delete, grading_rule_delete, grading_rule_save
 from careloop.checkups.services import column_mapping_clean, column_mapping_save
+from careloop.org.permissions import Cap
 
 
 class ColumnMappingForm(forms.ModelForm):
@@ -49,25 +50,18 @@ class CheckupItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(GradingRule)
-class GradingRuleAdmin(admin.ModelAdmin):
+class GradingRuleAdmin(AuditedReferenceAdmin):
+    audit_name = "grading_rule"
     list_display = ("item_code", "severity", "low", "low_inclusive", "high", "high_inclusive", "sex", "age_min", "age_max",
                     "finding", "active")
     list_filter = ("severity", "sex", "active")
     search_fields = ("item_code", "finding", "source")
 
-    def save_model(self, request: Any, obj: GradingRule, form: Any, change: bool) -> None:
-        grading_rule_save(rule=obj, fields=form.changed_data, acting_user=request.user)  # audited
-
-    def delete_model(self, request: Any, obj: GradingRule) -> None:
-        grading_rule_delete(rule=obj, acting_user=request.user)
-
-    def delete_queryset(self, request: Any, queryset: Any) -> None:
-        for rule in queryset:
-            grading_rule_delete(rule=rule, acting_user=request.user)
-
 
 @admin.register(ColumnMapping)
-class ColumnMappingAdmin(admin.ModelAdmin):
+class ColumnMappingAdmin(AuditedReferenceAdmin):
+    audit_name = "column_mapping"
+    audit_cap = Cap.IMPORT_RESULTS
     list_display = ("institution", "strict", "updated_at")
     fields = ("institution", "mapping", "strict")
     form = ColumnMappingForm
@@ -80,13 +74,6 @@ class ColumnMappingAdmin(admin.ModelAdmin):
         saved = column_mapping_save(institution=obj.institution, mapping=obj.mapping or {}, strict=obj.strict,
                                     acting_user=request.user)
         obj.pk = saved.pk
-
-    def delete_model(self, request: Any, obj: ColumnMapping) -> None:
-        column_mapping_delete(mapping=obj, acting_user=request.user)
-
-    def delete_queryset(self, request: Any, queryset: Any) -> None:
-        for mapping in queryset:
-            column_mapping_delete(mapping=mapping, acting_user=request.user)
 
 
 @admin.register(BranchBookingPolicy)

@@ -110,7 +110,7 @@ class MessageListCreate(ListAPIView):
         result = services.message_enqueue(
             client=client, purpose=data.validated_data["purpose"], channel=data.validated_data["channel"],
             context=data.validated_data["context"], scheduled_at=data.validated_data["scheduled_at"],
-            cause=data.validated_data["cause"], acting_user=request.user)
+            cause=data.validated_data["cause"], acting_user=_staff(request))
         if result.message is None:
             return Response({"refused": result.refused, "reason": result.reason}, status=status.HTTP_409_CONFLICT)
         return Response(MessageSerializer(result.message).data, status=status.HTTP_201_CREATED)
@@ -141,7 +141,7 @@ class _StaffAction(GenericAPIView):
         data = ReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         action = services.message_cancel if self.action_name == "cancel" else services.message_resend
-        updated = action(message=message, reason=data.validated_data["reason"], acting_user=request.user)
+        updated = action(message=message, reason=data.validated_data["reason"], acting_user=_staff(request))
         return Response(MessageSerializer(updated).data)
 
 
@@ -204,7 +204,7 @@ class SubscriptionView(GenericAPIView):
         data.is_valid(raise_exception=True)
         client = client_for(_staff(request), data.validated_data["client"], cap=Cap.MANAGE_CONSENT)
         row = services.subscription_set(client=client, purpose=data.validated_data["purpose"],
-                                        active=data.validated_data["active"], acting_user=request.user)
+                                        active=data.validated_data["active"], acting_user=_staff(request))
         return Response({"client": client.pk, "purpose": row.purpose, "active": row.active})
 
 

@@ -36,6 +36,7 @@ from careloop.messaging.models import (
 from careloop.messaging.rendering import TemplateContextError, render_text
 from careloop.messaging.scheduling import plan_send_time
 from careloop.messaging.segments import count_segments
+from careloop.org.models import User
 
 INACTIVE_CLIENT_STATUSES = frozenset({ClientStatus.DECEASED})
 OPTED_OUT_CLIENT_STATUSES = frozenset({ClientStatus.OPTED_OUT})
@@ -199,7 +200,7 @@ def message_enqueue(
     context: dict[str, Any] | None = None,
     scheduled_at: datetime | None = None,
     cause: str = "",
-    acting_user: Any = None,
+    acting_user: User | None = None,
 ) -> EnqueueResult:
     """Write the outbox row for one message in the caller's transaction, or say why not.
 
@@ -254,7 +255,7 @@ def message_enqueue(
 
 # --- staff actions -----------------------------------------------------------------------------
 @transaction.atomic
-def message_cancel(*, message: Message, reason: str, acting_user: Any) -> Message:
+def message_cancel(*, message: Message, reason: str, acting_user: User) -> Message:
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the message is cancelled.")})
     locked = Message.objects.select_for_update().get(pk=message.pk)
@@ -272,7 +273,7 @@ def message_cancel(*, message: Message, reason: str, acting_user: Any) -> Messag
 
 
 @transaction.atomic
-def message_resend(*, message: Message, reason: str, acting_user: Any) -> Message:
+def message_resend(*, message: Message, reason: str, acting_user: User) -> Message:
     """Put a dead (or unknown) message back in the queue; consent is checked again."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the message is sent again.")})
@@ -305,7 +306,7 @@ def _cancel_pending(qs: Any, *, reason: str) -> int:
 
 
 @transaction.atomic
-def messages_cancel_for_consent(*, client: Any, consent_purpose: str, acting_user: Any) -> int:
+def messages_cancel_for_consent(*, client: Any, consent_purpose: str, acting_user: User) -> int:
     """Cancel every pending message that needs ``consent_purpose``; for the consent-withdrawal service."""
     count = _cancel_pending(Message.objects.filter(client=client, consent_purpose=consent_purpose),
                             reason="consent withdrawn")
@@ -350,7 +351,7 @@ def subscription_changes_used(client: Any, when: datetime) -> int:
 
 
 @transaction.atomic
-def subscription_set(*, client: Any, purpose: str, active: bool, acting_user: Any) -> Subscription:
+def subscription_set(*, client: Any, purpose: str, active: bool, acting_user: User) -> Subscription:
     """Subscribe to or cancel one reminder type, counted against the yearly change quota.
 
     Cancelling a marketing purpose is an opt-out: always allowed, never counted, and its pending
@@ -393,7 +394,7 @@ def subscription_set(*, client: Any, purpose: str, active: bool, acting_user: An
 
 
 @transaction.atomic
-def marketing_opt_out(*, client: Any, acting_user: Any) -> int:
+def marketing_opt_out(*, client: Any, acting_user: User) -> int:
     """Cancel every marketing purpose at once; returns how many pending messages were cancelled."""
     before = Message.objects.filter(client=client, purpose__in=policy.MARKETING_PURPOSES,
                                     status__in=PENDING_STATUSES).count()
@@ -462,7 +463,7 @@ __all__ = [
 
 
 
-def consent_withdrawn_hook(*, client: Any, purpose: str, acting_user: Any) -> None:
+def consent_withdrawn_hook(*, client: Any, purpose: str, acting_user: User) -> None:
     """Registered in clients' CONSENT_WITHDRAWN_HOOKS: cancels at once, in the withdrawal's transaction."""
     messages_cancel_for_consent(client=client, consent_purpose=purpose, acting_user=acting_user)
 
@@ -503,7 +504,7 @@ def template_preview(*, template: MessageTemplate, subject: str | None = None, b
 
 @transaction.atomic
 def template_publish(*, template: MessageTemplate, subject: str, body: str, sms_signature: str, note: str,
-                     acting_user: Any) -> MessageTemplate:
+                     acting_user: User) -> MessageTemplate:
     """Save edited text as the next version and make it the active one; old versions stay for history."""
     errors: dict[str, str] = {}
     if not body.strip():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django.conf import settings
 from django.contrib import messages as flash
@@ -19,6 +20,7 @@ from careloop.messaging import selectors, services
 from careloop.messaging.models import Message, MessageTemplate
 from careloop.messaging.providers import provider_config
 from careloop.messaging.providers.letter import letter_batch
+from careloop.org.models import User
 from careloop.org.permissions import Cap, user_can
 
 MAX_ID = 2**63 - 1
@@ -50,10 +52,10 @@ def message_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     reason = request.POST.get("reason", "")
     try:
         if action == "resend":
-            services.message_resend(message=message, reason=reason, acting_user=request.user)
+            services.message_resend(message=message, reason=reason, acting_user=cast(User, request.user))
             flash.success(request, _("Message #%(id)s is queued again.") % {"id": pk})
         else:
-            services.message_cancel(message=message, reason=reason, acting_user=request.user)
+            services.message_cancel(message=message, reason=reason, acting_user=cast(User, request.user))
             flash.success(request, _("Message #%(id)s is cancelled.") % {"id": pk})
     except ValidationError as exc:
         for text in exc.messages:
@@ -84,7 +86,7 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             created = services.template_publish(template=template, subject=form["subject"], body=form["body"],
                                                 sms_signature=form["sms_signature"], note=form["note"],
-                                                acting_user=request.user)
+                                                acting_user=cast(User, request.user))
         except ValidationError as exc:
             errors = exc.message_dict
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from careloop.org.models import User
 from careloop.org.permissions import Cap, user_can
 from careloop.workdays.calendar import package_has_year
 from careloop.workdays.models import CalendarDay
@@ -30,14 +32,14 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         action = request.POST.get("action", "")
         try:
             if action == "confirm":
-                calendar_year_confirm(year=year, acting_user=request.user)
+                calendar_year_confirm(year=year, acting_user=cast(User, request.user))
             else:
                 day = dt.date.fromisoformat(request.POST.get("date", ""))
                 if action == "delete":
-                    calendar_day_delete(day=day, acting_user=request.user)
+                    calendar_day_delete(day=day, acting_user=cast(User, request.user))
                 else:
                     calendar_day_set(day=day, kind=request.POST.get("kind", ""), name=request.POST.get("name", ""),
-                                     acting_user=request.user)
+                                     acting_user=cast(User, request.user))
         except (ValueError, ValidationError):
             messages.error(request, _("Enter a date as YYYY-MM-DD and a kind."))
         return redirect(f"{request.path}?year={year}")

@@ -5,10 +5,9 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from careloop.assessments.models import PrescriptionRule
-from careloop.assessments.reference import prescription_rule_save
+from careloop.audit.changes import reference_delete, reference_save
 from careloop.audit.models import AuditEvent
 from careloop.checkups.models import ColumnMapping, GradingRule
-from careloop.checkups.reference import grading_rule_delete, grading_rule_save
 
 pytestmark = pytest.mark.django_db
 
@@ -33,9 +32,9 @@ def test_a_role_without_the_rule_right_changes_nothing(world):
     rule.low = 1.0
     before = AuditEvent.objects.count()
     with pytest.raises(PermissionDenied):
-        grading_rule_save(rule=rule, fields=["low"], acting_user=world.nurse)
+        reference_save(obj=rule, fields=["low"], action="grading_rule.save", acting_user=world.nurse)
     with pytest.raises(PermissionDenied):
-        grading_rule_delete(rule=rule, acting_user=world.nurse)
+        reference_delete(obj=rule, action="grading_rule.delete", acting_user=world.nurse)
     rule.refresh_from_db()
     assert rule.low == 5.2
     assert AuditEvent.objects.count() == before
@@ -45,7 +44,7 @@ def test_prescription_rule_change_records_before_and_after(world):
     rule = PrescriptionRule.objects.order_by("pk").first() or pytest.skip("no shipped prescription rules")
     old = rule.order
     rule.order = old + 1
-    prescription_rule_save(rule=rule, fields=["order"], acting_user=world.admin)
+    reference_save(obj=rule, fields=["order"], action="prescription_rule.save", acting_user=world.admin)
     event = AuditEvent.objects.get(action="prescription_rule.save", object_id=str(rule.pk))
     assert event.detail == {"fields": ["order"], "before": {"order": old}, "after": {"order": old + 1}}
 

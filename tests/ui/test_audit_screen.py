@@ -48,7 +48,9 @@ def test_auditor_sees_the_trail_in_chinese_with_every_column(world, web):
     row = AuditEvent.objects.get(action="client.view")
     assert f"<td>{row.seq}</td>" in html
     assert "随访人员" in html  # the nurse's role, translated
-    assert "<code>client.view</code>" in html and "127.0.0.1" in html
+    # the action by its label from the registry (audit/actions.py); the raw name stays in the title
+    assert '<td title="client.view">查看客户档案</td>' in html and "127.0.0.1" in html
+    assert ">client.view<" not in html
 
 
 def test_auditor_has_only_the_audit_entry_in_the_navigation(world, web):

@@ -7,6 +7,9 @@ import json
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext as _
+
+from careloop.followups.models import EncounterKind
 
 register = template.Library()
 
@@ -26,7 +29,7 @@ def day_number(value: dt.date, start: dt.date) -> str:
     """"day N" of a follow-up counted from the encounter date."""
     if not value or not start:
         return ""
-    return f"day {(value - start).days}"
+    return _("day %(n)s") % {"n": (value - start).days}
 
 
 @register.filter
@@ -86,3 +89,9 @@ def timing(labels: Any) -> str:
                     break
         out.append(shown or part)
     return gettext(", ").join(out)
+
+
+@register.filter
+def kind_labels(kinds: Any) -> str:
+    """Encounter kinds as their labels (检查, 门诊…), never the stored codes."""
+    return "、".join(str(EncounterKind(k).label) if k in EncounterKind.values else str(k) for k in kinds or ())
