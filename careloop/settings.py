@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from careloop.lib.envsettings import env_bool, env_int, env_list, env_path, env_str
+from careloop.lib.envsettings import SettingError, env_bool, env_int, env_list, env_path, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 # Under pytest the settings are imported before any conftest runs, so detect it here.
@@ -147,6 +148,13 @@ LOGIN_FAILURE_LIMIT = env_int("CARELOOP_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_MINUTES = env_int("CARELOOP_LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1)
 LOGIN_LOCK_MINUTES = env_int("CARELOOP_LOGIN_LOCK_MINUTES", 30, minimum=1)
 LOGIN_IP_FAILURE_LIMIT = env_int("CARELOOP_LOGIN_IP_FAILURE_LIMIT", 20, minimum=1)
+# Reverse proxies (addresses or networks) whose X-Forwarded-For is believed; nobody else's is (SEC-5).
+TRUSTED_PROXIES = env_list("CARELOOP_TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise SettingError(f"CARELOOP_TRUSTED_PROXIES: {_proxy!r} is not an address or network") from None
 SESSION_IDLE_MINUTES = env_int("CARELOOP_SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 
 from django.conf import settings
@@ -29,11 +30,33 @@ class SecurityHeadersMiddleware:
         return response
 
 
+def _trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in network for network in _proxy_networks())
+
+
+def _proxy_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(item, strict=False) for item in getattr(settings, "TRUSTED_PROXIES", [])]
+
+
 def client_ip(request: HttpRequest) -> str:
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "") if getattr(settings, "TRUST_X_FORWARDED_FOR", False) else ""
-    if forwarded:
-        return forwarded.split(",")[0].strip()[:64]
-    return (request.META.get("REMOTE_ADDR") or "")[:64]
+    """The caller's address. ``X-Forwarded-For`` counts only when the peer is a configured proxy
+    (``CARELOOP_TRUSTED_PROXIES``); then the right-most address that is not itself a trusted proxy is the
+    client (addresses further left are whatever the client chose to send)."""
+    remote = (request.META.get("REMOTE_ADDR") or "").strip()
+    if not _trusted(remote):
+        return remote[:64]
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop):
+            try:
+                return str(ipaddress.ip_address(hop))[:64]
+            except ValueError:
+                return remote[:64]
+    return (hops[0] if hops else remote)[:64]
 
 
 class RequestContextMiddleware:
