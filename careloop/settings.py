@@ -208,6 +208,22 @@ KEYS_DIR = env_path("CARELOOP_KEYS_DIR", str(DATA_DIR / "keys"))
 AUDIT_RETENTION_DAYS = env_int("CARELOOP_AUDIT_RETENTION_DAYS", 3650, minimum=180)
 BACKUP_DIR = env_path("CARELOOP_BACKUP_DIR", str(DATA_DIR / "backups"))
 
+
+def _keys_outside_data() -> None:
+    """Production refuses keys (and the audit checkpoint kept beside them) inside the data or backup folder:
+    whoever can write there could otherwise rebuild the audit chain and its checkpoint undetected."""
+    for name, folder in (("CARELOOP_DATA_DIR", DATA_DIR), ("CARELOOP_BACKUP_DIR", BACKUP_DIR)):
+        if folder == KEYS_DIR or folder in KEYS_DIR.parents or KEYS_DIR in folder.parents:
+            raise SettingError(
+                f"CARELOOP_KEYS_DIR={KEYS_DIR} is inside (or contains) {name}={folder}. In production the keys "
+                "that seal the audit chain and encrypt the data, and the audit checkpoint, must live outside the "
+                "data and backup folders (see docs/security.md, 'Keys outside the data'). Set CARELOOP_KEYS_DIR "
+                "to a directory of its own, e.g. /etc/careloop/keys.")
+
+
+if PRODUCTION:
+    _keys_outside_data()
+
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
