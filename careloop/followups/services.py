@@ -39,6 +39,8 @@ from careloop.followups.models import (
     TaskStatus,
 )
 from careloop.followups.schedule import EncounterFacts, PlannedFollowup, RuleSpec, plan_schedule
+from careloop.org.models import Role
+from careloop.org.selectors import person_from_pool, staff_pool, team_pool
 from careloop.workdays.calendar import is_working_day
 
 # --- validation ----------------------------------------------------------------------------------
@@ -383,6 +385,8 @@ def followup_task_reassign(*, task: FollowupTask, assignee: Any, acting_user: An
 
     if not can_reassign(acting_user, task):
         raise PermissionDenied(_("Only the team lead may reassign this follow-up."))
+    if assignee is not None:  # a member of the task's team, as the drop-down offers (org.selectors)
+        assignee = person_from_pool(team_pool(task.team_id), assignee, field="assignee")
     task = FollowupTask.objects.select_for_update().get(pk=task.pk)
     _require_open(task)
     before = task.assignee_id
@@ -712,8 +716,7 @@ def escalation_refer(*, escalation: Escalation, expert: Any, acting_user: Any) -
         raise PermissionDenied(_("Only the team lead refers a problem to an expert."))
     if escalation.status != Escalation.Status.OPEN:
         raise ValidationError({"status": _("This problem has already been referred.")})
-    if "expert" not in getattr(expert, "roles", set()):
-        raise ValidationError({"expert": _("Choose a health-management expert.")})
+    expert = person_from_pool(staff_pool(within=acting_user, roles=[Role.EXPERT]), expert, field="expert")
     escalation.expert, escalation.status = expert, Escalation.Status.CONSULTING
     escalation.lead = escalation.lead or acting_user
     escalation.save(update_fields=["expert", "status", "lead"])

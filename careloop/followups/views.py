@@ -36,7 +36,9 @@ from careloop.followups.permissions import (
 )
 from careloop.followups.schedule import EncounterFacts, RuleDataError, plan_schedule, rule_from_data
 from careloop.followups.selectors import WorklistFilters, preparation, worklist_calls, worklist_page_queryset
+from careloop.org.models import Role
 from careloop.org.permissions import Cap, user_can
+from careloop.org.selectors import staff_pool, team_pool
 from careloop.workdays.calendar import is_working_day
 from careloop.workdays.selectors import years_missing
 
@@ -99,9 +101,8 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "values": {},
     })
     if context["can_reassign"] and task.team_id:
-        from careloop.org.models import User
 
-        context["members"] = User.objects.filter(memberships__team_id=task.team_id).order_by("username")
+        context["members"] = team_pool(task.team_id)  # the pool followup_task_reassign checks against
     return render(request, "followups/task.html", context)
 
 
@@ -185,17 +186,14 @@ def record_addendum(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
-    from careloop.org.models import User
 
     task = task_for(request.user, pk)
-    raw = request.POST.get("assignee", "")
-    assignee = None
-    if raw:
-        assignee = User.objects.filter(pk=raw, memberships__team_id=task.team_id).first()
-        if assignee is None:
-            messages.error(request, _("Choose a member of the task's team."))
-            return redirect("followups:task", pk=task.pk)
-    services.followup_task_reassign(task=task, assignee=assignee, acting_user=request.user)
+    try:  # the service checks the choice against the team (org.selectors.person_from_pool)
+        services.followup_task_reassign(task=task, assignee=request.POST.get("assignee") or None,
+                                        acting_user=request.user)
+    except ValidationError:
+        messages.error(request, _("Choose a member of the task's team."))
+        return redirect("followups:task", pk=task.pk)
     messages.success(request, _("Reassigned."))
     return redirect("followups:task", pk=task.pk)
 
@@ -430,21 +428,23 @@ def _escalations_for(user: Any) -> Any:
     return Escalation.objects.filter(q).select_related("client", "task__team", "expert", "lead", "raised_by")
 
 
+def _posted_id(request: HttpRequest, name: str) -> int:
+    raw = request.POST.get(name, "").strip()
+    return int(raw) if raw.isdigit() else 0
+
+
 @login_required
 def escalations(request: HttpRequest) -> HttpResponse:
-    from careloop.org.models import User
 
     if not (user_can(request.user, Cap.WORK_FOLLOWUPS) or user_can(request.user, Cap.CONSULT)):
         raise PermissionDenied(_("Your role has no follow-up problems to handle."))
     if request.method == "POST":
-        escalation = get_object_or_404(_escalations_for(request.user), pk=request.POST.get("id", "0") or 0)
+        escalation = get_object_or_404(_escalations_for(request.user), pk=_posted_id(request, "id"))
         action = request.POST.get("action", "")
         try:
             if action == "refer":
-                expert = User.objects.filter(pk=request.POST.get("expert") or 0).first()
-                if expert is None:
-                    raise ValidationError({"expert": _("Choose a health-management expert.")})
-                services.escalation_refer(escalation=escalation, expert=expert, acting_user=request.user)
+                services.escalation_refer(escalation=escalation, expert=request.POST.get("expert", ""),
+                                          acting_user=request.user)
             elif action == "advise":
                 services.escalation_advise(escalation=escalation, advice=request.POST.get("advice", ""),
                                            acting_user=request.user)
@@ -453,8 +453,7 @@ def escalations(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, "; ".join(m for ms in _errors(exc).values() for m in ms))
         return redirect("followups:escalations")
-    unit_path = getattr(getattr(request.user, "org_unit", None), "path", "-")
-    experts = User.objects.filter(role_grants__role="expert", org_unit__path__startswith=unit_path).order_by("username")
+    experts = staff_pool(within=request.user, roles=[Role.EXPERT])  # the pool escalation_refer checks against
     return render(request, "followups/escalations.html", {
         "escalations": _escalations_for(request.user).order_by("-created_at")[:200],
         "experts": experts,
