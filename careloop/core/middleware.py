@@ -7,6 +7,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from careloop.core.context import RequestOrigin, reset_origin, set_origin
+from careloop.lib import inputs
 
 
 class SecurityHeadersMiddleware:
@@ -59,6 +60,27 @@ def client_ip(request: HttpRequest) -> str:
     return (hops[0] if hops else remote)[:64]
 
 
+def refuse_bad_input(request: HttpRequest) -> HttpResponse | None:
+    """NUL characters anywhere in the query; whole numbers no database column can hold in the path, the
+    query or a form body (issue 10, finding 7): a 4xx naming the parameter instead of an error deep inside."""
+    from django.http import JsonResponse
+    from django.utils.translation import gettext as _
+
+    too_big = _("must be a whole number between %(lo)d and %(hi)d") % {"lo": inputs.INT64_MIN, "hi": inputs.INT64_MAX}
+    for name, values in request.GET.lists():
+        if any("\x00" in value for value in values) or "\x00" in name:
+            return JsonResponse({name.replace("\x00", ""): [_("must not contain NUL characters")]}, status=400)
+        if name not in inputs.TEXT_PARAMS and any(inputs.integer_out_of_range(value) for value in values):
+            return JsonResponse({name: [too_big]}, status=400)
+    if any(inputs.integer_out_of_range(part) for part in request.path.split("/")):
+        return JsonResponse({"id": [too_big]}, status=404)
+    if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        for name, values in request.POST.lists():
+            if name not in inputs.TEXT_PARAMS and any(inputs.integer_out_of_range(value) for value in values):
+                return JsonResponse({name: [too_big]}, status=400)
+    return None
+
+
 class RequestContextMiddleware:
     """Record where the request comes from so that audit rows can say so."""
 
@@ -66,12 +88,9 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        for name, values in request.GET.lists():
-            if any("\x00" in value for value in values) or "\x00" in name:
-                from django.http import JsonResponse
-                from django.utils.translation import gettext as _
-
-                return JsonResponse({name.replace("\x00", ""): [_("must not contain NUL characters")]}, status=400)
+        refused = refuse_bad_input(request)
+        if refused is not None:
+            return refused
         channel = "api" if request.path.startswith("/api/") else "web"
         token = set_origin(RequestOrigin(ip=client_ip(request), channel=channel))
         try:

@@ -11,7 +11,12 @@ from django.test import Client as WebClient
 from careloop.clients.models import Client
 from careloop.clients.services import client_assign, consent_record
 from careloop.followups.models import Escalation, FollowupTask
-from careloop.followups.services import encounter_create, escalation_refer, followup_record_submit, followup_task_reassign
+from careloop.followups.services import (
+    encounter_create,
+    escalation_refer,
+    followup_record_submit,
+    followup_task_reassign,
+)
 from careloop.org.models import Role
 from tests.factories import make_user
 from tests.followups.test_attempts_records import first_answers
