@@ -231,10 +231,10 @@ def client_consent(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _duplicates_context(user: User, exc: services.DuplicateClientError) -> dict[str, Any]:
     """Matches the user may open get a link; the others are only counted (they are out of scope)."""
-    ids = [c.pk for c in exc.matches]
+    ids = [c.pk for c in exc.matches]  # the service keeps only the matches the user may open
     visible = list(clients_visible_to(user).filter(pk__in=ids).select_related("branch"))
-    return {"duplicates": visible, "hidden_duplicates": len(ids) - len(visible), "duplicate_hard": exc.hard,
-            "duplicate_message": exc.messages[0]}
+    return {"duplicates": visible, "hidden_duplicates": len(exc.elsewhere), "elsewhere": exc.elsewhere,
+            "duplicate_hard": exc.hard, "duplicate_message": exc.messages[0]}
 
 
 @login_required

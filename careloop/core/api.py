@@ -61,7 +61,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body = validation_error_detail(exc)
         matches = getattr(exc, "matches", None)
         if matches is not None:
+            # Only matches the caller may open; for the others, whom to ask — never their data.
             body["duplicates"] = [{"id": c.pk, "name": c.name, "birth_date": c.birth_date.isoformat()} for c in matches]
+            body["elsewhere"] = list(getattr(exc, "elsewhere", []))
             return Response(body, status=status.HTTP_409_CONFLICT)
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoPermissionDenied):

@@ -41,7 +41,9 @@ def can_record_encounters(user: Any) -> bool:
 
 
 def encounters_visible_to(user: Any):
-    if not (can_record_encounters(user) or user_can(user, Cap.VIEW_RESULTS)):
+    """Encounters carry health status: reading them needs VIEW_RESULTS (SEC-1), even for roles that may record
+    one (customer service, the administrator record encounters but read contact details only)."""
+    if not user_can(user, Cap.VIEW_RESULTS):
         return Encounter.objects.none()
     return Encounter.objects.filter(client__in=clients_visible_to(user).values("pk"))
 

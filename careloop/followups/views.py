@@ -237,6 +237,8 @@ def encounter_new(request: HttpRequest, client_pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Encounter saved; %(n)s follow-ups scheduled.") % {
                     "n": encounter.tasks.count()})
+                if not user_can(request.user, Cap.VIEW_RESULTS):  # may record, not read health data (SEC-1)
+                    return redirect("clients:detail", pk=client.pk)
                 return redirect("followups:encounter", pk=encounter.pk)
     return render(request, "followups/encounter_form.html", {
         "client": client, "errors": errors, "values": values or request.POST,
