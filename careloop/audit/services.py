@@ -63,3 +63,16 @@ def audit_record(
             "detail": json.loads(json.dumps(detail or {}, default=str)),
         }
         return AuditEvent.objects.create(prev_hash=prev, hash=row_hash(prev, row), **row)
+
+
+def audit_read(*, actor: Any, action: str, obj: models.Model | None = None, client: Any = None,
+               detail: dict[str, Any] | None = None, object_id: str = "") -> AuditEvent:
+    """The one door for reads of a client's data (SEC-2): every page, API operation and export that shows a
+    client's record or health data calls this once per request. ``client`` defaults to ``obj.client`` (or
+    ``obj`` itself when it is a client); a list passes no client and says what it showed in ``detail``.
+    tests/audit/test_reads_are_audited.py walks every URL and API operation and fails on a read without a row."""
+    if client is None and obj is not None:
+        client = getattr(obj, "client_id", None)
+        if client is None and obj._meta.label_lower == "clients.client":
+            client = obj.pk
+    return audit_record(actor=actor, action=action, obj=obj, client=client, detail=detail, object_id=object_id)

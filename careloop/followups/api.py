@@ -16,6 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from careloop.audit.reads import audited_read
+from careloop.audit.services import audit_read
 from careloop.clients.models import Channel, Client
 from careloop.clients.selectors import clients_visible_to
 from careloop.core.api import Pagination
@@ -245,6 +247,7 @@ class WorklistView(APIView):
 
     @extend_schema(parameters=[OpenApiParameter(n, str) for n in ("channel", "rule", "team", "scope", "page")],
                    responses={200: WorklistPageSerializer})
+    @audited_read("followup_task.worklist")
     def get(self, request: Request) -> Response:
         filters = WorklistFilters(
             channel=request.query_params.get("channel", ""), rule=request.query_params.get("rule", ""),
@@ -285,6 +288,7 @@ class AttemptList(APIView):
     @extend_schema(responses=AttemptSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         task = task_for(request.user, pk)
+        audit_read(actor=request.user, action="followup_task.attempts", obj=task)
         return Response(AttemptSerializer(task.attempts.order_by("at", "id"), many=True).data)
 
     @extend_schema(request=AttemptInput, responses=inline_serializer("AttemptResult", {
@@ -350,6 +354,7 @@ class RecordView(APIView):
         record = FollowupRecord.objects.filter(task=task).prefetch_related("addenda").first()
         if record is None:
             raise Http404(_("This follow-up has no record yet."))
+        audit_read(actor=request.user, action="followup_record.view", obj=record, client=task.client_id)
         return Response(RecordSerializer(record).data)
 
     @extend_schema(request=RecordInput, responses=RecordSerializer)

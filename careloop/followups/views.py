@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from careloop.audit.services import audit_read
 from careloop.clients.models import Channel
 from careloop.clients.selectors import client_for
 from careloop.followups import services
@@ -66,6 +67,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         scope="team" if request.GET.get("scope") == "team" else "mine",
     )
     page = Paginator(worklist_page_queryset(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_read(actor=request.user, action="followup_task.worklist", detail={"count": page.paginator.count})
     from careloop.org.models import Team
 
     team_ids = sorted(set(user_team_ids(request.user)) | set(led_team_ids(request.user)))
@@ -89,6 +91,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = task_for(request.user, pk)
+    audit_read(actor=request.user, action="followup_task.view", obj=task)
     context = preparation(task)
     context.update({
         "can_work": can_work_task(request.user, task),
@@ -225,6 +228,8 @@ def encounter_new(request: HttpRequest, client_pk: int) -> HttpResponse:
     client = client_for(request.user, client_pk)  # type: ignore[arg-type]
     if not can_record_encounters(request.user):
         raise PermissionDenied(_("Your role does not allow recording encounters."))
+    if request.method == "GET":
+        audit_read(actor=request.user, action="client.view", obj=client, detail={"page": "encounter_new"})
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
     if request.method == "POST":
@@ -251,6 +256,8 @@ def encounter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     from careloop.followups.api import can_record_encounters, encounters_visible_to
 
     encounter = get_object_or_404(encounters_visible_to(request.user).select_related("client"), pk=pk)
+    if request.method == "GET":
+        audit_read(actor=request.user, action="encounter.view", obj=encounter)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         if not can_record_encounters(request.user):
@@ -456,6 +463,7 @@ def escalations(request: HttpRequest) -> HttpResponse:
             messages.error(request, "; ".join(m for ms in _errors(exc).values() for m in ms))
         return redirect("followups:escalations")
     experts = staff_pool(within=request.user, roles=[Role.EXPERT])  # the pool escalation_refer checks against
+    audit_read(actor=request.user, action="escalation.list")
     return render(request, "followups/escalations.html", {
         "escalations": _escalations_for(request.user).order_by("-created_at")[:200],
         "experts": experts,

@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from careloop.audit.reads import audited_read
 from careloop.clients.selectors import client_for
 from careloop.core.api import JSONParser, StrictBooleanField, StrictCharField
 from careloop.messaging import selectors, services
@@ -97,6 +98,7 @@ class MessageListCreate(ListAPIView):
         OpenApiParameter("client", int), OpenApiParameter("status", str, enum=Status.values),
         OpenApiParameter("purpose", str, enum=Purpose.values), OpenApiParameter("channel", str, enum=Channel.values),
     ])
+    @audited_read("message.list")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -124,6 +126,7 @@ class MessageDetail(GenericAPIView):
     def get_queryset(self) -> Any:
         return selectors.messages_visible_to(self.request.user)
 
+    @audited_read("message.view")
     def get(self, request: Request, pk: int) -> Response:
         if pk > MAX_ID:
             raise Http404
