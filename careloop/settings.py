@@ -19,7 +19,11 @@ TESTING = env_bool("CARELOOP_TESTING", False) or "pytest" in sys.modules
 if TESTING and not os.environ.get("CARELOOP_DATA_DIR"):
     os.environ["CARELOOP_DATA_DIR"] = tempfile.mkdtemp(prefix="careloop-test-")
 DATA_DIR = env_path("CARELOOP_DATA_DIR", "./var")
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Everything careloop writes (database, queue, outbox, uploads, backups, keys) is for its own account only:
+# files 0600, directories 0700 (issue 10, finding 8).
+os.umask(0o077)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+DATA_DIR.chmod(0o700)
 
 DEBUG = env_bool("CARELOOP_DEBUG", False)
 PRODUCTION = env_bool("CARELOOP_PRODUCTION", False)
@@ -195,6 +199,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = DATA_DIR / "uploads"
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# An uploaded results file is deleted once imported; one whose import failed after this many hours.
+UPLOAD_FAILED_KEEP_HOURS = env_int("CARELOOP_UPLOAD_FAILED_KEEP_HOURS", 72, minimum=1, maximum=24 * 90)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
