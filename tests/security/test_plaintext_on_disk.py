@@ -58,7 +58,7 @@ def test_development_outboxes_mask_phone_numbers(tmp_path, capsys):
 
 
 def test_data_dir_is_0700_and_its_files_0600(installation):
-    env, data_dir = installation
+    _env, data_dir = installation
     assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
     files = [p for p in data_dir.rglob("*") if p.is_file()]
     assert files  # secret key, database, keys …
