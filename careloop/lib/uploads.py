@@ -34,7 +34,7 @@ def uploads_sweep(directory: Path, *, keep: Iterable[str] = (), now: dt.datetime
     """Delete files under ``directory`` older than UPLOAD_FAILED_KEEP_HOURS, except those in ``keep``."""
     limit = (now or dt.datetime.now(dt.UTC)).timestamp() - settings.UPLOAD_FAILED_KEEP_HOURS * 3600
     kept = {str(Path(p).resolve()) for p in keep}
-    removed = []
+    removed: list[Path] = []
     if not directory.exists():
         return removed
     for path in directory.rglob("*"):
