@@ -87,7 +87,7 @@ def _find_bad(value: Any, path: str, found: dict[str, list[str]], messages: dict
         elif isinstance(item, dict):
             stack.extend((v, f"{where}.{k}" if where else str(k)) for k, v in item.items())
         elif isinstance(item, list):
-            stack.extend((v, f"{where}[{i}]" if where else f"[{i}]") for i, v in enumerate(item))
+            stack.extend((v, where) for v in item)  # an item of a list is reported under the list's name
 
 
 def loads(text: str, *, messages: dict[str, str]) -> Any:

@@ -39,7 +39,7 @@ def test_deeply_nested_json_when_signed_in(world, api):
     ('{"name": "王芳", "age": 1e400}', "age"),
     ('{"name": "王芳", "inputs": {"age": -1e400}}', "inputs.age"),
     ('{"name": "王芳", "branch": 99999999999999999999}', "branch"),
-    ('{"name": "王芳", "values": [1, 2, NaN]}', "values[2]"),
+    ('{"name": "王芳", "values": [1, 2, NaN]}', "values"),
 ])
 def test_numbers_json_cannot_hold_are_refused_by_field(world, api, body, field):
     response = api(world.nurse, lang="en").post("/api/v1/clients/", body, content_type="application/json")
