@@ -16,7 +16,13 @@ def main() -> None:
     args = sys.argv[1:]
     if args and args[0] in ALIASES:
         args[0] = ALIASES[args[0]]
-    execute_from_command_line(["careloop", *args])
+    from careloop.lib.envsettings import SettingError
+
+    try:
+        execute_from_command_line(["careloop", *args])
+    except SettingError as exc:
+        sys.stderr.write(f"careloop: configuration refused: {exc}\n")
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -19,7 +20,11 @@ TESTING = env_bool("CARELOOP_TESTING", False) or "pytest" in sys.modules
 if TESTING and not os.environ.get("CARELOOP_DATA_DIR"):
     os.environ["CARELOOP_DATA_DIR"] = tempfile.mkdtemp(prefix="careloop-test-")
 DATA_DIR = env_path("CARELOOP_DATA_DIR", "./var")
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Everything careloop writes (database, queue, outbox, uploads, backups, keys) is for its own account only:
+# files 0600, directories 0700 (issue 10, finding 8).
+os.umask(0o077)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+DATA_DIR.chmod(0o700)
 
 DEBUG = env_bool("CARELOOP_DEBUG", False)
 PRODUCTION = env_bool("CARELOOP_PRODUCTION", False)
@@ -150,6 +155,13 @@ LOGIN_FAILURE_LIMIT = env_int("CARELOOP_LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_FAILURE_WINDOW_MINUTES = env_int("CARELOOP_LOGIN_FAILURE_WINDOW_MINUTES", 15, minimum=1)
 LOGIN_LOCK_MINUTES = env_int("CARELOOP_LOGIN_LOCK_MINUTES", 30, minimum=1)
 LOGIN_IP_FAILURE_LIMIT = env_int("CARELOOP_LOGIN_IP_FAILURE_LIMIT", 20, minimum=1)
+# Reverse proxies (addresses or networks) whose X-Forwarded-For is believed; nobody else's is (SEC-5).
+TRUSTED_PROXIES = env_list("CARELOOP_TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise SettingError(f"CARELOOP_TRUSTED_PROXIES: {_proxy!r} is not an address or network") from None
 SESSION_IDLE_MINUTES = env_int("CARELOOP_SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True
@@ -191,6 +203,10 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 # Uploaded files (result imports). Several web machines and workers must share this folder (a shared volume).
 MEDIA_ROOT = env_path("CARELOOP_MEDIA_DIR", str(DATA_DIR / "uploads"))
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# An uploaded results file is deleted once imported; one whose import failed after this many hours.
+UPLOAD_FAILED_KEEP_HOURS = env_int("CARELOOP_UPLOAD_FAILED_KEEP_HOURS", 72, minimum=1, maximum=24 * 90)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -222,6 +238,22 @@ READY_OUTBOX_LAG_SECONDS = env_int("CARELOOP_READY_OUTBOX_LAG_SECONDS", 600, min
 # (a historical import) is skipped, not created as an overdue call.
 CARELOOP_FU_HISTORY_GRACE_DAYS = env_int("CARELOOP_FU_HISTORY_GRACE_DAYS", 14, minimum=0, maximum=3650)
 
+
+def _keys_outside_data() -> None:
+    """Production refuses keys (and the audit checkpoint kept beside them) inside the data or backup folder:
+    whoever can write there could otherwise rebuild the audit chain and its checkpoint undetected."""
+    for name, folder in (("CARELOOP_DATA_DIR", DATA_DIR), ("CARELOOP_BACKUP_DIR", BACKUP_DIR)):
+        if folder == KEYS_DIR or folder in KEYS_DIR.parents or KEYS_DIR in folder.parents:
+            raise SettingError(
+                f"CARELOOP_KEYS_DIR={KEYS_DIR} is inside (or contains) {name}={folder}. In production the keys "
+                "that seal the audit chain and encrypt the data, and the audit checkpoint, must live outside the "
+                "data and backup folders (see docs/security.md, 'Keys outside the data'). Set CARELOOP_KEYS_DIR "
+                "to a directory of its own, e.g. /etc/careloop/keys.")
+
+
+if PRODUCTION:
+    _keys_outside_data()
+
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -234,7 +266,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "careloop.core.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["careloop.core.api.JSONParser"],
     "DEFAULT_THROTTLE_RATES": {"login": env_str("CARELOOP_LOGIN_RATE", "30/min")},
     "DATE_FORMAT": "%Y-%m-%d",
     "DATE_INPUT_FORMATS": ["%Y-%m-%d"],

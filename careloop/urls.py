@@ -19,7 +19,7 @@ PAGE_APPS = {
 
 api_patterns: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
 for _app in API_APPS:
     api_patterns.append(path("", include(f"careloop.{_app}.api_urls")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from careloop.accounts.models import LoginAttempt
+from careloop.accounts.views import admin_login_view
 from careloop.org.admin import ReadOnlyForAdministrators
 
 
@@ -16,3 +17,8 @@ class LoginAttemptAdmin(ReadOnlyForAdministrators, admin.ModelAdmin):
     date_hierarchy = "at"
     fields = list_display
     readonly_fields = fields
+
+
+# One sign-in for the whole system: the admin's own login form (no lock-out, throttling, two-step code or
+# audit) is replaced by a redirect to the application's sign-in (issue 10, finding 1).
+admin.site.login = admin_login_view  # type: ignore[method-assign]

@@ -9,9 +9,11 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -65,13 +67,24 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
     form = TotpForm(request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
-        if services.totp_verify(user, form.cleaned_data["code"]):
+        if services.login_second_step(user=user, code=form.cleaned_data["code"], ip=client_ip(request)):
             del request.session[PENDING]
             login(request, user)
             services.login_succeeded(user=user, ip=client_ip(request))
             return redirect(_next_url(request))
         error = _("The code is wrong or has expired.")
     return render(request, "accounts/login_code.html", {"form": form, "error": error, "next": _next_url(request)})
+
+
+def admin_login_view(request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    """The Django admin's sign-in door: there is none of its own. Staff sign in through the application's
+    sign-in (lock-out, throttling, two-step code, audit) and come back; signed-in non-staff are refused."""
+    if request.user.is_authenticated:
+        if request.user.is_active and request.user.is_staff:
+            return redirect(_next_url(request) if request.GET.get("next") else "admin:index")
+        raise PermissionDenied
+    target = _next_url(request) if request.GET.get("next") else "/admin/"
+    return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
 
 
 @require_POST
@@ -126,7 +139,7 @@ def token_view(request: Request) -> Response:
     if outcome.user is None:
         code = status.HTTP_429_TOO_MANY_REQUESTS if outcome.error == "throttled" else status.HTTP_401_UNAUTHORIZED
         return Response({"detail": outcome.message, "code": outcome.error}, status=code)
-    if outcome.needs_totp and not services.totp_verify(outcome.user, data.get("code") or ""):
+    if outcome.needs_totp and not services.login_second_step(user=outcome.user, code=data.get("code") or "", ip=ip):
         return Response({"code": [_("A valid two-step code is required for this account.")]},
                         status=status.HTTP_401_UNAUTHORIZED)
     services.login_succeeded(user=outcome.user, ip=ip)

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from careloop.audit.services import audit_record
+from careloop.audit.services import audit_read, audit_record
 from careloop.clients.models import Enterprise
 from careloop.clients.selectors import client_for
 from careloop.org.models import User
@@ -186,6 +186,8 @@ def batch_start(request: HttpRequest) -> HttpResponse:
 @login_required
 def tcm_form(request: HttpRequest, client_id: int) -> HttpResponse:
     client = client_for(_user(request), client_id, cap=Cap.VIEW_RESULTS)
+    if request.method == "GET":
+        audit_read(actor=_user(request), action="client.view", obj=client, detail={"page": "tcm"})
     form = load_data("tcm_elderly_33")
     answers: list[int | None] = [None] * tcm.ITEM_COUNT
     result = None
@@ -249,6 +251,8 @@ def _parse_answer(question: dict, raw: str) -> object:
 def questionnaire_form(request: HttpRequest, client_id: int) -> HttpResponse:
     """The standard health questionnaire (ASM-1), drawn from the active versioned definition."""
     client = client_for(_user(request), client_id, cap=Cap.VIEW_RESULTS)
+    if request.method == "GET":
+        audit_read(actor=_user(request), action="client.view", obj=client, detail={"page": "questionnaire"})
     questionnaire = active_questionnaire(HEALTH_QUESTIONNAIRE)
     definition = questionnaire.definition
     questions = {q["code"]: q for section in definition["sections"] for q in section["questions"]}

@@ -35,3 +35,8 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
+
+    @property
+    def detail_pairs(self) -> list[tuple[str, object]]:
+        """(key, value) pairs for templates: ``detail.items`` would read a key named "items" instead."""
+        return list(self.detail.items()) if isinstance(self.detail, dict) else [("", self.detail)]

@@ -132,3 +132,16 @@ def audit_record_many(*, actor: Any, entries: list[dict[str, Any]], result: str 
 
 _BULK_COLUMNS = ("seq", "at", "actor_id", "actor_name", "roles", "action", "object_type", "object_id", "client_id", "ip",
                  "channel", "result", "detail", "prev_hash", "hash")
+
+
+def audit_read(*, actor: Any, action: str, obj: models.Model | None = None, client: Any = None,
+               detail: dict[str, Any] | None = None, object_id: str = "") -> AuditEvent:
+    """The one door for reads of a client's data (SEC-2): every page, API operation and export that shows a
+    client's record or health data calls this once per request. ``client`` defaults to ``obj.client`` (or
+    ``obj`` itself when it is a client); a list passes no client and says what it showed in ``detail``.
+    tests/audit/test_reads_are_audited.py walks every URL and API operation and fails on a read without a row."""
+    if client is None and obj is not None:
+        client = getattr(obj, "client_id", None)
+        if client is None and obj._meta.label_lower == "clients.client":
+            client = obj.pk
+    return audit_record(actor=actor, action=action, obj=obj, client=client, detail=detail, object_id=object_id)

@@ -10,6 +10,7 @@ from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -36,8 +37,10 @@ class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=gettext_lazy("Username"), required=False, max_length=150)
     action = forms.CharField(label=gettext_lazy("action"), required=False, max_length=60,
                              help_text=gettext_lazy("Exact, or the start of it, e.g. client."))
-    date_from = forms.DateField(label=gettext_lazy("From date"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=gettext_lazy("To date"), required=False, widget=DateInput())
+    date_from = forms.DateField(label=gettext_lazy("From date"), required=False, widget=DateInput(),
+                                validators=[MinValueValidator(dt.date(1900, 1, 1)), MaxValueValidator(dt.date(2100, 12, 31))])
+    date_to = forms.DateField(label=gettext_lazy("To date"), required=False, widget=DateInput(),
+                              validators=[MinValueValidator(dt.date(1900, 1, 1)), MaxValueValidator(dt.date(2100, 12, 31))])
     result = forms.ChoiceField(label=gettext_lazy("result"), required=False,
                                choices=[("", gettext_lazy("All")), ("ok", gettext_lazy("succeeded")),
                                         ("denied", gettext_lazy("denied")), ("locked", gettext_lazy("locked"))])
@@ -89,7 +92,7 @@ def _role_labels(codes: str) -> str:
 def audit_list(request: HttpRequest) -> HttpResponse:
     _require_auditor(request.user)
     form = AuditFilterForm(request.GET or None)
-    form.is_valid()
+    valid = form.is_valid() or not form.is_bound
     qs = audit_events_filtered(getattr(form, "cleaned_data", {}))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for event in page.object_list:
@@ -101,9 +104,10 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     params = request.GET.copy()
     params.pop("page", None)
     context = {"form": form, "page": page, "query": params.urlencode()}
+    status = 200 if valid else 400
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "audit/_results.html", context)
-    return render(request, "audit/list.html", context)
+        return render(request, "audit/_results.html", context, status=status)
+    return render(request, "audit/list.html", context, status=status)
 
 
 @login_required

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from careloop.audit.reads import audited_read
 from careloop.checkups import selectors, services
 from careloop.checkups.forms import UploadForm
 from careloop.checkups.models import (
@@ -81,12 +82,20 @@ class CheckupList(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Checkup]:
         return _checkups_for(self.request)
 
+    @audited_read("checkup.list")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
 
 class CheckupDetail(generics.RetrieveAPIView):
     serializer_class = CheckupDetailSerializer
 
     def get_queryset(self) -> QuerySet[Checkup]:
         return _checkups_for(self.request).prefetch_related("items")
+
+    @audited_read("checkup.view")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
 
 class ImportBatchSerializer(serializers.ModelSerializer):

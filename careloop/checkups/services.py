@@ -46,6 +46,7 @@ from careloop.clients.models import Client, Enterprise, Tier
 from careloop.followups.models import EncounterKind, FollowupTask
 from careloop.followups.services.planning import EncounterRow, encounter_bulk_create, encounter_update
 from careloop.followups.services.tasks import followup_task_create
+from careloop.lib.uploads import upload_discard, uploads_sweep
 from careloop.org.models import OrgUnit, Role, RoleGrant, Team, User
 from careloop.org.permissions import Cap
 from careloop.org.selectors import subtree_unit_ids, unit_in_subtree
@@ -240,7 +241,22 @@ def results_import(
         batch.save()
         audit_record(actor=acting_user, action="checkup.import", obj=batch, result="rejected",
                      detail={"file": batch.file_name, "errors": rejected.count})
+    if batch.status in (ImportBatch.Status.DONE, ImportBatch.Status.DUPLICATE):
+        from careloop.checkups.progress import upload_dir
+
+        # The uploaded plain-text copy is not needed once imported (lib/uploads.py); a file named on the
+        # command line is the operator's own and stays.
+        if batch.stored_path and upload_dir().resolve() in Path(batch.stored_path).resolve().parents:
+            upload_discard(batch.stored_path)
     return batch
+
+
+def results_uploads_sweep() -> int:
+    """Delete uploaded files whose import failed (or never ran) longer ago than UPLOAD_FAILED_KEEP_HOURS."""
+    from careloop.checkups.progress import upload_dir
+
+    waiting = ImportBatch.objects.filter(status__in=[ImportBatch.Status.PENDING, ImportBatch.Status.RUNNING])
+    return len(uploads_sweep(upload_dir(), keep=waiting.values_list("stored_path", flat=True)))
 
 
 def _after_import(

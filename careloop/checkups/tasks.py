@@ -37,3 +37,11 @@ def report_deliveries_chase_daily() -> int:
     from careloop.checkups.services import report_deliveries_chase
 
     return report_deliveries_chase()
+
+
+@db_periodic_task(crontab(minute="20"))
+def results_uploads_sweep_hourly() -> int:
+    """Every hour: uploaded files of failed imports older than UPLOAD_FAILED_KEEP_HOURS are deleted."""
+    from careloop.checkups.services import results_uploads_sweep
+
+    return results_uploads_sweep()

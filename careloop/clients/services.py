@@ -44,12 +44,35 @@ ENCRYPTED_HASHED = {"phone": "phone_hash", "phone2": "phone2_hash", "id_number":
 
 
 class DuplicateClientError(ValidationError):
-    """Entry matches existing clients (ARC-7); ``matches`` lets the caller offer to open them."""
+    """Entry matches existing clients (ARC-7). ``matches`` holds only the matches the acting user may open
+    (to offer them); for the others ``elsewhere`` says only which branch to contact — never their data
+    (issue 10, finding 2)."""
 
-    def __init__(self, message: str, matches: list[Client], *, hard: bool) -> None:
+    def __init__(self, message: str, matches: list[Client], *, hard: bool, acting_user: User | None = None) -> None:
         super().__init__({"__all__": [message]}, code="duplicate")
-        self.matches = matches
+        visible: set[int] = set()
+        if acting_user is not None:
+            from careloop.clients.selectors import clients_visible_to
+
+            visible = set(clients_visible_to(acting_user).filter(pk__in=[c.pk for c in matches])
+                          .values_list("pk", flat=True))
+        self.matches = [c for c in matches if c.pk in visible]
+        self.elsewhere = _contacts_for([c for c in matches if c.pk not in visible])
         self.hard = hard
+
+
+def _contacts_for(clients: list[Client]) -> list[dict[str, str]]:
+    """Whom to ask about clients the user may not open: their branch's name and contact phone."""
+    contacts: dict[int, dict[str, str]] = {}
+    for client in clients:
+        unit: OrgUnit | None = OrgUnit.objects.filter(pk=client.branch_id).first()
+        branch = unit.branch() if unit is not None else None
+        phone_unit = branch
+        while phone_unit is not None and not phone_unit.contact_phone and phone_unit.parent_id is not None:
+            phone_unit = phone_unit.parent
+        if branch is not None and branch.pk not in contacts:
+            contacts[branch.pk] = {"branch": branch.name, "phone": getattr(phone_unit, "contact_phone", "") or ""}
+    return list(contacts.values())
 
 
 def phone_index(number: str) -> str:
@@ -201,11 +224,12 @@ def client_create(*, acting_user: User, data: dict[str, Any], confirm_not_duplic
         phone=cleaned.get("phone", ""),
     )
     if same_id:
-        raise DuplicateClientError(_("A client with this resident ID number already exists."), same_id, hard=True)
+        raise DuplicateClientError(_("A client with this resident ID number already exists."), same_id, hard=True,
+                                   acting_user=acting_user)
     if same_person and not confirm_not_duplicate:
         raise DuplicateClientError(
             _("A client with the same name, birth date and phone already exists. Open it, or confirm this is a different person."),
-            same_person, hard=False,
+            same_person, hard=False, acting_user=acting_user,
         )
     client = Client(**cleaned)
     for field, hash_field in ENCRYPTED_HASHED.items():
@@ -242,7 +266,8 @@ def client_update(*, acting_user: User, client: Client, data: dict[str, Any], so
     if cleaned.get("id_number"):
         same_id, _same = find_duplicates(id_number=cleaned["id_number"], exclude_pk=client.pk)
         if same_id:
-            raise DuplicateClientError(_("A client with this resident ID number already exists."), same_id, hard=True)
+            raise DuplicateClientError(_("A client with this resident ID number already exists."), same_id, hard=True,
+                                       acting_user=acting_user)
     changed: list[str] = []
     tier_before = client.tier
     for field, value in cleaned.items():

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from careloop.audit.services import audit_record
+from careloop.audit.services import audit_read, audit_record
 from careloop.clients import services
 from careloop.clients.forms import (
     AssignForm,
@@ -84,6 +84,9 @@ def client_list(request: HttpRequest) -> HttpResponse:
     qs = client_search(user, status=cleaned.get("status", ""), tier=cleaned.get("tier", ""),
                        branch=branch.pk if branch else None, **terms)
     page = Paginator(qs.select_related("branch", "health_manager"), PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_read(actor=user, action="client.list", detail={
+        "filters": {k: ("***" if k in ("phone", "id_number", "q") else str(v)) for k, v in request.GET.items()},
+        "count": page.paginator.count})
     context = {
         "form": form, "page": page, "query": _query_without_page(request),
         "digits_only": bool(terms.get("q", "").isdigit()),
@@ -231,10 +234,10 @@ def client_consent(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _duplicates_context(user: User, exc: services.DuplicateClientError) -> dict[str, Any]:
     """Matches the user may open get a link; the others are only counted (they are out of scope)."""
-    ids = [c.pk for c in exc.matches]
+    ids = [c.pk for c in exc.matches]  # the service keeps only the matches the user may open
     visible = list(clients_visible_to(user).filter(pk__in=ids).select_related("branch"))
-    return {"duplicates": visible, "hidden_duplicates": len(ids) - len(visible), "duplicate_hard": exc.hard,
-            "duplicate_message": exc.messages[0]}
+    return {"duplicates": visible, "hidden_duplicates": len(exc.elsewhere), "elsewhere": exc.elsewhere,
+            "duplicate_hard": exc.hard, "duplicate_message": exc.messages[0]}
 
 
 @login_required

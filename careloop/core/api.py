@@ -8,10 +8,12 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from careloop.lib import inputs
 
 
 class Pagination(PageNumberPagination):
@@ -59,7 +61,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body = validation_error_detail(exc)
         matches = getattr(exc, "matches", None)
         if matches is not None:
+            # Only matches the caller may open; for the others, whom to ask — never their data.
             body["duplicates"] = [{"id": c.pk, "name": c.name, "birth_date": c.birth_date.isoformat()} for c in matches]
+            body["elsewhere"] = list(getattr(exc, "elsewhere", []))
             return Response(body, status=status.HTTP_409_CONFLICT)
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoPermissionDenied):
@@ -67,6 +71,32 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or None)
     return drf_exception_handler(exc, context)
+
+
+def _json_messages() -> dict[str, str]:
+    return {
+        "depth": _("JSON nested deeper than %(n)d levels") % {"n": inputs.MAX_JSON_DEPTH},
+        "int": _("must be a whole number between %(lo)d and %(hi)d") % {"lo": inputs.INT64_MIN, "hi": inputs.INT64_MAX},
+        "float": _("must be a finite number"),
+    }
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser with limits: depth, finite numbers, integers the database can hold (lib/inputs.py)."""
+
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
+        parser_context = parser_context or {}
+        encoding = parser_context.get("encoding", "utf-8")
+        try:
+            text = stream.read().decode(encoding)
+        except (UnicodeDecodeError, AttributeError) as exc:
+            raise exceptions.ParseError(_("JSON parse error - %(e)s") % {"e": exc}) from None
+        try:
+            return inputs.loads(text, messages=_json_messages())
+        except inputs.JSONInputError as exc:
+            raise exceptions.ValidationError(exc.errors) from None
+        except (ValueError, RecursionError) as exc:
+            raise exceptions.ParseError(_("JSON parse error - %(e)s") % {"e": exc}) from None
 
 
 class StrictCharField(serializers.CharField):

@@ -16,6 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from careloop.audit.reads import audited_read
+from careloop.audit.services import audit_read
 from careloop.clients.models import Channel, Client
 from careloop.clients.selectors import clients_visible_to
 from careloop.core.api import Pagination
@@ -195,7 +197,6 @@ class TaskDetail(APIView):
     @extend_schema(request=inline_serializer("TaskReassign", {"assignee": serializers.IntegerField(allow_null=True)}),
                    responses=TaskSerializer)
     def patch(self, request: Request, pk: int) -> Response:
-        from careloop.org.models import User
 
         task = task_for(request.user, pk)
         data = request.data if isinstance(request.data, dict) else {}
@@ -204,12 +205,9 @@ class TaskDetail(APIView):
             raise serializers.ValidationError({name: [_("This field cannot be changed.")] for name in bad})
         if not can_reassign(request.user, task):
             raise PermissionDenied(_("Only the team lead may reassign this follow-up."))
-        assignee = None
-        if data.get("assignee") is not None:
-            team_ids = [task.team_id] if task.team_id else []
-            assignee = User.objects.filter(pk=data["assignee"], memberships__team_id__in=team_ids).first()
-            if assignee is None:
-                raise serializers.ValidationError({"assignee": [_("Choose a member of the task's team.")]})
+        assignee = data.get("assignee")
+        if assignee is not None and (isinstance(assignee, bool) or not isinstance(assignee, int)):
+            raise serializers.ValidationError({"assignee": [_("Choose a member of the task's team.")]})
         task = task_services.followup_task_reassign(task=task, assignee=assignee, acting_user=request.user)
         return Response(TaskSerializer(task).data)
 
@@ -241,6 +239,7 @@ class WorklistView(APIView):
 
     @extend_schema(parameters=[OpenApiParameter(n, str) for n in ("channel", "rule", "team", "scope", "page")],
                    responses={200: WorklistPageSerializer})
+    @audited_read("followup_task.worklist")
     def get(self, request: Request) -> Response:
         filters = WorklistFilters(
             channel=request.query_params.get("channel", ""), rule=request.query_params.get("rule", ""),
@@ -281,6 +280,7 @@ class AttemptList(APIView):
     @extend_schema(responses=AttemptSerializer(many=True))
     def get(self, request: Request, pk: int) -> Response:
         task = task_for(request.user, pk)
+        audit_read(actor=request.user, action="followup_task.attempts", obj=task)
         return Response(AttemptSerializer(task.attempts.order_by("at", "id"), many=True).data)
 
     @extend_schema(request=AttemptInput, responses=inline_serializer("AttemptResult", {
@@ -346,6 +346,7 @@ class RecordView(APIView):
         record = FollowupRecord.objects.filter(task=task).prefetch_related("addenda").first()
         if record is None:
             raise Http404(_("This follow-up has no record yet."))
+        audit_read(actor=request.user, action="followup_record.view", obj=record, client=task.client_id)
         return Response(RecordSerializer(record).data)
 
     @extend_schema(request=RecordInput, responses=RecordSerializer)

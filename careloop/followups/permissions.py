@@ -142,10 +142,12 @@ def can_record_encounters(user: Any) -> bool:
 
 
 def encounters_visible_to(user: Any) -> QuerySet:
+    """Encounters carry health status: reading them needs VIEW_RESULTS (SEC-1), even for roles that may record
+    one (customer service and the administrator record encounters but read contact details only)."""
     from careloop.clients.selectors import clients_visible_to
     from careloop.followups.models import Encounter
 
-    if not (can_record_encounters(user) or user_can(user, Cap.VIEW_RESULTS)):
+    if not user_can(user, Cap.VIEW_RESULTS):
         return Encounter.objects.none()
     return Encounter.objects.filter(client__in=clients_visible_to(user).values("pk"))
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from careloop.audit.services import audit_read
 from careloop.clients.models import Channel
 from careloop.clients.selectors import client_for
 from careloop.followups.models import (
@@ -48,7 +49,9 @@ from careloop.followups.services import escalations as escalation_services
 from careloop.followups.services import planning, records
 from careloop.followups.services import rules as rule_services
 from careloop.followups.services import tasks as task_services
+from careloop.org.models import Role
 from careloop.org.permissions import Cap, user_can
+from careloop.org.selectors import staff_pool, team_pool
 from careloop.workdays.calendar import is_working_day
 from careloop.workdays.selectors import years_missing
 
@@ -76,6 +79,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         scope="team" if request.GET.get("scope") == "team" else "mine",
     )
     page = Paginator(worklist_page_queryset(request.user, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_read(actor=request.user, action="followup_task.worklist", detail={"count": page.paginator.count})
     from careloop.org.models import Team
 
     team_ids = sorted(set(user_team_ids(request.user)) | set(led_team_ids(request.user)))
@@ -116,6 +120,7 @@ def _team_columns(user: Any, team_ids: list[int]) -> dict[str, Any]:
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = task_for(request.user, pk)
+    audit_read(actor=request.user, action="followup_task.view", obj=task)
     context = preparation(task)
     context.update({
         "can_work": can_work_task(request.user, task),
@@ -130,9 +135,8 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     })
     context["answer_rows"] = record_answer_rows(context["record"])
     if context["can_reassign"] and task.team_id:
-        from careloop.org.models import User
 
-        context["members"] = User.objects.filter(memberships__team_id=task.team_id).order_by("username")
+        context["members"] = team_pool(task.team_id)  # the pool followup_task_reassign checks against
     return render(request, "followups/task.html", context)
 
 
@@ -248,17 +252,14 @@ def record_addendum(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
-    from careloop.org.models import User
 
     task = task_for(request.user, pk)
-    raw = request.POST.get("assignee", "")
-    assignee = None
-    if raw:
-        assignee = User.objects.filter(pk=raw, memberships__team_id=task.team_id).first()
-        if assignee is None:
-            messages.error(request, _("Choose a member of the task's team."))
-            return redirect("followups:task", pk=task.pk)
-    task_services.followup_task_reassign(task=task, assignee=assignee, acting_user=request.user)
+    try:  # the service checks the choice against the team (org.selectors.person_from_pool)
+        task_services.followup_task_reassign(task=task, assignee=request.POST.get("assignee") or None,
+                                        acting_user=request.user)
+    except ValidationError:
+        messages.error(request, _("Choose a member of the task's team."))
+        return redirect("followups:task", pk=task.pk)
     messages.success(request, _("Reassigned."))
     back = request.POST.get("next", "")
     if back.startswith("/followups/") and "//" not in back:  # back to the lead's list, never off-site
@@ -291,6 +292,8 @@ def encounter_new(request: HttpRequest, client_pk: int) -> HttpResponse:
     client = client_for(request.user, client_pk)  # type: ignore[arg-type]
     if not can_record_encounters(request.user):
         raise PermissionDenied(_("Your role does not allow recording encounters."))
+    if request.method == "GET":
+        audit_read(actor=request.user, action="client.view", obj=client, detail={"page": "encounter_new"})
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
     if request.method == "POST":
@@ -303,6 +306,8 @@ def encounter_new(request: HttpRequest, client_pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Encounter saved; %(n)s follow-ups scheduled.") % {
                     "n": encounter.tasks.count()})
+                if not user_can(request.user, Cap.VIEW_RESULTS):  # may record, not read health data (SEC-1)
+                    return redirect("clients:detail", pk=client.pk)
                 return redirect("followups:encounter", pk=encounter.pk)
     return render(request, "followups/encounter_form.html", {
         "client": client, "errors": errors, "values": values or request.POST,
@@ -313,6 +318,8 @@ def encounter_new(request: HttpRequest, client_pk: int) -> HttpResponse:
 @login_required
 def encounter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     encounter = get_object_or_404(encounters_visible_to(request.user).select_related("client"), pk=pk)
+    if request.method == "GET":
+        audit_read(actor=request.user, action="encounter.view", obj=encounter)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         if not can_record_encounters(request.user):
@@ -497,21 +504,23 @@ def _escalations_for(user: Any) -> Any:
     return Escalation.objects.filter(q).select_related("client", "task__team", "expert", "lead", "raised_by")
 
 
+def _posted_id(request: HttpRequest, name: str) -> int:
+    raw = request.POST.get(name, "").strip()
+    return int(raw) if raw.isdigit() else 0
+
+
 @login_required
 def escalations(request: HttpRequest) -> HttpResponse:
-    from careloop.org.models import User
 
     if not (user_can(request.user, Cap.WORK_FOLLOWUPS) or user_can(request.user, Cap.CONSULT)):
         raise PermissionDenied(_("Your role has no follow-up problems to handle."))
     if request.method == "POST":
-        escalation = get_object_or_404(_escalations_for(request.user), pk=request.POST.get("id", "0") or 0)
+        escalation = get_object_or_404(_escalations_for(request.user), pk=_posted_id(request, "id"))
         action = request.POST.get("action", "")
         try:
             if action == "refer":
-                expert = User.objects.filter(pk=request.POST.get("expert") or 0).first()
-                if expert is None:
-                    raise ValidationError({"expert": _("Choose a health-management expert.")})
-                escalation_services.escalation_refer(escalation=escalation, expert=expert, acting_user=request.user)
+                escalation_services.escalation_refer(escalation=escalation, expert=request.POST.get("expert", ""),
+                                          acting_user=request.user)
             elif action == "advise":
                 escalation_services.escalation_advise(escalation=escalation, advice=request.POST.get("advice", ""),
                                            acting_user=request.user)
@@ -520,8 +529,8 @@ def escalations(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, "; ".join(m for ms in _errors(exc).values() for m in ms))
         return redirect("followups:escalations")
-    unit_path = getattr(getattr(request.user, "org_unit", None), "path", "-")
-    experts = User.objects.filter(role_grants__role="expert", org_unit__path__startswith=unit_path).order_by("username")
+    experts = staff_pool(within=request.user, roles=[Role.EXPERT])  # the pool escalation_refer checks against
+    audit_read(actor=request.user, action="escalation.list")
     return render(request, "followups/escalations.html", {
         "escalations": _escalations_for(request.user).order_by("-created_at")[:200],
         "experts": experts,

@@ -14,14 +14,15 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView, ListAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from careloop.audit.reads import audited_read
 from careloop.clients.selectors import client_for
-from careloop.core.api import StrictBooleanField, StrictCharField
+from careloop.core.api import JSONParser, StrictBooleanField, StrictCharField
 from careloop.messaging import selectors, services
 from careloop.messaging.models import Channel, Message, Purpose, Status
 from careloop.messaging.policy import SUBSCRIBABLE_CHOICES, SUBSCRIBABLE_PURPOSES
@@ -96,6 +97,7 @@ class MessageListCreate(ListAPIView):
         OpenApiParameter("client", int), OpenApiParameter("status", str, enum=Status.values),
         OpenApiParameter("purpose", str, enum=Purpose.values), OpenApiParameter("channel", str, enum=Channel.values),
     ])
+    @audited_read("message.list")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -123,6 +125,7 @@ class MessageDetail(GenericAPIView):
     def get_queryset(self) -> Any:
         return selectors.messages_visible_to(self.request.user)
 
+    @audited_read("message.view")
     def get(self, request: Request, pk: int) -> Response:
         if pk > MAX_ID:
             raise Http404
@@ -229,7 +232,7 @@ class ReceiptCallback(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    parser_classes = [FormParser, MultiPartParser, JSONParser]  # gateways post forms
+    parser_classes = [FormParser, MultiPartParser, JSONParser]  # gateways post forms (JSON: the limited parser)
 
     @extend_schema(tags=["messages"], operation_id="messages_receipts", auth=[], request=RECEIPT_REQUEST,
                    responses={200: RECEIPT_ANSWER, 401: RECEIPT_ANSWER})

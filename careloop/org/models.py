@@ -28,6 +28,8 @@ class OrgUnit(models.Model):
     )
     path = models.CharField(max_length=255, db_index=True, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True, default="",
+                                     help_text=_("Given to staff of other branches who find a client registered here."))
 
     class Meta:
         verbose_name = _("organisation unit")

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from careloop.org.models import OrgUnit, TeamMembership, User
 
@@ -71,3 +76,38 @@ def team_member_ids(user: User) -> list[int]:
     result = sorted(members)
     user._careloop_team_ids = result  # type: ignore[attr-defined]
     return result
+
+
+# --- Choosing a person ------------------------------------------------------------------------------
+# Every place where one person is chosen (expert for a referral, assignee, health manager, family doctor…)
+# offers a pool in its drop-down and validates the choice in its service against THE SAME pool, so that
+# posting the id of someone the drop-down hides is refused (issue 10, finding 3).
+
+
+def staff_pool(*, within: User, roles: Iterable[str]) -> QuerySet[User]:
+    """Active staff holding one of ``roles`` whose unit lies in ``within``'s part of the tree."""
+    if within.org_unit_id is None:
+        return User.objects.none()
+    return (User.objects.filter(is_active=True, org_unit_id__in=subtree_unit_ids(within),
+                                role_grants__role__in=list(roles))
+            .distinct().order_by("username"))
+
+
+def team_pool(team_id: int | None) -> QuerySet[User]:
+    """Active members of one team, and its lead."""
+    if team_id is None:
+        return User.objects.none()
+    return (User.objects.filter(Q(memberships__team_id=team_id) | Q(led_teams__id=team_id), is_active=True)
+            .distinct().order_by("username"))
+
+
+def person_from_pool(pool: QuerySet[User], value: Any, *, field: str) -> User:
+    """The person chosen (a User or an id, as posted) if ``pool`` offers them; else a ValidationError
+    naming ``field``. The same answer whether the person does not exist or is outside the pool."""
+    pk = value.pk if isinstance(value, User) else value
+    if isinstance(pk, str) and pk.strip().isdigit():
+        pk = int(pk.strip())
+    person = pool.filter(pk=pk).first() if isinstance(pk, int) and not isinstance(pk, bool) and 0 < pk < 2**63 else None
+    if person is None:
+        raise ValidationError({field: [_("Choose someone from the list offered.")]})
+    return person

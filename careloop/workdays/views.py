@@ -27,7 +27,9 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("Only administrators edit the working-day calendar."))
     this_year = timezone.localdate().year
     raw_year = request.GET.get("year", "")
-    year = int(raw_year) if raw_year.isdigit() else this_year + 1
+    if raw_year and not (raw_year.isdigit() and len(raw_year) == 4 and 1900 <= int(raw_year) <= 2100):
+        return HttpResponse(_("year: must be a year from 1900 to 2100"), status=400, content_type="text/plain; charset=utf-8")
+    year = int(raw_year) if raw_year else this_year + 1
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:

@@ -2,6 +2,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.test import Client as WebClient
 
 
@@ -22,8 +23,8 @@ def test_no_stack_traces_for_users(db, settings):
 
 
 def test_deploy_check_is_clean_with_production_settings(tmp_path):
-    env = {**os.environ, "CARELOOP_PRODUCTION": "1", "CARELOOP_DATA_DIR": str(tmp_path),
-           "CARELOOP_SECRET_KEY": "x7" * 40 + "Qz-_!#", "CARELOOP_ALLOWED_HOSTS": "careloop.example.cn",
+    env = {**os.environ, "CARELOOP_PRODUCTION": "1", "CARELOOP_DATA_DIR": str(tmp_path / "var"),
+           "CARELOOP_KEYS_DIR": str(tmp_path / "keys"), "CARELOOP_SECRET_KEY": "x7" * 40 + "Qz-_!#", "CARELOOP_ALLOWED_HOSTS": "careloop.example.cn",
            "DJANGO_SETTINGS_MODULE": "careloop.settings"}
     env.pop("CARELOOP_TESTING", None)
     env.pop("PYTEST_CURRENT_TEST", None)
@@ -35,11 +36,31 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
 
 
 def test_hsts_under_tls(tmp_path):
-    env = {**os.environ, "CARELOOP_PRODUCTION": "1", "CARELOOP_DATA_DIR": str(tmp_path),
-           "CARELOOP_SECRET_KEY": "x7" * 40, "CARELOOP_ALLOWED_HOSTS": "careloop.example.cn"}
+    env = {**os.environ, "CARELOOP_PRODUCTION": "1", "CARELOOP_DATA_DIR": str(tmp_path / "var"),
+           "CARELOOP_KEYS_DIR": str(tmp_path / "keys"), "CARELOOP_SECRET_KEY": "x7" * 40, "CARELOOP_ALLOWED_HOSTS": "careloop.example.cn"}
     code = ("import django;django.setup();from django.test import Client;"
             "r=Client(HTTP_HOST='careloop.example.cn').get('/accounts/login/', secure=True);"
             "print(r.status_code, r['Strict-Transport-Security'])")
     result = subprocess.run([sys.executable, "-c", code], env={**env, "DJANGO_SETTINGS_MODULE": "careloop.settings"},
                             capture_output=True, text=True, check=False)
     assert result.stdout.strip() == "200 max-age=31536000; includeSubDomains; preload", result.stderr
+
+
+@pytest.mark.parametrize(("layout", "named"), [
+    ({}, "CARELOOP_DATA_DIR"),                                              # the default: keys under var/
+    ({"CARELOOP_KEYS_DIR": "{tmp}/var/secret"}, "CARELOOP_DATA_DIR"),
+    ({"CARELOOP_KEYS_DIR": "{tmp}/backups/keys", "CARELOOP_BACKUP_DIR": "{tmp}/backups"}, "CARELOOP_BACKUP_DIR"),
+    ({"CARELOOP_KEYS_DIR": "{tmp}", "CARELOOP_BACKUP_DIR": "{tmp}/backups"}, "CARELOOP_DATA_DIR"),
+])
+def test_production_refuses_keys_inside_the_data_or_backups(tmp_path, layout, named):
+    env = {**os.environ, "CARELOOP_PRODUCTION": "1", "CARELOOP_DATA_DIR": str(tmp_path / "var"),
+           "CARELOOP_SECRET_KEY": "x7" * 40 + "Qz-_!#", "CARELOOP_ALLOWED_HOSTS": "careloop.example.cn",
+           "DJANGO_SETTINGS_MODULE": "careloop.settings"}
+    for name in ("CARELOOP_TESTING", "PYTEST_CURRENT_TEST", "CARELOOP_KEYS_DIR", "CARELOOP_BACKUP_DIR"):
+        env.pop(name, None)
+    env.update({key: value.format(tmp=tmp_path) for key, value in layout.items()})
+    result = subprocess.run([sys.executable, "-m", "careloop.cli", "check"], env=env, capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "CARELOOP_KEYS_DIR" in result.stderr and named in result.stderr
+    assert "Traceback" not in result.stderr

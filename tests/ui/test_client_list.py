@@ -11,6 +11,9 @@ from careloop.audit.models import AuditEvent
 from careloop.clients.views import search_terms
 from tests.factories import make_client
 
+# one audit row: last link, insert, savepoint + release (and the chain lock on PostgreSQL)
+AUDIT_ROW_QUERIES = 4 + (connection.vendor == "postgresql")
+
 pytestmark = pytest.mark.django_db
 LIST = "/clients/"
 
@@ -72,10 +75,12 @@ def test_list_masks_phone_and_id(world, web):
     assert world.own.id_number_masked in html and world.own.id_number not in html
 
 
-def test_list_does_not_write_audit_rows_for_reads_of_the_index(world, web):
-    before = AuditEvent.objects.count()
-    web(world.service).get(LIST)
-    assert AuditEvent.objects.count() == before
+def test_list_writes_one_audit_row_per_request(world, web):
+    """The list shows clients' names: a read of client data like any other (issue 10, finding 6)."""
+    before = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    web(world.service).get(LIST, {"q": "13812341234"})
+    rows = list(AuditEvent.objects.filter(seq__gt=before).values_list("action", "actor_name", "detail"))
+    assert rows == [("client.list", "service", {"filters": {"q": "***"}, "count": 1})]
 
 
 def test_htmx_request_gets_the_results_fragment_only(world, web):
@@ -142,4 +147,4 @@ def test_query_count_pinned(world, web, django_assert_num_queries):
         browser.get(LIST)
 
 
-QUERIES_NURSE_LIST = 14
+QUERIES_NURSE_LIST = 14 + AUDIT_ROW_QUERIES

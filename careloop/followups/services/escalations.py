@@ -17,6 +17,8 @@ from careloop.followups.models import Escalation, FollowupRecord, FollowupTask
 from careloop.followups.owners import OwnerChain
 from careloop.followups.permissions import can_work_task, is_lead_for
 from careloop.followups.services.tasks import followup_task_create
+from careloop.org.models import Role
+from careloop.org.selectors import person_from_pool, staff_pool
 
 
 @transaction.atomic
@@ -37,8 +39,7 @@ def escalation_refer(*, escalation: Escalation, expert: Any, acting_user: Any) -
         raise PermissionDenied(_("Only the team lead refers a problem to an expert."))
     if escalation.status != Escalation.Status.OPEN:
         raise ValidationError({"status": _("This problem has already been referred.")})
-    if "expert" not in getattr(expert, "roles", set()):
-        raise ValidationError({"expert": _("Choose a health-management expert.")})
+    expert = person_from_pool(staff_pool(within=acting_user, roles=[Role.EXPERT]), expert, field="expert")
     escalation.expert, escalation.status = expert, Escalation.Status.CONSULTING
     escalation.lead = escalation.lead or acting_user
     escalation.save(update_fields=["expert", "status", "lead"])

@@ -25,6 +25,7 @@ from careloop.followups.ladder import Attempt, decide, within_carrier_limit
 from careloop.followups.models import OPEN_STATUSES, CallAttempt, FollowupTask, TaskStatus
 from careloop.followups.owners import OwnerChain
 from careloop.followups.permissions import can_reassign, can_work_task
+from careloop.org.selectors import person_from_pool, team_pool
 
 
 def require_open(task: FollowupTask) -> None:
@@ -96,6 +97,8 @@ def followup_task_reassign(*, task: FollowupTask, assignee: Any, acting_user: An
     """A lead hands a task to a member of the team (or back to the queue with assignee=None)."""
     if not can_reassign(acting_user, task):
         raise PermissionDenied(_("Only the team lead may reassign this follow-up."))
+    if assignee is not None:  # a member of the task's team, as the drop-down offers (org.selectors)
+        assignee = person_from_pool(team_pool(task.team_id), assignee, field="assignee")
     task = FollowupTask.objects.select_for_update().get(pk=task.pk)
     require_open(task)
     before = task.assignee_id

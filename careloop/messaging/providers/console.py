@@ -9,7 +9,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from careloop.lib.identity import mask_mobile
+from careloop.lib.logging import redact
 from careloop.messaging.providers.base import Outgoing, SendResult
+
+
+def _masked_to(to: str) -> str:
+    """The development outboxes never keep a full phone number or address (issue 10, finding 8)."""
+    if "@" in to:
+        name, _, domain = to.partition("@")
+        return f"{name[:1]}***@{domain}"
+    return mask_mobile(to) if to else ""
 
 
 class ConsoleProvider:
@@ -20,10 +30,10 @@ class ConsoleProvider:
 
     def send(self, message: Outgoing) -> SendResult:
         stream = self._stream or sys.stdout
-        head = f"[{message.channel}] to={message.to} id={message.out_id}"
+        head = f"[{message.channel}] to={_masked_to(message.to)} id={message.out_id}"
         if message.subject:
             head += f" subject={message.subject}"
-        stream.write(f"{head}\n{message.body}\n")
+        stream.write(f"{head}\n{redact(message.body)}\n")
         stream.flush()
         return SendResult(provider_id=f"console-{message.out_id}")
 
@@ -42,9 +52,9 @@ class FileProvider:
             "at": datetime.now(UTC).isoformat(),
             "id": message.out_id,
             "channel": message.channel,
-            "to": message.to,
+            "to": _masked_to(message.to),
             "subject": message.subject,
-            "body": message.body,
+            "body": redact(message.body),
             "purpose": message.purpose,
         }
         self._path.parent.mkdir(parents=True, exist_ok=True)
