@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-API_APPS = ["core", "accounts", "org", "audit", "clients", "workdays", "messaging", "followups", "checkups",
+API_APPS = ["core", "accounts", "org", "audit", "stats", "clients", "workdays", "messaging", "followups", "checkups",
             "assessments"]
 PAGE_APPS = {
     "core": "",
@@ -15,6 +15,7 @@ PAGE_APPS = {
     "followups": "followups/",
     "checkups": "checkups/",
     "assessments": "assessments/",
+    "stats": "stats/",
 }
 
 api_patterns = [

@@ -27,6 +27,7 @@ class Cap(StrEnum):
     MANAGE_MESSAGES = "manage_messages"  # dead letters, resend, operations
     HANDLE_TICKETS = "handle_tickets"
     INSPECT = "inspect"  # sample and score follow-up records
+    MANAGE_TARGETS = "manage_targets"  # KPI targets (stats)
 
 
 C = Cap
@@ -35,7 +36,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
                               C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.WORK_FOLLOWUPS}),
     Role.LEAD: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.VIEW_RESULTS, C.CREATE_CLIENT,
                           C.UPDATE_CLIENT, C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.WORK_FOLLOWUPS,
-                          C.REASSIGN_TASKS}),
+                          C.REASSIGN_TASKS, C.VIEW_STATS}),
     Role.EXPERT: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.VIEW_RESULTS, C.CONSULT}),
     Role.DOCTOR: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.VIEW_RESULTS, C.CONSULT,
                             C.WORK_FOLLOWUPS}),
@@ -47,9 +48,9 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.INSPECTOR: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.VIEW_RESULTS, C.INSPECT}),
     Role.ADMIN: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.CREATE_CLIENT, C.UPDATE_CLIENT,
                            C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.MANAGE_RULES, C.MANAGE_STAFF,
-                           C.MANAGE_MESSAGES, C.IMPORT_RESULTS}),
-    Role.AUDITOR: frozenset({C.VIEW_AUDIT}),
-    Role.MANAGER: frozenset({C.VIEW_STATS}),
+                           C.MANAGE_MESSAGES, C.IMPORT_RESULTS, C.MANAGE_TARGETS}),
+    Role.AUDITOR: frozenset({C.VIEW_AUDIT, C.VIEW_STATS}),
+    Role.MANAGER: frozenset({C.VIEW_STATS, C.MANAGE_TARGETS}),
 }
 
 
