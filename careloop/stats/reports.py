@@ -125,7 +125,7 @@ def sections(data: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]], lis
                  ("≥ " if k["comparison"] == "gte" else "≤ ") + f"{k['target']:g}{k['unit']}",
                  "—" if k["met"] is None else (_("met") if k["met"] else _("not met")), k["definition"]]
                 for k in data["kpis"]]
-    totals = dict(data["totals"], key=_("All"))
+    totals = dict(data["totals"], key=_("All tasks"))
     trend_cols = [(_("Date"), "date"), *fu_heads[1:10]]
     trend_rows = [[dt.date.fromisoformat(r["bucket"])] + [r.get(f) for f, _h, _k in fu_cols[1:10]] for r in data["trend"]]
     c = data["clients"]

@@ -80,8 +80,9 @@ def followup_table(scope: StatsScope, date_from: dt.date, date_to: dt.date, by: 
 def followup_trend(scope: StatsScope, date_from: dt.date, date_to: dt.date, grain: str = "day") -> list[dict[str, Any]]:
     """Figures per day (or per month) of the period, every bucket present (zeros where there were no tasks)."""
     qs = rollup_rows(scope, date_from, date_to)
+    found: dict[dt.date, dict[str, Any]]
     if grain == "month":
-        found = {r["bucket"].date() if isinstance(r["bucket"], dt.datetime) else r["bucket"]: r
+        found = {r["bucket"].date() if isinstance(r["bucket"], dt.datetime) else r["bucket"]: dict(r)
                  for r in qs.annotate(bucket=TruncMonth("day")).values("bucket").annotate(**_sums()).order_by("bucket")}
         buckets = []
         cursor = date_from.replace(day=1)
@@ -89,7 +90,7 @@ def followup_trend(scope: StatsScope, date_from: dt.date, date_to: dt.date, grai
             buckets.append(cursor)
             cursor = (cursor + dt.timedelta(days=32)).replace(day=1)
     else:
-        found = {r["day"]: r for r in qs.values("day").annotate(**_sums()).order_by("day")}
+        found = {r["day"]: dict(r) for r in qs.values("day").annotate(**_sums()).order_by("day")}
         buckets = [date_from + dt.timedelta(days=i) for i in range((date_to - date_from).days + 1)]
     out = []
     for b in buckets:

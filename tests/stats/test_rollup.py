@@ -8,7 +8,7 @@ from careloop.followups.models import CallAttempt, TaskStatus
 from careloop.stats.models import FollowupDaily
 from careloop.stats.permissions import StatsScope
 from careloop.stats.rollup import DIMENSIONS, FIGURES, counted_tasks, rollup_refresh, task_figures
-from careloop.stats.selectors import drilldown_tasks, Drill, followup_table, followup_totals
+from careloop.stats.selectors import Drill, drilldown_tasks, followup_table, followup_totals
 from tests.stats.conftest import TODAY, make_task
 
 
