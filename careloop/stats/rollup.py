@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from careloop.clients.models import ClientStatus
 from careloop.followups.models import CallAttempt, FollowupTask, TaskStatus
-from careloop.stats.models import FollowupDaily, RollupRun
+from careloop.stats.models import FollowupDaily, FollowupDailyBranch, RollupRun
 
 FIGURES = ("planned", "done", "on_time", "overdue", "missed", "lost", "attempted", "reached", "attempts")
 DIMENSIONS = {"branch": "client__branch_id", "team": "team_id", "staff": "assignee_id", "rule": "rule_id"}
@@ -71,9 +71,14 @@ def rollup_refresh(*, day_from: dt.date, day_to: dt.date, today: dt.date | None 
     today = today or timezone.localdate()
     rows = task_figures(counted_tasks(day_from, day_to), ["due_date", *DIMENSIONS.values()], today)
     FollowupDaily.objects.filter(day__gte=day_from, day__lte=day_to).delete()
+    FollowupDailyBranch.objects.filter(day__gte=day_from, day__lte=day_to).delete()
     batch: list[FollowupDaily] = []
+    coarse: dict[tuple[dt.date, int], dict[str, int]] = {}
     written = 0
     for row in rows.iterator(chunk_size=5000):
+        sums = coarse.setdefault((row["due_date"], row["client__branch_id"]), dict.fromkeys(FIGURES, 0))
+        for f in FIGURES:
+            sums[f] += row[f]
         batch.append(FollowupDaily(
             day=row["due_date"], branch_id=row["client__branch_id"], team_id=row["team_id"],
             staff_id=row["assignee_id"], rule_id=row["rule_id"], **{f: row[f] for f in FIGURES},
@@ -84,6 +89,9 @@ def rollup_refresh(*, day_from: dt.date, day_to: dt.date, today: dt.date | None 
             batch = []
     FollowupDaily.objects.bulk_create(batch)
     written += len(batch)
+    FollowupDailyBranch.objects.bulk_create(
+        [FollowupDailyBranch(day=day, branch_id=branch, **sums) for (day, branch), sums in coarse.items()],
+        batch_size=5000)
     RollupRun.objects.create(day_from=day_from, day_to=day_to, rows=written, started_at=started,
                              finished_at=timezone.now())
     return written

@@ -16,7 +16,7 @@ from careloop.checkups.models import ResultItem
 from careloop.clients.models import Client, ClientStatus, StatusChange
 from careloop.followups.models import CallAttempt, Encounter, FollowupRule, FollowupTask, TaskStatus
 from careloop.org.models import OrgUnit, Team, User
-from careloop.stats.models import FollowupDaily
+from careloop.stats.models import FollowupDaily, FollowupDailyBranch
 from careloop.stats.permissions import StatsScope
 from careloop.stats.rollup import FIGURES, counted_tasks
 
@@ -44,7 +44,10 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def rollup_rows(scope: StatsScope, date_from: dt.date, date_to: dt.date) -> QuerySet[FollowupDaily]:
+def rollup_rows(scope: StatsScope, date_from: dt.date, date_to: dt.date, by: str = "branch") -> QuerySet[Any]:
+    """Rollup rows in scope: the per-branch table when neither the grouping nor the scope needs finer rows."""
+    if by == "branch" and scope.team_ids is None:
+        return FollowupDailyBranch.objects.filter(branch_id__in=scope.unit_ids, day__gte=date_from, day__lte=date_to)
     return FollowupDaily.objects.filter(scope.rollup_q(), day__gte=date_from, day__lte=date_to)
 
 
@@ -66,7 +69,7 @@ def _labels(by: str, ids: list[int]) -> dict[int, str]:
 def followup_table(scope: StatsScope, date_from: dt.date, date_to: dt.date, by: str) -> list[dict[str, Any]]:
     """STA-1 rows grouped ``by`` branch, team, staff or rule; the key is the label, ``id`` the filter value."""
     column = ROLLUP_COLUMN[by]
-    rows = list(rollup_rows(scope, date_from, date_to).values(column).annotate(**_sums()).order_by(column))
+    rows = list(rollup_rows(scope, date_from, date_to, by).values(column).annotate(**_sums()).order_by(column))
     labels = _labels(by, [r[column] for r in rows if r[column] is not None])
     result = []
     for r in rows:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from careloop.followups.models import CallAttempt, TaskStatus
-from careloop.stats.models import FollowupDaily
+from careloop.stats.models import FollowupDaily, FollowupDailyBranch
 from careloop.stats.permissions import StatsScope
 from careloop.stats.rollup import DIMENSIONS, FIGURES, counted_tasks, rollup_refresh, task_figures
 from careloop.stats.selectors import Drill, drilldown_tasks, followup_table, followup_totals
@@ -27,6 +27,18 @@ def test_rollup_equals_the_raw_group_by_per_day_and_dimension(world, data) -> No
     }
     assert kept == raw
     assert sum(v[0] for v in raw.values()) == counted_tasks(data.day_from, data.day_to).count() > 150
+
+
+def test_branch_rollup_equals_the_raw_group_by_per_day_and_branch(world, data) -> None:
+    raw = {
+        (r["due_date"], r["client__branch_id"]): tuple(r[f] for f in FIGURES)
+        for r in task_figures(counted_tasks(data.day_from, data.day_to), ["due_date", "client__branch_id"], TODAY)
+    }
+    kept = {
+        (r.day, r.branch_id): tuple(getattr(r, f) for f in FIGURES)
+        for r in FollowupDailyBranch.objects.filter(day__gte=data.day_from, day__lte=data.day_to)
+    }
+    assert kept == raw
 
 
 def test_totals_equal_the_drilldown_counts(world, data) -> None:
