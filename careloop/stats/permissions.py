@@ -18,6 +18,7 @@ class StatsScope:
     unit_ids: list[int]
     team_ids: list[int] | None = None  # None: every team of the units
     staff_ids: list[int] | None = None
+    root_ids: tuple[int, ...] = ()  # the top of the subtree (for apps that take units "with their subtree")
 
     def q(self, *, branch: str, team: str, staff: str) -> Q:
         """The filter for rows whose branch/team/staff columns are named ``branch``, ``team``, ``staff``."""
@@ -38,10 +39,11 @@ def stats_scope(user: User) -> StatsScope:
     if not user_can(user, Cap.VIEW_STATS):
         raise PermissionDenied(_("Your role does not allow reading statistics."))
     units = subtree_unit_ids(user)
+    roots = (user.org_unit_id,) if user.org_unit_id is not None else ()
     if user.has_role(Role.MANAGER, Role.AUDITOR):
-        return StatsScope(unit_ids=units)
+        return StatsScope(unit_ids=units, root_ids=roots)
     teams = sorted(set(led_team_ids(user)) | set(member_team_ids(user)))
-    return StatsScope(unit_ids=units, team_ids=teams, staff_ids=team_member_ids(user))
+    return StatsScope(unit_ids=units, team_ids=teams, staff_ids=team_member_ids(user), root_ids=roots)
 
 
 def may_see_clients(user: User) -> bool:

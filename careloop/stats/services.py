@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 
 def _unit_scope(unit: OrgUnit) -> StatsScope:
-    return StatsScope(unit_ids=sorted(OrgUnit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True)))
+    return StatsScope(unit_ids=sorted(OrgUnit.objects.filter(path__startswith=unit.path).values_list("pk", flat=True)),
+                      root_ids=(unit.pk,))
 
 
 @transaction.atomic
