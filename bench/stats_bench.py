@@ -73,6 +73,7 @@ def child(args: argparse.Namespace) -> dict:
     from careloop.stats.permissions import StatsScope
     from careloop.stats.reports import report_build, report_pdf, report_xlsx
     from careloop.stats.rollup import counted_tasks, rollup_refresh_all, rollup_refresh_recent, task_figures
+    from careloop.stats.selectors import followup_table, followup_totals
 
     traveller = time_machine.travel(dt.datetime(2026, 11, 23, 2, tzinfo=dt.UTC), tick=True)
     traveller.start()
@@ -123,6 +124,14 @@ def child(args: argparse.Namespace) -> dict:
                               ["client__branch_id"], TODAY))
 
         result[f"bare_group_by_{days}d"] = timed(bare, max(5, n // 10))
+
+        def rollup_read(date_from=date_from) -> None:  # what the API reads, without the request around it
+            followup_table(scope, date_from, TODAY, "branch")
+            followup_totals(scope, date_from, TODAY)
+
+        result[f"rollup_read_{days}d"] = timed(rollup_read, n)
+        result[f"ratio_bare_over_rollup_read_{days}d"] = round(
+            result[f"bare_group_by_{days}d"]["p95_ms"] / result[f"rollup_read_{days}d"]["p95_ms"], 1)
         result[f"ratio_bare_over_api_{days}d"] = round(
             result[f"bare_group_by_{days}d"]["p95_ms"] / result[f"api_{days}d"]["p95_ms"], 1)
         result[f"ratio_bare_over_web_{days}d"] = round(

@@ -57,7 +57,7 @@ def _work_done(rng: Any, today: dt.date) -> None:
         if task.status == TaskStatus.DONE:
             records.append(FollowupRecord(
                 task=task, client=task.client, channel=task.channel, performed_at=task.closed_at,
-                performed_by_id=task.assignee_id, identity_confirmed=True, guidance="按医嘱服药，定期复查。",
+                performed_by_id=task.assignee_id or 0, identity_confirmed=True, guidance="按医嘱服药，定期复查。",
                 signed_by_id=task.assignee_id, signed_at=task.closed_at))
     CallAttempt.objects.bulk_create(attempts, batch_size=2000)
     FollowupTask.objects.bulk_update(changed, ["attempt_count", "status", "closed_at"], batch_size=2000)
