@@ -27,27 +27,32 @@ class Cap(StrEnum):
     MANAGE_MESSAGES = "manage_messages"  # dead letters, resend, operations
     HANDLE_TICKETS = "handle_tickets"
     INSPECT = "inspect"  # sample and score follow-up records
+    MANAGE_PLANS = "manage_plans"  # plan catalogue, partner hospitals, family-doctor roster
+    SELL_PLANS = "sell_plans"  # enrol, renew, cancel (individuals and enterprises)
+    USE_ENTITLEMENTS = "use_entitlements"  # record the use of a plan's service
 
 
 C = Cap
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.FOLLOWUP: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.VIEW_RESULTS,
-                              C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.WORK_FOLLOWUPS}),
+                              C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.WORK_FOLLOWUPS, C.USE_ENTITLEMENTS}),
     Role.LEAD: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.VIEW_RESULTS, C.CREATE_CLIENT,
                           C.UPDATE_CLIENT, C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.WORK_FOLLOWUPS,
-                          C.REASSIGN_TASKS}),
+                          C.REASSIGN_TASKS, C.SELL_PLANS, C.USE_ENTITLEMENTS}),
     Role.EXPERT: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.VIEW_RESULTS, C.CONSULT}),
     Role.DOCTOR: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.VIEW_RESULTS, C.CONSULT,
-                            C.WORK_FOLLOWUPS}),
+                            C.WORK_FOLLOWUPS, C.USE_ENTITLEMENTS}),
     Role.NUTRITIONIST: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.VIEW_RESULTS}),
     Role.SERVICE: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.CREATE_CLIENT,
-                             C.UPDATE_CLIENT, C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.HANDLE_TICKETS}),
+                             C.UPDATE_CLIENT, C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.HANDLE_TICKETS,
+                             C.SELL_PLANS, C.USE_ENTITLEMENTS}),
     Role.CLERK: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.VIEW_RESULTS, C.CREATE_CLIENT,
-                           C.UPDATE_CLIENT, C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.IMPORT_RESULTS}),
+                           C.UPDATE_CLIENT, C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.IMPORT_RESULTS,
+                           C.SELL_PLANS, C.USE_ENTITLEMENTS}),
     Role.INSPECTOR: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.VIEW_RESULTS, C.INSPECT}),
     Role.ADMIN: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.CREATE_CLIENT, C.UPDATE_CLIENT,
                            C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.MANAGE_RULES, C.MANAGE_STAFF,
-                           C.MANAGE_MESSAGES, C.IMPORT_RESULTS}),
+                           C.MANAGE_MESSAGES, C.IMPORT_RESULTS, C.MANAGE_PLANS, C.SELL_PLANS}),
     Role.AUDITOR: frozenset({C.VIEW_AUDIT}),
     Role.MANAGER: frozenset({C.VIEW_STATS}),
 }
