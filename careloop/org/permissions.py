@@ -27,6 +27,10 @@ class Cap(StrEnum):
     MANAGE_MESSAGES = "manage_messages"  # dead letters, resend, operations
     HANDLE_TICKETS = "handle_tickets"
     INSPECT = "inspect"  # sample and score follow-up records
+    MANAGE_LEDGER = "manage_ledger"  # record purchases, visits, checkups and refunds (crm)
+    MANAGE_TIERS = "manage_tiers"  # override a client's tier with a reason (crm)
+    BOOK_APPOINTMENTS = "book_appointments"  # book, reschedule, cancel, check in (crm)
+    MANAGE_SLOTS = "manage_slots"  # publish appointment slots and their templates (crm)
 
 
 C = Cap
@@ -35,19 +39,23 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
                               C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.WORK_FOLLOWUPS}),
     Role.LEAD: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.VIEW_RESULTS, C.CREATE_CLIENT,
                           C.UPDATE_CLIENT, C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.WORK_FOLLOWUPS,
-                          C.REASSIGN_TASKS}),
+                          C.REASSIGN_TASKS, C.MANAGE_LEDGER, C.MANAGE_TIERS, C.BOOK_APPOINTMENTS,
+                          C.MANAGE_SLOTS}),
     Role.EXPERT: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.VIEW_RESULTS, C.CONSULT}),
     Role.DOCTOR: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.VIEW_RESULTS, C.CONSULT,
                             C.WORK_FOLLOWUPS}),
     Role.NUTRITIONIST: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.VIEW_RESULTS}),
     Role.SERVICE: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.CREATE_CLIENT,
-                             C.UPDATE_CLIENT, C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.HANDLE_TICKETS}),
+                             C.UPDATE_CLIENT, C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.HANDLE_TICKETS,
+                             C.MANAGE_LEDGER, C.BOOK_APPOINTMENTS}),
     Role.CLERK: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.VIEW_RESULTS, C.CREATE_CLIENT,
-                           C.UPDATE_CLIENT, C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.IMPORT_RESULTS}),
+                           C.UPDATE_CLIENT, C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.IMPORT_RESULTS,
+                           C.MANAGE_LEDGER, C.BOOK_APPOINTMENTS}),
     Role.INSPECTOR: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.VIEW_RESULTS, C.INSPECT}),
     Role.ADMIN: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.CREATE_CLIENT, C.UPDATE_CLIENT,
                            C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.MANAGE_RULES, C.MANAGE_STAFF,
-                           C.MANAGE_MESSAGES, C.IMPORT_RESULTS}),
+                           C.MANAGE_MESSAGES, C.IMPORT_RESULTS, C.MANAGE_LEDGER, C.MANAGE_TIERS,
+                           C.MANAGE_SLOTS}),
     Role.AUDITOR: frozenset({C.VIEW_AUDIT}),
     Role.MANAGER: frozenset({C.VIEW_STATS}),
 }
