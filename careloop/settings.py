@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "careloop.checkups",
     "careloop.assessments",
     "careloop.plans",
+    "careloop.crm",
 ]
 
 MIDDLEWARE = [

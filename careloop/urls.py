@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 API_APPS = ["core", "accounts", "org", "audit", "clients", "workdays", "messaging", "followups", "checkups",
-            "assessments", "plans"]
+            "assessments", "plans", "crm"]
 PAGE_APPS = {
     "core": "",
     "accounts": "accounts/",
@@ -16,6 +16,7 @@ PAGE_APPS = {
     "checkups": "checkups/",
     "assessments": "assessments/",
     "plans": "plans/",
+    "crm": "crm/",
 }
 
 api_patterns = [
