@@ -22,7 +22,7 @@ from careloop.plans.models import (
 
 class PlanForm(forms.Form):
     code = forms.SlugField(label=_("code"), max_length=40, required=False)
-    name = forms.CharField(label=_("name"), max_length=60)
+    name = forms.CharField(label=_("plan name"), max_length=60)
     audience = forms.ChoiceField(label=_("sold to"), choices=Audience.choices)
     description = forms.CharField(label=_("description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     price = forms.DecimalField(label=_("price (yuan)"), min_value=0, max_digits=10, decimal_places=2)
@@ -103,7 +103,7 @@ class ConsultationForm(forms.Form):
 
 class BookingForm(forms.Form):
     kind = forms.ChoiceField(label=_("kind"), choices=BookingKind.choices)
-    department = forms.ModelChoiceField(label=_("department"), queryset=Department.objects.none())
+    department = forms.ModelChoiceField(label=_("hospital department"), queryset=Department.objects.none())
     wanted_at = forms.DateTimeField(label=_("appointment time"),
                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     note = forms.CharField(label=_("note"), max_length=200, required=False)

@@ -113,6 +113,10 @@ class ArchiveDepth:
     sections: list[SectionRow] = field(default_factory=list)
 
     @property
+    def roman(self) -> str:
+        return {1: "Ⅰ", 2: "Ⅱ", 3: "Ⅲ"}.get(self.level or 0, "")
+
+    @property
     def missing(self) -> list[SectionRow]:
         return [s for s in self.sections if not s.included]
 

@@ -61,9 +61,14 @@ def catalogue_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not (user_can(user, Cap.VIEW_CLIENTS) or user_can(user, Cap.MANAGE_PLANS)):
         raise PermissionDenied(_("Your role does not allow this."))
+    picked = request.GET.get("enterprise", "")
+    if picked.isdigit():
+        return redirect("plans:enterprise", int(picked))
     return render(request, "plans/catalogue.html", {
         "catalogue": selectors.plans_catalogue(), "can_manage": user_can(user, Cap.MANAGE_PLANS),
         "can_sell": user_can(user, Cap.SELL_PLANS), "hospitals": selectors.partner_hospitals(),
+        "groups": list(selectors.group_enrolments_visible_to(user)[:100]),
+        "enterprises": list(Enterprise.objects.filter(subtree_q(user, "branch")).order_by("name")[:200]),
     })
 
 

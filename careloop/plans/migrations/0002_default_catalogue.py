@@ -29,7 +29,7 @@ def load(apps, schema_editor):
                                    description=spec["description"])
         version = PlanVersion.objects.create(
             plan=plan, number=1, price=Decimal(spec["price"]), archive_level=spec["archive_level"],
-            newsletter_copy_price=Decimal(spec.get("newsletter_copy_price", "0")), note="seed 004")
+            newsletter_copy_price=Decimal(spec.get("newsletter_copy_price", "0")), note="初始版本")
         for line in spec["services"]:
             code, quota, period = line[:3]
             PlanService.objects.create(version=version, service=services[code], quota=quota, period=period,
