@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "careloop.followups",
     "careloop.checkups",
     "careloop.assessments",
+    "careloop.plans",
+    "careloop.crm",
     "careloop.stats",
 ]
 

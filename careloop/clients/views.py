@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from careloop.audit.services import audit_record
-from careloop.clients import services
+from careloop.clients import sections, services
 from careloop.clients.forms import (
     AssignForm,
     ClientForm,
@@ -122,6 +122,7 @@ def _detail_context(request: HttpRequest, client: Client, **forms: Any) -> dict[
         "status_form": forms.get("status_form") or StatusForm(initial={"status": client.status}),
         "assign_form": forms.get("assign_form") or AssignForm(user=user),
         "consent_form": forms.get("consent_form") or ConsentForm(),
+        "archive_coverage": sections.coverage_for(client, user),
     }
 
 
