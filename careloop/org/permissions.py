@@ -27,6 +27,7 @@ class Cap(StrEnum):
     MANAGE_MESSAGES = "manage_messages"  # dead letters, resend, operations
     HANDLE_TICKETS = "handle_tickets"
     INSPECT = "inspect"  # sample and score follow-up records
+    APPROVE_REWARDS = "approve_rewards"  # approve commendations before they count toward a reward (seed 003)
 
 
 C = Cap
@@ -49,7 +50,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
                            C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.MANAGE_RULES, C.MANAGE_STAFF,
                            C.MANAGE_MESSAGES, C.IMPORT_RESULTS}),
     Role.AUDITOR: frozenset({C.VIEW_AUDIT}),
-    Role.MANAGER: frozenset({C.VIEW_STATS}),
+    Role.MANAGER: frozenset({C.VIEW_STATS, C.APPROVE_REWARDS}),
 }
 
 
