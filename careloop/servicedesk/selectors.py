@@ -197,17 +197,28 @@ def comment_words(text: str, dictionary: ThemeDictionary) -> list[str]:
             and any(ch.isalnum() for ch in w)]
 
 
+def _theme_of(word: str, dictionary: ThemeDictionary) -> str | None:
+    """The theme of a word: its own entry, else a keyword of two characters or more inside it (停车位 → 停车)."""
+    theme = dictionary.word_theme.get(word)
+    if theme is None:
+        theme = next((t for k, t in dictionary.word_theme.items() if len(k) > 1 and k in word), None)
+    return theme
+
+
 def themes_of_comments(comments: Iterable[str], dictionary: ThemeDictionary, *, limit: int = 10) -> list[ThemeCount]:
     """Count each theme once per comment; unthemed frequent words come out under their own word."""
     themes: Counter[str] = Counter()
     words_by_theme: dict[str, Counter[str]] = {}
     loose: Counter[str] = Counter()
     seen: Counter[str] = Counter(c.strip() for c in comments if c and c.strip())
+    memo: dict[str, str | None] = {}
     for text, times in seen.items():
         words = comment_words(text, dictionary)
         hit: set[str] = set()
         for w in words:
-            theme = dictionary.word_theme.get(w)
+            if w not in memo:
+                memo[w] = _theme_of(w, dictionary)
+            theme = memo[w]
             if theme:
                 hit.add(theme)
                 words_by_theme.setdefault(theme, Counter())[w] += times
