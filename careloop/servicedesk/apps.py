@@ -31,7 +31,7 @@ class ServicedeskConfig(AppConfig):
 def _demo_desk(clients: list, rng: object, stdout: object) -> None:
     from .demo import generate_desk
 
-    summary = generate_desk(clients, rng)
+    summary = generate_desk(clients, rng)  # type: ignore[arg-type]
     stdout.write(summary + "\n")  # type: ignore[attr-defined]
 
 

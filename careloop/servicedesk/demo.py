@@ -74,10 +74,11 @@ def generate_desk(clients: list[Any], rng: random.Random, *, n_tickets: int = 30
         username__in=["service", "manager", "nurse", "nurse3", "nurse4", "nurse5", "lead", "lead2", "nurse2",
                       "nurse6", "doctor"])}
     service = staff.get("service")
-    if service is None or not clients:
+    if service is None or service.org_unit is None or not clients:
         return "servicedesk: no demo staff or clients, nothing added"
     named = [staff[n] for n in ("nurse", "nurse3", "nurse4", "nurse5", "doctor") if n in staff]
-    bj_clients = [c for c in clients if c.branch.path.startswith(service.org_unit.path)] or clients
+    home = service.org_unit.path
+    bj_clients = [c for c in clients if c.branch.path.startswith(home)] or clients
     now = timezone.now()
     tickets: list[Ticket] = []
     for i in range(n_tickets):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TicketKind(models.TextChoices):
@@ -24,10 +25,10 @@ class TicketChannel(models.TextChoices):
 
 
 class TicketStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    INVESTIGATING = "investigating", _("Investigating")
-    ANSWERED = "answered", _("Answered")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("ticket", "Open")
+    INVESTIGATING = "investigating", pgettext_lazy("ticket", "Investigating")
+    ANSWERED = "answered", pgettext_lazy("ticket", "Answered")
+    CLOSED = "closed", pgettext_lazy("ticket", "Closed")
 
 
 OPEN_STATUSES = (TicketStatus.OPEN, TicketStatus.INVESTIGATING)
@@ -105,19 +106,19 @@ class TicketEvent(models.Model):
     """One line of a ticket's history."""
 
     class Action(models.TextChoices):
-        CREATED = "created", _("Recorded")
-        ASSIGNED = "assigned", _("Assigned")
-        INVESTIGATING = "investigating", _("Investigation started")
-        RESOLVED = "resolved", _("Resolved")
-        ANSWERED = "answered", _("Answered")
-        SATISFACTION = "satisfaction", _("Satisfaction recorded")
-        FOLLOWED_UP = "followed_up", _("Followed up")
-        ESCALATED = "escalated", _("Escalated")
-        ROUTED_OUT = "routed_out", _("Routed out as a malpractice dispute")
-        APPROVED = "approved", _("Reward approved")
-        CLOSED = "closed", _("Closed")
-        NOTE = "note", _("Note")
-        SURVEY = "survey", _("Survey sent")
+        CREATED = "created", pgettext_lazy("ticket", "Recorded")
+        ASSIGNED = "assigned", pgettext_lazy("ticket", "Assigned")
+        INVESTIGATING = "investigating", pgettext_lazy("ticket", "Investigation started")
+        RESOLVED = "resolved", pgettext_lazy("ticket", "Resolved")
+        ANSWERED = "answered", pgettext_lazy("ticket", "Answered")
+        SATISFACTION = "satisfaction", pgettext_lazy("ticket", "Satisfaction recorded")
+        FOLLOWED_UP = "followed_up", pgettext_lazy("ticket", "Followed up")
+        ESCALATED = "escalated", pgettext_lazy("ticket", "Escalated")
+        ROUTED_OUT = "routed_out", pgettext_lazy("ticket", "Routed out as a malpractice dispute")
+        APPROVED = "approved", pgettext_lazy("ticket", "Reward approved")
+        CLOSED = "closed", pgettext_lazy("ticket", "Closed")
+        NOTE = "note", pgettext_lazy("ticket", "Note")
+        SURVEY = "survey", pgettext_lazy("ticket", "Survey sent")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("time"))

@@ -74,7 +74,7 @@ def _create(*, kind: str, channel: str, subject: str, body: str, client: Any, st
     branch = client.branch if client is not None else (branch or getattr(acting_user, "org_unit", None))
     if branch is None:
         errors["client"] = _("Name the client, or record the ticket as a member of a unit.")
-    if errors:
+    if errors or branch is None:
         raise ValidationError(errors)
     now = timezone.now()
     ticket = Ticket.objects.create(
