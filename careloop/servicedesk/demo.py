@@ -85,7 +85,8 @@ def generate_desk(clients: list[Any], rng: random.Random, *, n_tickets: int = 30
         kind = rng.choice(KINDS)
         subject, body = rng.choice(TEXTS[kind])
         created = now - dt.timedelta(days=rng.uniform(0, 88), minutes=rng.randint(0, 600))
-        client = rng.choice(bj_clients) if rng.random() < 0.9 or kind == TicketKind.COMPLAINT else None
+        # most complaints come in anonymously by phone or letter; the few tied to a client set the rate
+        client = rng.choice(bj_clients) if rng.random() < (0.12 if kind == TicketKind.COMPLAINT else 0.9) else None
         urgent = kind == TicketKind.COMPLAINT and rng.random() < 0.3
         t = Ticket(kind=kind, channel=rng.choice(CHANNELS), subject=subject, body=body, client=client,
                    staff=rng.choice(named) if kind == TicketKind.COMMENDATION or

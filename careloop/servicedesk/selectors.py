@@ -21,7 +21,7 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Case, Count, Q, QuerySet, When
 from django.utils import timezone
 
 from careloop.org.models import OrgUnit, User
@@ -51,16 +51,16 @@ def _answers(start: dt.date, end: dt.date, units: Iterable[OrgUnit] | None) -> Q
 # --- The worklist ----------------------------------------------------------------------------------
 
 def desk_worklist(user: User, *, kind: str = "", mine: bool = False, include_answered: bool = False) -> QuerySet[Ticket]:
-    """Open tickets in scope: urgent first, then by due time (no due time last), then oldest first."""
-    qs = tickets_visible_to(user)
-    if not include_answered:
-        qs = qs.filter(status__in=OPEN_STATUSES)
+    """Open tickets in scope: urgent first, then by due time (none last), then oldest first. With the
+    answered and closed ones: the open ones first, then the newest."""
+    qs = tickets_visible_to(user).select_related("client", "staff", "assignee")
     if kind:
         qs = qs.filter(kind=kind)
     if mine:
         qs = qs.filter(Q(assignee_id=user.pk) | Q(escalated_to_id=user.pk))
-    return (qs.select_related("client", "staff", "assignee")
-            .order_by("-urgent", "due_at", "created_at", "pk"))
+    if include_answered:
+        return qs.order_by(Case(When(status__in=OPEN_STATUSES, then=0), default=1), "-urgent", "-created_at", "-pk")
+    return qs.filter(status__in=OPEN_STATUSES).order_by("-urgent", "due_at", "created_at", "pk")
 
 
 # --- Published figures ----------------------------------------------------------------------------
