@@ -165,7 +165,7 @@ STEPS = ("assign", "investigate", "resolve", "follow-up", "close", "route-out", 
 class TicketStepView(APIView):
     """The other steps: assign, investigate, resolve, follow-up, close, route-out (malpractice), approve."""
 
-    @extend_schema(request=StepIn, responses={200: TicketOut}, tags=["tickets"],
+    @extend_schema(request=StepIn, responses={200: TicketOut}, tags=["tickets"], operation_id="tickets_step",
                    parameters=[OpenApiParameter("step", str, OpenApiParameter.PATH, enum=list(STEPS))])
     def post(self, request: Request, pk: int, step: str) -> Response:
         user = _user(request)
