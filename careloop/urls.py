@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 API_APPS = ["core", "accounts", "org", "audit", "stats", "clients", "workdays", "messaging", "followups", "checkups",
-            "assessments", "plans", "crm"]
+            "assessments", "plans", "crm", "servicedesk"]
 PAGE_APPS = {
     "core": "",
     "accounts": "accounts/",
@@ -18,6 +18,7 @@ PAGE_APPS = {
     "plans": "plans/",
     "crm": "crm/",
     "stats": "stats/",
+    "servicedesk": "desk/",
 }
 
 api_patterns = [

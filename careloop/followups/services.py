@@ -35,7 +35,6 @@ from careloop.followups.models import (
     HealthStatus,
     Questionnaire,
     RecordAddendum,
-    ServiceTicket,
     TaskStatus,
 )
 from careloop.followups.schedule import EncounterFacts, PlannedFollowup, RuleSpec, plan_schedule
@@ -634,10 +633,10 @@ def followup_record_submit(
     elif problem == FollowupRecord.Problem.SERIOUS:
         escalation_raise(task=task, record=record, summary=problem_note, acting_user=acting_user)
     if feedback_kind:
-        ticket = ServiceTicket.objects.create(
-            client=task.client, kind=feedback_kind, text=feedback_text, record=record, created_by=acting_user
-        )
-        audit_record(actor=acting_user, action="service_ticket.open", obj=ticket, client=task.client)
+        from careloop.followups.complaints import complaint_raise
+
+        complaint_raise(client=task.client, kind=feedback_kind, text=feedback_text, record=record,
+                        acting_user=acting_user)
     return record
 
 

@@ -35,6 +35,7 @@ class Cap(StrEnum):
     MANAGE_TIERS = "manage_tiers"  # override a client's tier with a reason (crm)
     BOOK_APPOINTMENTS = "book_appointments"  # book, reschedule, cancel, check in (crm)
     MANAGE_SLOTS = "manage_slots"  # publish appointment slots and their templates (crm)
+    APPROVE_REWARDS = "approve_rewards"  # approve commendations before they count toward a reward (seed 003)
 
 
 C = Cap
@@ -61,7 +62,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
                            C.MANAGE_MESSAGES, C.IMPORT_RESULTS, C.MANAGE_LEDGER, C.MANAGE_TIERS,
                            C.MANAGE_SLOTS, C.MANAGE_PLANS, C.SELL_PLANS, C.MANAGE_TARGETS}),
     Role.AUDITOR: frozenset({C.VIEW_AUDIT, C.VIEW_STATS}),
-    Role.MANAGER: frozenset({C.VIEW_STATS, C.MANAGE_TARGETS}),
+    Role.MANAGER: frozenset({C.VIEW_STATS, C.MANAGE_TARGETS, C.APPROVE_REWARDS}),
 }
 
 
