@@ -12,8 +12,8 @@ class StatsConfig(AppConfig):
         from careloop.org.permissions import Cap
         from careloop.stats.demo import demo_stats
 
-        # Order 92: the manager (statistics only) lands here, while a lead keeps landing on his worklist (5)
-        # and the auditor on the audit trail (90).
-        nav.register(_("Statistics"), "stats:dashboard", Cap.VIEW_STATS, order=92)
+        # Order 25: the general and branch managers land here (before the service desk's satisfaction page, 30,
+        # which also needs VIEW_STATS); a lead keeps landing on his worklist (5).
+        nav.register(_("Statistics"), "stats:dashboard", Cap.VIEW_STATS, order=25)
         if demo_stats not in demo.extensions:
             demo.extensions.append(demo_stats)

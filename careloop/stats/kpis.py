@@ -1,8 +1,9 @@
 """The KPIs of SPEC CRM-4 against their targets (``KpiTarget`` rows are the data).
 
-Each KPI has one computing function ``(scope, date_from, date_to) -> value``. A KPI whose source app is not
-built raises ``SourceNotBuilt``: the dashboard and the API then say so (value null, ``available`` false),
-never a made-up zero.
+Each KPI has one computing function ``(scope, date_from, date_to) -> value`` reading its source app's published
+figures (servicedesk.selectors) or tables (plans enrolments, crm ledger, follow-up encounters). A value is
+None when the period has no base (no answers, no revenue…): "no data yet", never a made-up zero. A KPI whose
+source app is missing raises ``SourceNotBuilt`` and says so (``available`` false).
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from careloop.org.models import OrgUnit
 from careloop.stats.models import KpiTarget
 from careloop.stats.permissions import StatsScope
 from careloop.stats.selectors import retention
@@ -31,7 +34,6 @@ SOURCES = {
     "servicedesk": gettext_lazy("service desk and surveys (servicedesk)"),
     "plans": gettext_lazy("service plans and enrolments (plans)"),
 }
-SOURCE_CRM, SOURCE_DESK, SOURCE_PLANS = "crm", "servicedesk", "plans"
 
 KpiFunction = Callable[[StatsScope, dt.date, dt.date], float | None]
 
@@ -41,19 +43,70 @@ def _retention(scope: StatsScope, date_from: dt.date, date_to: dt.date) -> float
 
 
 def _not_built(source: Any) -> KpiFunction:
+    """For a KPI whose source app is missing from a deployment: it says so instead of a number."""
+
     def compute(scope: StatsScope, date_from: dt.date, date_to: dt.date) -> float | None:
         raise SourceNotBuilt(source)
 
     return compute
 
 
+def _roots(scope: StatsScope) -> list[OrgUnit]:
+    return list(OrgUnit.objects.filter(pk__in=scope.root_ids or scope.unit_ids))
+
+
+def _nps(scope: StatsScope, date_from: dt.date, date_to: dt.date) -> float | None:
+    from careloop.servicedesk import selectors as desk
+
+    return desk.nps(start=date_from, end=date_to, units=_roots(scope)).score
+
+
+def _complaint_rate(scope: StatsScope, date_from: dt.date, date_to: dt.date) -> float | None:
+    from careloop.servicedesk import selectors as desk
+
+    return desk.complaint_rate(start=date_from, end=date_to, units=_roots(scope)).value
+
+
+def _urgent_response(scope: StatsScope, date_from: dt.date, date_to: dt.date) -> float | None:
+    from careloop.servicedesk import selectors as desk
+
+    return desk.urgent_response_minutes(start=date_from, end=date_to, units=_roots(scope))
+
+
+def _upgrade_coverage(scope: StatsScope, date_from: dt.date, date_to: dt.date) -> float | None:
+    """Tier A and B clients (the target group) with a plan in force at some time in the period."""
+    from careloop.clients.models import Client, ClientStatus
+    from careloop.plans.models import Enrolment, EnrolmentStatus
+
+    target = Client.objects.filter(branch_id__in=scope.unit_ids, tier__in=["A", "B"], status=ClientStatus.ACTIVE)
+    base = target.count()
+    if not base:
+        return None
+    covered = target.filter(pk__in=Enrolment.objects.filter(
+        status=EnrolmentStatus.ACTIVE, start_date__lte=date_to, end_date__gte=date_from).values("client_id")).count()
+    return round(100 * covered / base, 1)
+
+
+def _value_added_share(scope: StatsScope, date_from: dt.date, date_to: dt.date) -> float | None:
+    """Net revenue of value-added services (plan enrolments, sold through the plans app) / all net revenue."""
+    from careloop.crm.models import LedgerEntry
+
+    row = LedgerEntry.objects.filter(client__branch_id__in=scope.unit_ids, date__gte=date_from,
+                                     date__lte=date_to).aggregate(
+        total=Sum("amount"), value_added=Sum("amount", filter=Q(source__startswith="plans.")))
+    total = row["total"]
+    if not total or total <= 0:
+        return None
+    return round(float(100 * (row["value_added"] or 0) / total), 1)
+
+
 COMPUTE: dict[str, KpiFunction] = {
     "retention": _retention,
-    "upgrade_coverage": _not_built(SOURCE_PLANS),
-    "nps": _not_built(SOURCE_DESK),
-    "complaint_rate": _not_built(SOURCE_DESK),
-    "urgent_response_minutes": _not_built(SOURCE_DESK),
-    "value_added_revenue_share": _not_built(SOURCE_CRM),
+    "upgrade_coverage": _upgrade_coverage,
+    "nps": _nps,
+    "complaint_rate": _complaint_rate,
+    "urgent_response_minutes": _urgent_response,
+    "value_added_revenue_share": _value_added_share,
 }
 
 CACHE_SECONDS = 600

@@ -21,6 +21,7 @@ from careloop.stats.selectors import (
     followup_totals,
     followup_trend,
     health_figures,
+    service_figures,
 )
 
 
@@ -71,9 +72,8 @@ def report_build(scope: StatsScope, period: str, day: dt.date, *, scope_name: st
         "trend": [_iso(r) for r in trend],
         "clients": client_figures(scope, date_from, date_to),
         "health": health_figures(scope, date_from, date_to),
-        "not_built": [_("Satisfaction, NPS, complaint rate, response and resolution times: the service desk is "
-                        "not built in this version."),
-                      _("Blood pressure and glucose control rates: chronic disease plans are not built in this "
+        "service": service_figures(scope, date_from, date_to),
+        "not_built": [_("Blood pressure and glucose control rates: chronic disease plans are not built in this "
                         "version.")],
     }
 
@@ -136,6 +136,15 @@ def sections(data: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]], lis
         [_("Tier downgrades"), c["downgrades"]], [_("Churn (opted out, lost, deceased)"), c["churn_total"]],
     ] + [[_("Tier %(tier)s clients") % {"tier": tier}, n] for tier, n in sorted(c["by_tier"].items())]
     h = data["health"]
+    sv = data.get("service") or {}
+    service_rows: list[list[Any]] = [
+        [_("Tickets recorded"), sv.get("tickets")], [_("Complaints"), sv.get("complaints")],
+        [_("Complaint rate (%)"), sv.get("complaint_rate")], [_("NPS"), sv.get("nps")],
+        [_("Survey answers"), sv.get("nps_answers")], [_("Satisfaction with answers (1–5)"), sv.get("satisfaction")],
+        [_("Mean response time (minutes)"), sv.get("response_minutes")],
+        [_("Urgent response time (minutes)"), sv.get("urgent_response_minutes")],
+        [_("Mean resolution time (hours)"), sv.get("resolution_hours")],
+    ] if sv else []
     return [
         (_("Summary"), [(_("Indicator"), "text"), (_("Value"), "text"), (_("Target"), "text"), (_("Result"), "text"),
                         (_("Definition"), "text")], kpi_rows),
@@ -146,6 +155,7 @@ def sections(data: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]], lis
         (_("By staff member"), fu_heads, fu_rows(data["by_staff"])),
         (_("By rule"), fu_heads, fu_rows(data["by_rule"])),
         (_("Clients"), [(_("Indicator"), "text"), (_("Value"), "dec")], client_rows),
+        (_("Service"), [(_("Indicator"), "text"), (_("Value"), "dec")], service_rows),
         (_("Abnormal findings"), [(_("Item code"), "text"), (_("Item"), "text"), (_("Abnormal results"), "int")],
          [[r["code"], r["name"], r["n"]] for r in h["abnormal_by_item"]]),
         (_("Abnormal by sex and age"), [(_("Age band"), "text"), (_("Male"), "int"), (_("Female"), "int")],

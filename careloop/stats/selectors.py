@@ -226,3 +226,33 @@ def health_figures(scope: StatsScope, date_from: dt.date, date_to: dt.date, top:
         "risk": [{"code": c, "name": names[c], "low": v["low"], "medium": v["medium"], "high": v["high"]}
                  for c, v in sorted(risk.items())],
     }
+
+
+def service_figures(scope: StatsScope, date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
+    """Satisfaction, NPS, complaint rate, response and resolution times (the service desk's published figures;
+    tickets are counted by the unit they were recorded for)."""
+    from django.db.models import Avg, DurationField, ExpressionWrapper, F
+
+    from careloop.servicedesk import selectors as desk
+    from careloop.servicedesk.models import Ticket
+
+    roots = list(OrgUnit.objects.filter(pk__in=scope.root_ids or scope.unit_ids))
+    nps = desk.nps(start=date_from, end=date_to, units=roots)
+    rate = desk.complaint_rate(start=date_from, end=date_to, units=roots)
+    tickets = Ticket.objects.filter(branch_id__in=scope.unit_ids, created_at__date__gte=date_from,
+                                    created_at__date__lte=date_to)
+    row = tickets.aggregate(
+        n=Count("id"), complaints=Count("id", filter=Q(kind="complaint")),
+        satisfaction=Avg("satisfaction"), response=Avg("response_minutes"),
+        resolution=Avg(ExpressionWrapper(F("resolved_at") - F("created_at"), output_field=DurationField()),
+                       filter=Q(resolved_at__isnull=False)))
+    resolution = row["resolution"]
+    return {
+        "tickets": row["n"], "complaints": row["complaints"],
+        "nps": nps.score, "nps_answers": nps.answers, "promoters": nps.promoters, "detractors": nps.detractors,
+        "complaint_rate": rate.value, "complaining_clients": rate.count, "served_clients": rate.base,
+        "urgent_response_minutes": desk.urgent_response_minutes(start=date_from, end=date_to, units=roots),
+        "satisfaction": round(float(row["satisfaction"]), 2) if row["satisfaction"] is not None else None,
+        "response_minutes": round(float(row["response"]), 1) if row["response"] is not None else None,
+        "resolution_hours": round(resolution.total_seconds() / 3600, 1) if resolution is not None else None,
+    }

@@ -33,6 +33,7 @@ from careloop.stats.selectors import (
     followup_totals,
     followup_trend,
     health_figures,
+    service_figures,
 )
 from careloop.stats.services import kpi_target_update, visible_reports
 
@@ -158,7 +159,7 @@ def clients_health(request: HttpRequest) -> HttpResponse:
         "date_from": date_from, "date_to": date_to, "c": c, "moves": moves,
         "churn": [(churn_names.get(k, k), v) for k, v in c["churn"].items()],
         "tiers": [(tier_names.get(k, k), v) for k, v in sorted(c["by_tier"].items())],
-        "health": health, "band_chart": mark_safe(charts.svg(band_chart)),  # noqa: S308
+        "health": health, "service": service_figures(scope, date_from, date_to), "band_chart": mark_safe(charts.svg(band_chart)),  # noqa: S308
         "risk_chart": mark_safe(charts.svg(risk_chart)) if health["risk"] else "",  # noqa: S308
     })
 

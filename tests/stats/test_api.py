@@ -9,8 +9,9 @@ import pytest
 from openpyxl import load_workbook
 
 from careloop.audit.models import AuditEvent
+from careloop.org.models import Role
 from careloop.stats.models import KpiTarget
-from tests.factories import make_client
+from tests.factories import make_client, make_user
 
 FROM_TO = "from=2026-09-21&to=2026-12-10"
 
@@ -82,15 +83,41 @@ def test_auditor_reads_aggregates_but_no_client(api, world, data) -> None:
     assert api(world.auditor).get("/api/v1/clients/export/?format=csv").status_code == 403
 
 
-def test_kpis_say_when_their_source_is_not_built(api, world, data) -> None:
+def test_kpis_against_targets_with_no_data_say_so(api, world, data) -> None:
     r = api(world.manager).get("/api/v1/stats/kpis/?year=2026")
     assert r.status_code == 200
     rows = {row["code"]: row for row in r.json()["results"]}
     assert set(rows) == {"retention", "upgrade_coverage", "nps", "complaint_rate", "urgent_response_minutes",
                          "value_added_revenue_share"}
-    assert rows["retention"]["target"] == 90 and rows["retention"]["available"] is True
-    assert rows["nps"]["value"] is None and rows["nps"]["met"] is None and rows["nps"]["available"] is False
-    assert "servicedesk" in rows["nps"]["source_missing"]
+    assert rows["retention"]["target"] == 90 and rows["nps"]["target"] == 60
+    assert rows["complaint_rate"]["comparison"] == "lte"
+    # no survey answers, no revenue: no value and no verdict, never a made-up zero
+    for code in ("nps", "value_added_revenue_share", "urgent_response_minutes"):
+        assert rows[code]["value"] is None and rows[code]["met"] is None and rows[code]["available"] is True
+
+
+def test_a_kpi_whose_source_app_is_missing_says_so(api, world, monkeypatch) -> None:
+    from careloop.stats import kpis
+
+    monkeypatch.setitem(kpis.COMPUTE, "nps", kpis._not_built("servicedesk"))
+    rows = {row["code"]: row for row in api(world.manager).get("/api/v1/stats/kpis/?year=2026").json()["results"]}
+    assert rows["nps"]["available"] is False and rows["nps"]["source_missing"] == "servicedesk"
+    assert "客服中心" in rows["nps"]["source_missing_label"]
+
+
+def test_value_added_revenue_share_from_the_ledger(api, world, today) -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from careloop.crm.models import LedgerEntry
+
+    for client, amount, source in ((world.own, "3000", "plans.enrolment:1"), (world.own, "1000", ""),
+                                   (world.other_team, "1000", ""), (world.other_branch, "9000", "plans.enrolment:2")):
+        LedgerEntry.objects.create(client=client, date=dt.date(2026, 6, 1), kind="purchase", amount=Decimal(amount),
+                                   source=source)
+    bj_manager = make_user("bj_manager2", roles=[Role.MANAGER], unit=world.bj)
+    rows = {row["code"]: row for row in api(bj_manager).get("/api/v1/stats/kpis/?year=2026").json()["results"]}
+    assert rows["value_added_revenue_share"]["value"] == 60.0 and rows["value_added_revenue_share"]["met"] is True
 
 
 def test_retention_from_encounters(api, world, today) -> None:
