@@ -187,12 +187,22 @@ def client_figures(scope: StatsScope, date_from: dt.date, date_to: dt.date) -> d
 
 
 def retention(scope: StatsScope, date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
-    """Clients served (an encounter) in the year before ``date_from`` who were served again by ``date_to``."""
+    """Clients served in the year before ``date_from`` (an encounter, or a purchase, visit or checkup in the
+    crm ledger) who were served again by ``date_to``."""
+    from careloop.crm.models import LedgerEntry
+
     base_from = date_from - dt.timedelta(days=365)
-    served = Encounter.objects.filter(client__branch_id__in=scope.unit_ids, status=Encounter.Status.ACTIVE)
-    before = served.filter(date__gte=base_from, date__lt=date_from).values("client_id").distinct()
+    encounters = Encounter.objects.filter(status=Encounter.Status.ACTIVE)
+    ledger = LedgerEntry.objects.exclude(kind="refund")
+
+    def served(lo: dt.date, hi: dt.date) -> Q:
+        return (Q(pk__in=encounters.filter(date__gte=lo, date__lte=hi).values("client_id"))
+                | Q(pk__in=ledger.filter(date__gte=lo, date__lte=hi).values("client_id")))
+
+    before = Client.objects.filter(served(base_from, date_from - dt.timedelta(days=1)),
+                                   branch_id__in=scope.unit_ids)
     base = before.count()
-    again = served.filter(date__gte=date_from, date__lte=date_to, client_id__in=before).values("client_id").distinct().count()
+    again = before.filter(served(date_from, date_to)).count() if base else 0
     return {"retention_base": base, "retained": again,
             "retention_rate": round(100 * again / base, 1) if base else None}
 
