@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from careloop.audit.services import audit_record
-from careloop.clients.models import Client
+from careloop.clients.models import Client, Tier
 from careloop.clients.selectors import clients_visible_to
-from careloop.crm.models import LedgerEntry, LedgerKind
+from careloop.clients.services import client_set_tier
+from careloop.crm.followup_link import open_team_followup
+from careloop.crm.models import LedgerEntry, LedgerKind, TierOverride, TierPolicy
 from careloop.crm.permissions import require
+from careloop.crm.tiers import Move, Preview, active_policy, compute_moves
 from careloop.org.models import User
 from careloop.org.permissions import Cap
 
@@ -77,3 +85,183 @@ def ledger_entry_add(*, client: Client, date: dt.date, kind: str, amount: Decima
     audit_record(actor=acting_user, action="ledger.add", obj=entry, client=client,
                  detail={"kind": kind, "amount": str(entry.amount), "date": date.isoformat(), "source": source})
     return entry
+
+
+# --- tiers (CRM-1, CRM-2) ------------------------------------------------------------------------
+@dataclass
+class RecomputeResult:
+    active_clients: int
+    moves: list[Move]
+    applied: bool
+
+    @property
+    def by_pair(self) -> Counter[tuple[str, str]]:
+        return Counter((m.old, m.new) for m in self.moves)
+
+
+def _tier_a_upkeep(client: Client, acting_user: User | None) -> None:
+    """CRM-2: a tier-A client has a dedicated health manager and doctor; a lead's worklist item when not."""
+    client.refresh_from_db(fields=["health_manager", "family_doctor"])
+    missing = [str(label) for label, value in ((_("health manager"), client.health_manager_id),
+                                                (_("family doctor"), client.family_doctor_id)) if not value]
+    if not missing:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = _("Tier A client: assign a dedicated %(missing)s") % {"missing": _(" and ").join(
+            str(_(m)) for m in missing)}
+    open_team_followup(client=client, due_date=timezone.localdate(), reason=reason, acting_user=acting_user,
+                       origin="tier_a_upkeep", to_lead=True, window_days=7)
+
+
+def _apply_move(move: Move, *, acting_user: User | None) -> None:
+    client = Client.objects.select_related("branch").get(pk=move.client_id)
+    client = client_set_tier(client=client, tier=move.new, reason=move.reason, acting_user=acting_user,
+                             automatic=True)
+    if move.new == "A":
+        _tier_a_upkeep(client, acting_user)
+
+
+def tiers_recompute(*, acting_user: User | None = None, today: dt.date | None = None, dry_run: bool = False,
+                    client_ids: list[int] | None = None) -> RecomputeResult:
+    """Recompute every active client's tier (CRM-1); each move is its own transaction with its history row.
+
+    Called by the nightly job, `careloop tiers recompute` and the criteria screen (dry run = preview).
+    """
+    preview = compute_moves(today=today, client_ids=client_ids)
+    if not dry_run:
+        for move in preview.moves:
+            with transaction.atomic():
+                _apply_move(move, acting_user=acting_user)
+        with transaction.atomic():
+            audit_record(actor=acting_user, action="tiers.recompute", object_type="tiers",
+                         detail={"active_clients": preview.active_clients, "moves": len(preview.moves),
+                                 "threshold": str(preview.threshold) if preview.threshold is not None else None})
+    return RecomputeResult(active_clients=preview.active_clients, moves=preview.moves, applied=not dry_run)
+
+
+POLICY_FIELDS = ("value_window_days", "a_top_share", "a_visit_window_days", "a_visits_per_month", "a_chronic",
+                 "b_min_visits", "b_min_value", "override_days", "booking_days_a", "booking_days_b", "booking_days_c",
+                 "a_reserved_share", "reminder_hours")
+
+
+def _label(name: str) -> str:
+    return capfirst(str(getattr(TierPolicy._meta.get_field(name), "verbose_name", name)))
+
+
+def tier_policy_clean(data: dict[str, Any]) -> TierPolicy:
+    """An unsaved policy from the current one and ``data``; errors name each field."""
+    current = active_policy()
+    policy = TierPolicy(**{f: getattr(current, f) for f in POLICY_FIELDS})
+    errors: dict[str, list[str]] = {}
+    for name in POLICY_FIELDS:
+        if name not in data:
+            continue
+        model_field: Any = TierPolicy._meta.get_field(name)
+        try:
+            value = model_field.to_python(data[name])
+        except ValidationError:
+            errors[name] = [_("%(field)s: enter a valid number.") % {"field": _label(name)}]
+            continue
+        setattr(policy, name, value)
+    for name in ("a_top_share", "a_reserved_share"):
+        value = getattr(policy, name)
+        if name not in errors and not (Decimal(0) <= Decimal(value) <= Decimal(1)):
+            errors[name] = [_("%(field)s: must be between 0 and 1.") % {
+                "field": _label(name)}]
+    for name in ("value_window_days", "a_visit_window_days"):
+        if name not in errors and not 1 <= int(getattr(policy, name)) <= 3660:
+            errors[name] = [_("%(field)s: must be from 1 to 3660.") % {
+                "field": _label(name)}]
+    if "a_visit_window_days" not in errors and "value_window_days" not in errors \
+            and policy.a_visit_window_days > policy.value_window_days:
+        errors["a_visit_window_days"] = [_("%(field)s: cannot be longer than the value window.") % {
+            "field": _label("a_visit_window_days")}]
+    if "a_visits_per_month" not in errors and policy.a_visits_per_month <= 0:
+        errors["a_visits_per_month"] = [_("%(field)s: must be more than 0.") % {
+            "field": _label("a_visits_per_month")}]
+    if "b_min_value" not in errors and policy.b_min_value < 0:
+        errors["b_min_value"] = [_("%(field)s: cannot be negative.") % {
+            "field": _label("b_min_value")}]
+    for name in ("booking_days_a", "booking_days_b", "booking_days_c"):
+        if name not in errors and not 0 <= int(getattr(policy, name)) <= 90:
+            errors[name] = [_("%(field)s: must be from 0 to 90.") % {
+                "field": _label(name)}]
+    if errors:
+        raise ValidationError(errors)
+    return policy
+
+
+def tier_policy_preview(*, data: dict[str, Any], acting_user: User) -> Preview:
+    """How many clients would move under the criteria in ``data`` (nothing is saved)."""
+    require(acting_user, Cap.MANAGE_RULES)
+    return compute_moves(tier_policy_clean(data))
+
+
+@transaction.atomic
+def tier_policy_save(*, data: dict[str, Any], note: str = "", acting_user: User) -> TierPolicy:
+    """Put new criteria in force (the previous row stays as history). Clients move at the next recompute."""
+    require(acting_user, Cap.MANAGE_RULES)
+    policy = tier_policy_clean(data)
+    before = active_policy()
+    TierPolicy.objects.filter(active=True).update(active=False)
+    policy.active, policy.note, policy.created_by = True, (note or "").strip()[:200], acting_user
+    policy.save()
+    changed = {f: [str(getattr(before, f)), str(getattr(policy, f))] for f in POLICY_FIELDS
+               if str(getattr(before, f)) != str(getattr(policy, f))}
+    audit_record(actor=acting_user, action="tier_policy.save", obj=policy, detail={"changed": changed})
+    return policy
+
+
+@transaction.atomic
+def tier_override_set(*, client: Client, tier: str, reason: str, acting_user: User,
+                      expires_on: dt.date | None = None) -> TierOverride:
+    """A manual tier with a reason; it survives recomputation until ``expires_on`` or until lifted."""
+    require(acting_user, Cap.MANAGE_TIERS)
+    _in_scope(acting_user, client)
+    errors: dict[str, list[str]] = {}
+    if tier not in Tier.values:
+        errors["tier"] = [_("Tier: must be one of: %(values)s") % {"values": ", ".join(Tier.values)}]
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [_("Reason: is required when the tier changes")]
+    elif len(reason) > 180:
+        errors["reason"] = [_("Reason: at most 180 characters.")]
+    today = timezone.localdate()
+    if expires_on is None:
+        days = active_policy().override_days
+        expires_on = today + dt.timedelta(days=days) if days else None
+    elif expires_on <= today:
+        errors["expires_on"] = [_("Expires: must be after today.")]
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    for old in TierOverride.objects.select_for_update().filter(client=client, lifted_at__isnull=True):
+        old.lifted_at, old.lifted_by = now, acting_user
+        old.save(update_fields=["lifted_at", "lifted_by"])
+    override = TierOverride.objects.create(client=client, tier=tier, reason=reason, expires_on=expires_on,
+                                           created_by=acting_user)
+    audit_record(actor=acting_user, action="tier.override", obj=override, client=client,
+                 detail={"tier": tier, "reason": reason, "expires_on": expires_on.isoformat() if expires_on else None})
+    with translation.override(settings.LANGUAGE_CODE):
+        why = _("manual override: %(reason)s") % {"reason": reason}
+    client = client_set_tier(client=client, tier=tier, reason=why, acting_user=acting_user)
+    if tier == "A":
+        _tier_a_upkeep(client, acting_user)
+    return override
+
+
+@transaction.atomic
+def tier_override_lift(*, client: Client, reason: str, acting_user: User) -> int:
+    """End the client's override; the computed tier applies again at once."""
+    require(acting_user, Cap.MANAGE_TIERS)
+    _in_scope(acting_user, client)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Reason: is required when the tier changes")]})
+    now = timezone.now()
+    lifted = TierOverride.objects.filter(client=client, lifted_at__isnull=True).update(lifted_at=now, lifted_by=acting_user)
+    audit_record(actor=acting_user, action="tier.override_lift", obj=client, client=client,
+                 detail={"reason": reason.strip()[:200], "lifted": lifted})
+    if lifted:
+        for move in compute_moves(client_ids=[client.pk]).moves:
+            _apply_move(move, acting_user=acting_user)
+    return lifted
