@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 
 from careloop.audit.models import AuditEvent
 from careloop.crm.models import LedgerEntry
