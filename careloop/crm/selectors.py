@@ -12,6 +12,7 @@ from careloop.clients.models import Client, ClientStatus, StatusChange, Tier
 from careloop.clients.selectors import clients_visible_to
 from careloop.crm.models import Appointment, LedgerEntry, Slot, TierOverride
 from careloop.org.models import OrgUnit, UnitKind, User
+from careloop.org.permissions import Cap, user_can
 from careloop.org.selectors import subtree_q, subtree_unit_ids
 
 
@@ -61,7 +62,8 @@ def current_override(client: Client, today: dt.date | None = None) -> TierOverri
 def tier_dashboard(user: User, *, today: dt.date | None = None) -> dict[str, Any]:
     """Counts by tier of the active clients the user sees, and this month's moves (from → to)."""
     today = today or timezone.localdate()
-    visible = clients_visible_to(user)
+    # Managers (statistics only) see the counts of their part of the organisation, never a client.
+    visible = clients_visible_to(user) if user_can(user, Cap.VIEW_CLIENTS) else Client.objects.filter(subtree_q(user))
     counts = dict(visible.filter(status=ClientStatus.ACTIVE).values_list("tier").annotate(n=Count("id")).order_by())
     month_start = timezone.make_aware(dt.datetime.combine(today.replace(day=1), dt.time.min))
     moves = list(StatusChange.objects.filter(kind="tier", changed_at__gte=month_start, client__in=visible)
