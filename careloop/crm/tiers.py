@@ -52,6 +52,7 @@ class Facts:
     visits: int
     recent_visits: int
     chronic: bool
+    top: bool  # among the top share of active clients by value
 
 
 @dataclass
@@ -105,14 +106,21 @@ def value_threshold(policy: TierPolicy, today: dt.date, active_clients: int) -> 
 
 
 def facts_rows(policy: TierPolicy, today: dt.date, *, client_ids: Iterable[int] | None = None
-               ) -> Iterator[tuple[int, str, Decimal, int, int]]:
-    """(client id, current tier, value, visits, recent visits) for every active client, streamed."""
+               ) -> Iterator[tuple[int, str, Decimal, int, int, int, int]]:
+    """(client id, current tier, value, visits, recent visits, value rank, active clients) per active client.
+
+    One statement, streamed: the ledger and encounter aggregations joined to the clients, with the
+    client's rank by value (ties share a rank) and the number of active clients as window functions,
+    so the top-share test needs no second pass over the ledger. ``client_ids`` narrows the output
+    after ranking (the rank is always among all active clients).
+    """
     start, recent = windows(policy, today)
     ledger, client, encounter = LedgerEntry._meta.db_table, Client._meta.db_table, Encounter._meta.db_table
     kinds = ", ".join(["%s"] * len(VISIT_KINDS))
     sql = (
-        f"SELECT c.id, c.tier, COALESCE(l.v, 0), COALESCE(l.vis, 0), COALESCE(l.rvis, 0), "  # noqa: S608  (table names from _meta, values bound)
-        f"COALESCE(e.vis, 0), COALESCE(e.rvis, 0) FROM {client} c "
+        f"SELECT c.id, c.tier, COALESCE(l.v, 0) AS v, COALESCE(l.vis, 0) AS lvis, COALESCE(l.rvis, 0) AS lrvis, "  # noqa: S608
+        f"COALESCE(e.vis, 0) AS evis, COALESCE(e.rvis, 0) AS ervis, "
+        f"RANK() OVER (ORDER BY COALESCE(l.v, 0) DESC) AS rk, COUNT(*) OVER () AS n FROM {client} c "
         f"LEFT JOIN (SELECT client_id, SUM(amount) AS v, "
         f"SUM(CASE WHEN kind IN ({kinds}) THEN 1 ELSE 0 END) AS vis, "
         f"SUM(CASE WHEN kind IN ({kinds}) AND date >= %s THEN 1 ELSE 0 END) AS rvis "
@@ -122,22 +130,22 @@ def facts_rows(policy: TierPolicy, today: dt.date, *, client_ids: Iterable[int] 
         f"ON e.client_id = c.id WHERE c.status = %s"
     )
     params: list[Any] = [*VISIT_KINDS, *VISIT_KINDS, recent, start, today, recent, start, today,
-                            Encounter.Status.CANCELLED, EncounterKind.PURCHASE, ClientStatus.ACTIVE]
+                         Encounter.Status.CANCELLED, EncounterKind.PURCHASE, ClientStatus.ACTIVE]
     if client_ids is not None:
         ids = [int(i) for i in client_ids]
         if not ids:
             return
-        sql += f" AND c.id IN ({', '.join(['%s'] * len(ids))})"
+        sql = f"SELECT * FROM ({sql}) ranked WHERE id IN ({', '.join(['%s'] * len(ids))})"  # noqa: S608
         params += ids
-    sql += " ORDER BY c.id"
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while True:
             rows = cursor.fetchmany(2000)
             if not rows:
                 break
-            for cid, tier, value, lvis, lrvis, evis, ervis in rows:
-                yield (cid, tier, Decimal(str(value)), max(int(lvis), int(evis)), max(int(lrvis), int(ervis)))
+            for cid, tier, value, lvis, lrvis, evis, ervis, rank, n in rows:
+                yield (cid, tier, Decimal(str(value)), max(int(lvis), int(evis)), max(int(lrvis), int(ervis)),
+                       int(rank), int(n))
 
 
 def chronic_clients() -> set[int]:
@@ -156,10 +164,17 @@ def _money(value: Decimal) -> str:
     return f"¥{value:,.2f}"
 
 
-def classify(policy: TierPolicy, facts: Facts, threshold: Decimal | None) -> tuple[str, str]:
+def top_count(policy: TierPolicy, active_clients: int) -> int:
+    """How many clients the top share is (at least one when the share is not zero)."""
+    if policy.a_top_share <= 0 or active_clients == 0:
+        return 0
+    return max(1, math.floor(active_clients * policy.a_top_share))
+
+
+def classify(policy: TierPolicy, facts: Facts) -> tuple[str, str]:
     """(tier, why) for one client's facts. ``why`` is stored text, in the system language."""
     days = policy.value_window_days
-    if threshold is not None and facts.value >= threshold and facts.value > 0:
+    if facts.top and facts.value > 0:
         return "A", _("top %(share)s%% by value (%(value)s in %(days)s days)") % {
             "share": int(policy.a_top_share * 100), "value": _money(facts.value), "days": days}
     if facts.recent_visits >= visits_needed_for_a(policy):
@@ -179,20 +194,25 @@ def compute_moves(policy: TierPolicy | None = None, *, today: dt.date | None = N
     """What a recomputation would do now: every active client whose tier would change, and why."""
     policy = policy or active_policy()
     today = today or timezone.localdate()
-    active = Client.objects.filter(status=ClientStatus.ACTIVE).count()
-    threshold = value_threshold(policy, today, active)
     chronic = chronic_clients() if policy.a_chronic else set()
     overrides = active_overrides(today)
-    preview = Preview(active_clients=active, threshold=threshold)
+    preview = Preview(active_clients=0, threshold=None)
     with translation.override(settings.LANGUAGE_CODE):
-        for cid, tier, value, visits, recent in facts_rows(policy, today, client_ids=client_ids):
+        for cid, tier, value, visits, recent, rank, active in facts_rows(policy, today, client_ids=client_ids):
+            preview.active_clients = active
+            top = value > 0 and rank <= top_count(policy, active)
+            if top and (preview.threshold is None or value < preview.threshold):
+                preview.threshold = value
             override = overrides.get(cid)
             if override is not None:
                 if override.tier != tier:
                     preview.moves.append(Move(cid, tier, override.tier, _("manual override: %(reason)s") % {
                         "reason": override.reason}, overridden=True))
                 continue
-            new, why = classify(policy, Facts(value, visits, recent, cid in chronic), threshold)
+            new, why = classify(policy, Facts(value, visits, recent, cid in chronic, top))
             if new != tier:
                 preview.moves.append(Move(cid, tier, new, _("computed: %(why)s") % {"why": why}))
+    if client_ids is not None:
+        preview.active_clients = Client.objects.filter(status=ClientStatus.ACTIVE).count()
+        preview.threshold = value_threshold(policy, today, preview.active_clients)
     return preview
