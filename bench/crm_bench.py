@@ -79,7 +79,7 @@ def populate(n_clients: int, per_client: int) -> dict:
         # Skewed value: a fifth of the clients spend ~8x the rest; visits and checkups mixed in.
         cursor.execute(
             "INSERT INTO crm_ledgerentry (client_id, date, kind, amount, note, source, created_at) "
-            "SELECT %s + (r %% %s), %s::date - ((r * 7919) %% 360), "
+            "SELECT %s + (r %% %s), %s::date - ((r::bigint * 7919) %% 360)::int, "
             "CASE WHEN r %% 10 < 5 THEN 'visit' WHEN r %% 10 < 7 THEN 'checkup' "
             "     WHEN r %% 50 = 49 THEN 'refund' ELSE 'purchase' END, "
             "CASE WHEN r %% 50 = 49 THEN -100 "
