@@ -34,6 +34,7 @@ from careloop.crm.models import (
 )
 from careloop.crm.permissions import require
 from careloop.crm.tiers import Move, Preview, active_policy, compute_moves
+from careloop.followups.models import OPEN_STATUSES, FollowupTask
 from careloop.messaging.models import PENDING_STATUSES, Message
 from careloop.messaging.services import EnqueueResult, message_cancel, message_enqueue
 from careloop.org.models import OrgUnit, UnitKind, User
@@ -124,6 +125,8 @@ def _tier_a_upkeep(client: Client, acting_user: User | None) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         reason = _("Tier A client: assign a dedicated %(missing)s") % {"missing": _(" and ").join(
             str(_(m)) for m in missing)}
+    if FollowupTask.objects.filter(client=client, reason=reason, status__in=OPEN_STATUSES).exists():
+        return  # the lead already has this item
     open_team_followup(client=client, due_date=timezone.localdate(), reason=reason, acting_user=acting_user,
                        origin="tier_a_upkeep", to_lead=True, window_days=7)
 

@@ -70,6 +70,9 @@ def test_tier_a_without_manager_or_doctor_gets_a_lead_worklist_item(world, crowd
     tasks = FollowupTask.objects.filter(client=crowd[0])
     assert tasks.count() == 1
     assert tasks.get().assignee == world.lead
+    assert "家庭医生" in tasks.get().reason
+    tier_override_set(client=crowd[0], tier="A", reason="确认核心客户", acting_user=world.lead)
+    assert tasks.count() == 1  # never twice
 
 
 def test_top_share_threshold_uses_all_active_clients(world, crowd):
