@@ -113,7 +113,13 @@ def bare_aggregation(today: dt.date) -> tuple[float, int]:
     return time.perf_counter() - t0, n
 
 
-def bench_tiers() -> dict:
+def bare_aggregation_today() -> tuple[float, int]:
+    from django.utils import timezone
+
+    return bare_aggregation(timezone.localdate())
+
+
+def bench_tiers(apply: bool = True) -> dict:
     from django.utils import timezone
 
     from careloop.crm.services import tiers_recompute
@@ -131,6 +137,13 @@ def bench_tiers() -> dict:
         ours.append(time.perf_counter() - t0)
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
+    if not apply:
+        return {
+            "bare_aggregation_s": round(min(bare), 3), "aggregated_clients": groups,
+            "compute_moves_s": round(min(ours), 3), "ratio": round(min(ours) / min(bare), 2),
+            "moves": len(preview.moves), "compute_peak_python_mb": round(peak / 1e6, 1),
+            "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        }
     t0 = time.perf_counter()
     result = tiers_recompute()
     apply_s = time.perf_counter() - t0
@@ -225,7 +238,24 @@ def child(args: argparse.Namespace) -> dict:
     t2 = time.perf_counter()
     result = {"clients": args.clients, "ledger_rows": args.clients * args.rows_per_client,
               "migrate_s": round(t1 - t0, 1), "populate_s": round(t2 - t1, 1)}
-    result.update(bench_tiers())
+    result.update(bench_tiers(apply=not args.no_apply))
+    if args.no_apply:  # a steady-state run too: every client already at its computed tier
+        from careloop.clients.models import Client
+        from careloop.crm.tiers import compute_moves
+
+        by_tier: dict[str, list[int]] = {}
+        for move in compute_moves().moves:  # arrangement: put every client at its computed tier in bulk
+            by_tier.setdefault(move.new, []).append(move.client_id)
+        for tier, ids in by_tier.items():
+            Client.objects.filter(pk__in=ids).update(tier=tier)
+        steady_bare = min(bare_aggregation_today()[0] for _ in range(3))
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            compute_moves()
+            times.append(time.perf_counter() - t0)
+        result.update({"steady_bare_s": round(steady_bare, 3), "steady_compute_moves_s": round(min(times), 3),
+                       "steady_ratio": round(min(times) / steady_bare, 2)})
     result.update(bench_booking(setup, args.threads, args.slots, args.capacity, args.attempts))
     return result
 
@@ -238,6 +268,8 @@ def main() -> None:
     parser.add_argument("--slots", type=int, default=100)
     parser.add_argument("--capacity", type=int, default=4)
     parser.add_argument("--attempts", type=int, default=800)
+    parser.add_argument("--no-apply", action="store_true",
+                        help="measure the decision only (no per-move writes), then a steady-state run")
     parser.add_argument("--child", action="store_true")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))

@@ -144,8 +144,8 @@ def facts_rows(policy: TierPolicy, today: dt.date, *, client_ids: Iterable[int] 
             if not rows:
                 break
             for cid, tier, value, lvis, lrvis, evis, ervis, rank, n in rows:
-                yield (cid, tier, Decimal(str(value)), max(int(lvis), int(evis)), max(int(lrvis), int(ervis)),
-                       int(rank), int(n))
+                yield (cid, tier, value if isinstance(value, Decimal) else Decimal(str(value)),
+                       max(int(lvis), int(evis)), max(int(lrvis), int(ervis)), int(rank), int(n))
 
 
 def chronic_clients() -> set[int]:
@@ -169,6 +169,15 @@ def top_count(policy: TierPolicy, active_clients: int) -> int:
     if policy.a_top_share <= 0 or active_clients == 0:
         return 0
     return max(1, math.floor(active_clients * policy.a_top_share))
+
+
+def decide(policy: TierPolicy, facts: Facts, visits_for_a: int) -> str:
+    """The tier alone (the hot path: run for every active client; the reason is written for moves only)."""
+    if (facts.top and facts.value > 0) or facts.recent_visits >= visits_for_a or (policy.a_chronic and facts.chronic):
+        return "A"
+    if facts.visits >= policy.b_min_visits or (facts.value >= policy.b_min_value and facts.value > 0):
+        return "B"
+    return "C"
 
 
 def classify(policy: TierPolicy, facts: Facts) -> tuple[str, str]:
@@ -197,10 +206,13 @@ def compute_moves(policy: TierPolicy | None = None, *, today: dt.date | None = N
     chronic = chronic_clients() if policy.a_chronic else set()
     overrides = active_overrides(today)
     preview = Preview(active_clients=0, threshold=None)
+    visits_for_a = visits_needed_for_a(policy)
+    top_k = -1
     with translation.override(settings.LANGUAGE_CODE):
         for cid, tier, value, visits, recent, rank, active in facts_rows(policy, today, client_ids=client_ids):
-            preview.active_clients = active
-            top = value > 0 and rank <= top_count(policy, active)
+            if top_k < 0:
+                preview.active_clients, top_k = active, top_count(policy, active)
+            top = value > 0 and rank <= top_k
             if top and (preview.threshold is None or value < preview.threshold):
                 preview.threshold = value
             override = overrides.get(cid)
@@ -209,8 +221,9 @@ def compute_moves(policy: TierPolicy | None = None, *, today: dt.date | None = N
                     preview.moves.append(Move(cid, tier, override.tier, _("manual override: %(reason)s") % {
                         "reason": override.reason}, overridden=True))
                 continue
-            new, why = classify(policy, Facts(value, visits, recent, cid in chronic, top))
-            if new != tier:
+            facts = Facts(value, visits, recent, cid in chronic, top)
+            if decide(policy, facts, visits_for_a) != tier:
+                new, why = classify(policy, facts)
                 preview.moves.append(Move(cid, tier, new, _("computed: %(why)s") % {"why": why}))
     if client_ids is not None:
         preview.active_clients = Client.objects.filter(status=ClientStatus.ACTIVE).count()
