@@ -214,7 +214,7 @@ def _param_label(name: str) -> str:
 
 def _int_param(params: Any, name: str) -> int | None:
     raw = params.get(name)
-    if raw in (None, ""):
+    if raw is None:
         return None
     if not str(raw).isdigit() or not 0 < int(raw) < 2**31:
         raise ValidationError({name: [_("%(name)s: must be a whole number.") % {"name": _param_label(name)}]})
@@ -223,7 +223,7 @@ def _int_param(params: Any, name: str) -> int | None:
 
 def _date_param(params: Any, name: str) -> dt.date | None:
     raw = params.get(name)
-    if raw in (None, ""):
+    if raw is None:
         return None
     try:
         return dt.date.fromisoformat(str(raw))
