@@ -138,9 +138,9 @@ def archive_sections_up_to(level: int) -> list[SectionRow]:
 def group_entitlements(group: GroupEnrolment, day: dt.date) -> list[EntitlementRow]:
     """The enterprise-level services of a group enrolment (lectures, group assessment, newsletter issues)."""
     lines = list(PlanService.objects.filter(version=group.version_id, per_group=True).select_related("service"))
-    counts = Counter({(row["service"], row["period_start"]): (row["n"], row["copies"]) for row in
+    counts: dict[tuple[int, dt.date], tuple[int, int]] = {(row["service"], row["period_start"]): (row["n"], row["copies"]) for row in
                       EntitlementUse.objects.filter(group=group, released_at__isnull=True)
-                      .values("service", "period_start").annotate(n=Count("id"), copies=Sum("copies"))})
+                      .values("service", "period_start").annotate(n=Count("id"), copies=Sum("copies"))}
     rows = []
     inside = group.start_date <= day <= group.end_date
     for line in lines:

@@ -103,7 +103,7 @@ def on_checkup_unbooked(booking: Any, clients: list[Any], acting_user: Any) -> N
                                   enrolment__client__in=[c.pk for c in clients]).update(released_at=timezone.now())
 
 
-def _demo(clients: list, rng: object, stdout: object) -> None:
+def _demo(clients: list, rng: Any, stdout: Any) -> None:
     from careloop.plans.demo import generate
 
     generate(clients, rng, stdout)
