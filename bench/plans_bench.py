@@ -96,7 +96,7 @@ def populate(n_clients: int, rng: random.Random) -> tuple[list[int], int]:
     from django.db import connection
 
     from careloop.clients.models import Client
-    from careloop.org.models import OrgUnit, RoleGrant, User, UnitKind
+    from careloop.org.models import OrgUnit, RoleGrant, UnitKind, User
     from careloop.plans.models import Enrolment, EntitlementUse, Plan, Service
 
     hq = OrgUnit.objects.create(name="总公司", code="hq", kind=UnitKind.HQ)

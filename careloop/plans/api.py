@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -64,7 +65,7 @@ class PlanSerializer(serializers.Serializer):
     version = serializers.IntegerField(read_only=True)
     price = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
     newsletter_copy_price = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0, required=False,
-                                                     default=0)
+                                                     default=Decimal(0))
     archive_level = serializers.IntegerField(min_value=1, max_value=3)
     services = ServiceLineSerializer(many=True)
     note = serializers.CharField(required=False, allow_blank=True, default="", write_only=True)
@@ -127,6 +128,8 @@ class PlanDetail(APIView):
     @extend_schema(request=PlanSerializer, responses={200: PlanSerializer})
     def put(self, request: Request, code: str) -> Response:
         plan = get_object_or_404(Plan, code=code)
+        if not isinstance(request.data, dict):
+            raise ValidationError({"non_field_errors": [_("Send a JSON object.")]})
         incoming = PlanSerializer(data={**request.data, "code": code})
         incoming.is_valid(raise_exception=True)
         data: Any = incoming.validated_data
@@ -197,7 +200,7 @@ class ClientPlans(APIView):
 
 class CancelSerializer(serializers.Serializer):
     reason = serializers.CharField()
-    refund = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, default=0, min_value=0)
+    refund = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, default=Decimal(0), min_value=0)
 
 
 class EnrolmentRenew(APIView):

@@ -6,10 +6,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from careloop.clients.models import Client
 from careloop.messaging.planyear import subscription_changes_since
@@ -29,6 +30,7 @@ from careloop.plans.models import (
     PlanService,
     PlanVersion,
 )
+from careloop.plans.periods import service_month
 from careloop.plans.services import current_enrolments_q, effective_quota, period_label, period_of
 
 
@@ -68,33 +70,48 @@ class EntitlementRow:
 
 
 def entitlements_of(client: Client, day: dt.date) -> list[EntitlementRow]:
-    """Quota, used and remaining of every member-level service of the client's current plans (3–4 queries)."""
-    enrolments = list(Enrolment.objects.filter(current_enrolments_q(day), client=client)
-                      .select_related("version__plan", "group").order_by("end_date", "id"))
-    if not enrolments:
-        return []
-    lines = list(PlanService.objects.filter(version__in={e.version_id for e in enrolments}, per_group=False)
-                 .select_related("service"))
-    counts = Counter({(row["enrolment"], row["service"], row["period_start"]): row["n"] for row in
-                      EntitlementUse.objects.filter(enrolment__in=enrolments, released_at__isnull=True)
-                      .values("enrolment", "service", "period_start").annotate(n=Count("id"))})
+    """Quota, used and remaining of every member-level service of the client's current plans.
+
+    One query: the service lines of the current enrolments with the count of each line's uses in the
+    period that contains ``day`` (plus one for subscription changes, which messaging counts).
+    """
+    used = (EntitlementUse.objects.filter(enrolment_id=OuterRef("e_id"), service_id=OuterRef("service_id"),
+                                          period_start__lte=day, period_end__gte=day, released_at__isnull=True)
+            .order_by().values("enrolment_id").annotate(n=Count("id")).values("n"))
+    lines = list(
+        PlanService.objects.filter(per_group=False, version__enrolments__client=client,
+                                   version__enrolments__status=EnrolmentStatus.ACTIVE,
+                                   version__enrolments__start_date__lte=day, version__enrolments__end_date__gte=day)
+        .annotate(e_id=F("version__enrolments__id"), e_start=F("version__enrolments__start_date"),
+                  e_end=F("version__enrolments__end_date"), e_lectures=F("version__enrolments__group__lectures_per_year"),
+                  plan_code=F("version__plan__code"), plan_name=F("version__plan__name"),
+                  used=Coalesce(Subquery(used), 0))
+        .select_related("service").order_by("e_end", "e_id", "service__sort_order"))
     sub_used: int | None = None
     rows: list[EntitlementRow] = []
-    for enrolment in enrolments:
-        for line in (ln for ln in lines if ln.version_id == enrolment.version_id):
-            quota = effective_quota(line, enrolment)
-            begin, end = period_of(line, enrolment, day)
-            if line.service.code == "subscription_change":
-                if sub_used is None:
-                    sub_used = subscription_changes_since(client, begin)
-                used = sub_used
-            else:
-                used = counts.get((enrolment.pk, line.service_id, begin), 0)
-            rows.append(EntitlementRow(
-                service=line.service.code, name=line.service.name, quota=quota, used=used,
-                remaining=None if quota is None else max(quota - used, 0), period=line.period,
-                period_start=begin, period_end=end, period_text=period_label(line, begin, end),
-                plan=enrolment.version.plan.code, plan_name=enrolment.version.plan.name, enrolment=enrolment.pk))
+    for line in lines:
+        row: Any = line
+        if line.period == Period.UNLIMITED:
+            quota = None
+        elif line.service.code == "lecture" and row.e_lectures:
+            quota = row.e_lectures
+        else:
+            quota = line.quota
+        if line.period == Period.MONTH:
+            begin, end = service_month(row.e_start, day)
+            end = min(end, row.e_end)
+        else:
+            begin, end = row.e_start, row.e_end
+        count = row.used
+        if line.service.code == "subscription_change":
+            if sub_used is None:
+                sub_used = subscription_changes_since(client, begin)
+            count = sub_used
+        rows.append(EntitlementRow(
+            service=line.service.code, name=line.service.name, quota=quota, used=count,
+            remaining=None if quota is None else max(quota - count, 0), period=line.period,
+            period_start=begin, period_end=end, period_text=period_label(line, begin, end),
+            plan=row.plan_code, plan_name=row.plan_name, enrolment=row.e_id))
     return rows
 
 
@@ -138,9 +155,9 @@ def archive_sections_up_to(level: int) -> list[SectionRow]:
 def group_entitlements(group: GroupEnrolment, day: dt.date) -> list[EntitlementRow]:
     """The enterprise-level services of a group enrolment (lectures, group assessment, newsletter issues)."""
     lines = list(PlanService.objects.filter(version=group.version_id, per_group=True).select_related("service"))
-    counts = Counter({(row["service"], row["period_start"]): (row["n"], row["copies"]) for row in
+    counts: dict[tuple[int, dt.date], tuple[int, int]] = {(row["service"], row["period_start"]): (row["n"], row["copies"]) for row in
                       EntitlementUse.objects.filter(group=group, released_at__isnull=True)
-                      .values("service", "period_start").annotate(n=Count("id"), copies=Sum("copies"))})
+                      .values("service", "period_start").annotate(n=Count("id"), copies=Sum("copies"))}
     rows = []
     inside = group.start_date <= day <= group.end_date
     for line in lines:

@@ -113,8 +113,9 @@ def plan_edit_view(request: HttpRequest, code: str = "") -> HttpResponse:
                 return redirect("plans:catalogue")
     return render(request, "plans/plan_form.html", {
         "plan": plan, "version": version, "form": form, "rows": rows, "periods": PERIOD_CHOICES,
-        "preview": preview if posted else None, "sections": selectors.archive_sections_up_to(
-            form.cleaned_data.get("archive_level", 1) if posted and form.is_valid() else initial.get("archive_level", 1)),
+        "preview": preview if posted else None, "sections": selectors.archive_sections_up_to(int(
+            form.cleaned_data.get("archive_level", 1) if posted and form.is_valid() else initial.get("archive_level", 1)
+            or 1)),
     })
 
 
@@ -373,9 +374,9 @@ def enterprise_use_view(request: HttpRequest, pk: int) -> HttpResponse:
                 for m in msgs:
                     messages.error(request, m)
     else:
-        for msgs in form.errors.values():
-            for m in msgs:
-                messages.error(request, m)
+        for field_errors in form.errors.values():
+            for error in field_errors:
+                messages.error(request, str(error))
     return redirect("plans:enterprise", group.enterprise_id)
 
 

@@ -75,6 +75,27 @@ def timeline_entries(client: Client, user: User) -> Iterable[Any]:
             b.get_status_display(), reverse("plans:green_channel", args=[client.pk]))
 
 
+def plan_summary(client: Any) -> Any:
+    """The preparation view's "current plan" (followups.preparation registry): plans and what is left."""
+    from careloop.followups.preparation import PrepSection
+    from careloop.plans.selectors import entitlements_of
+
+    today = timezone.localdate()
+    rows = entitlements_of(client, today)
+    if not rows:
+        return None
+    plans = list(dict.fromkeys(r.plan_name for r in rows))
+    ends = {r.plan_name: r.period_end for r in rows if r.period == "year"}
+    parts = []
+    for name in plans:
+        until = _("until %(d)s") % {"d": ends[name].isoformat()} if name in ends else ""
+        parts.append(f"{name}（{until}）" if until else name)
+    title = "、".join(parts)
+    lines = [_("%(service)s: %(left)d of %(quota)d left") % {"service": r.name, "left": r.remaining, "quota": r.quota}
+             for r in rows if r.quota is not None and r.remaining is not None]
+    return PrepSection(title=title, lines=lines, url=reverse("plans:client", args=[client.pk]))
+
+
 def on_assessment_issued(assessment: Any, acting_user: Any) -> None:
     from careloop.plans.services import entitlement_use_if_covered
 
@@ -103,7 +124,7 @@ def on_checkup_unbooked(booking: Any, clients: list[Any], acting_user: Any) -> N
                                   enrolment__client__in=[c.pk for c in clients]).update(released_at=timezone.now())
 
 
-def _demo(clients: list, rng: object, stdout: object) -> None:
+def _demo(clients: list, rng: Any, stdout: Any) -> None:
     from careloop.plans.demo import generate
 
     generate(clients, rng, stdout)
@@ -120,6 +141,12 @@ def connect() -> None:
     from careloop.org.permissions import Cap
 
     planyear.register(plan_year)
+    try:  # the preparation registry arrives with branch `loop`; before it is merged there is nothing to fill
+        from careloop.followups import preparation
+    except ImportError:
+        preparation = None  # type: ignore[assignment]
+    if preparation is not None:
+        preparation.register_plan(plan_summary)
     sections.register("plans.archive_depth", archive_coverage)
     timeline.register("plans.plans", timeline_entries)
     if on_assessment_issued not in assessments.ISSUED_HOOKS:
