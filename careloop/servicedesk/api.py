@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -68,6 +68,13 @@ class TicketIn(serializers.Serializer):
     followup_requested = StrictBooleanField(required=False, default=False)
 
 
+def _page_of(name: str, item: serializers.Serializer) -> Any:
+    """The schema of a page (CONTRACT pagination: count, next, previous, results)."""
+    return inline_serializer(name, {"count": serializers.IntegerField(),
+                                    "next": serializers.URLField(allow_null=True),
+                                    "previous": serializers.URLField(allow_null=True), "results": item})
+
+
 def _invalid(field: str, message: str) -> serializers.ValidationError:
     return serializers.ValidationError({field: [message]})
 
@@ -76,7 +83,8 @@ class TicketListView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("status", str, enum=TicketStatus.values),
                     OpenApiParameter("kind", str, enum=TicketKind.values)],
-        responses={200: TicketOut(many=True)}, tags=["tickets"])
+        responses={200: _page_of("PaginatedTicketList", TicketOut(many=True))}, tags=["tickets"],
+        operation_id="tickets_list")
     def get(self, request: Request) -> Response:
         qs = tickets_visible_to(_user(request)).order_by("-created_at", "-pk")
         for name, choices in (("status", TicketStatus.values), ("kind", TicketKind.values)):
@@ -227,7 +235,8 @@ class SurveyAnswerOut(serializers.Serializer):
 
 class SurveyListView(APIView):
     @extend_schema(parameters=[OpenApiParameter("about", str, enum=SurveyAbout.values)],
-                   responses={200: SurveyAnswerOut(many=True)}, tags=["surveys"])
+                   responses={200: _page_of("PaginatedSurveyAnswerList", SurveyAnswerOut(many=True))},
+                   tags=["surveys"], operation_id="surveys_list")
     def get(self, request: Request) -> Response:
         user = _user(request)
         if not (user_can(user, Cap.HANDLE_TICKETS) or user_can(user, Cap.VIEW_STATS)):

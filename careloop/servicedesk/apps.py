@@ -21,6 +21,7 @@ class ServicedeskConfig(AppConfig):
         nav.register(_("Service desk"), "servicedesk:worklist", Cap.HANDLE_TICKETS.value, order=3)
         nav.register(_("Complaints about my team"), "servicedesk:team", Cap.REASSIGN_TASKS.value, order=70)
         nav.register(_("Satisfaction"), "servicedesk:nps", Cap.VIEW_STATS.value, order=30)
+        nav.register(_("Commendations to approve"), "servicedesk:approvals", Cap.APPROVE_REWARDS.value, order=32)
         timeline.register("servicedesk.tickets", ticket_entries)
         complaints.register("servicedesk", ticket_from_followup)
         _name_openapi_enums()

@@ -50,10 +50,14 @@ def _answers(start: dt.date, end: dt.date, units: Iterable[OrgUnit] | None) -> Q
 
 # --- The worklist ----------------------------------------------------------------------------------
 
-def desk_worklist(user: User, *, kind: str = "", mine: bool = False, include_answered: bool = False) -> QuerySet[Ticket]:
+def desk_worklist(user: User, *, kind: str = "", mine: bool = False, include_answered: bool = False,
+                  awaiting_approval: bool = False) -> QuerySet[Ticket]:
     """Open tickets in scope: urgent first, then by due time (none last), then oldest first. With the
-    answered and closed ones: the open ones first, then the newest."""
+    answered and closed ones: the open ones first, then the newest. ``awaiting_approval``: the commendations
+    the manager has not approved yet, whatever their status, oldest first."""
     qs = tickets_visible_to(user).select_related("client", "staff", "assignee")
+    if awaiting_approval:
+        return qs.filter(kind=TicketKind.COMMENDATION, approved_at__isnull=True).order_by("created_at", "pk")
     if kind:
         qs = qs.filter(kind=kind)
     if mine:

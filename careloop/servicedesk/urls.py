@@ -8,6 +8,7 @@ app_name = "servicedesk"
 urlpatterns = [
     path("", views.worklist, name="worklist"),
     path("team/", views.team, name="team"),
+    path("approvals/", views.approvals, name="approvals"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:pk>/<str:action>/", views.ticket_action, name="ticket_action"),

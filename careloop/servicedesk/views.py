@@ -39,20 +39,22 @@ def _errors(exc: ValidationError) -> list[str]:
     return [str(m) for m in exc.messages]
 
 
-def _worklist_page(request: HttpRequest, *, title: str, url_name: str, include_answered: bool) -> HttpResponse:
+def _worklist_page(request: HttpRequest, *, title: str, url_name: str, include_answered: bool,
+                   awaiting_approval: bool = False) -> HttpResponse:
     user = _user(request)
     kind = request.GET.get("kind", "")
     kind = kind if kind in TicketKind.values else ""
     mine = request.GET.get("mine") == "1"
     answered = include_answered or request.GET.get("answered") == "1"
-    page = Paginator(selectors.desk_worklist(user, kind=kind, mine=mine, include_answered=answered), 50).get_page(
+    page = Paginator(selectors.desk_worklist(user, kind=kind, mine=mine, include_answered=answered,
+                                             awaiting_approval=awaiting_approval), 50).get_page(
         request.GET.get("page"))
     now = timezone.now()
     rows = [{"t": t, "overdue": t.due_at is not None and t.due_at < now and t.status in OPEN_STATUSES}
             for t in page.object_list]
     context = {"title": title, "url_name": url_name, "rows": rows, "page": page, "kinds": TicketKind.choices,
                "filters": {"kind": kind, "mine": mine, "answered": answered},
-               "can_handle": user_can(user, Cap.HANDLE_TICKETS)}
+               "can_handle": user_can(user, Cap.HANDLE_TICKETS), "approvals": awaiting_approval}
     template = "servicedesk/_rows.html" if request.headers.get("HX-Request") else "servicedesk/worklist.html"
     return render(request, template, context)
 
@@ -60,9 +62,16 @@ def _worklist_page(request: HttpRequest, *, title: str, url_name: str, include_a
 @login_required
 def worklist(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not (user_can(user, Cap.HANDLE_TICKETS) or user_can(user, Cap.APPROVE_REWARDS)):
-        raise PermissionDenied
+    require(user, Cap.HANDLE_TICKETS)
     return _worklist_page(request, title=_("Service desk"), url_name="servicedesk:worklist", include_answered=False)
+
+
+@login_required
+def approvals(request: HttpRequest) -> HttpResponse:
+    """The general manager's list: commendations waiting for approval before they count toward a reward."""
+    require(_user(request), Cap.APPROVE_REWARDS)
+    return _worklist_page(request, title=_("Commendations to approve"), url_name="servicedesk:approvals",
+                          include_answered=False, awaiting_approval=True)
 
 
 @login_required

@@ -53,7 +53,7 @@ def test_worklist_query_count_does_not_grow(world, client, django_assert_num_que
         _get(client, "/desk/")
 
 
-@pytest.mark.parametrize(("persona", "status"), [("service", 200), ("manager", 200), ("nurse", 403), ("lead", 403)])
+@pytest.mark.parametrize(("persona", "status"), [("service", 200), ("manager", 403), ("nurse", 403), ("lead", 403)])
 def test_who_opens_the_desk(world, client, persona, status) -> None:
     _login(client, getattr(world, persona))
     assert _get(client, "/desk/").status_code == status
@@ -124,3 +124,21 @@ def test_survey_form_shows_link_and_qr(world, client, complaint) -> None:
                     HTTP_ACCEPT_LANGUAGE="zh-hans")
     body = r.content.decode()
     assert r.status_code == 200 and "qr.svg" in body and "/desk/s/" in body
+
+
+def test_manager_approves_commendations_from_the_list(world, client) -> None:
+    from careloop.servicedesk.services import ticket_answer
+
+    t = ticket_create(kind="commendation", channel="letter", subject="表扬信", body="感谢", staff=world.nurse,
+                      acting_user=world.service)
+    ticket_answer(ticket=t, answer="已致谢", acting_user=world.service)
+    _login(client, world.manager)
+    body = _get(client, "/desk/approvals/").content.decode()
+    assert "待批准的表扬" in body and f"/desk/tickets/{t.pk}/" in body
+    assert "批准奖励" in _get(client, f"/desk/tickets/{t.pk}/").content.decode()
+    client.post(f"/desk/tickets/{t.pk}/approve/")
+    t.refresh_from_db()
+    assert t.approved_by_id == world.manager.pk
+    assert f"/desk/tickets/{t.pk}/" not in _get(client, "/desk/approvals/").content.decode()
+    _login(client, world.service)
+    assert _get(client, "/desk/approvals/").status_code == 403
