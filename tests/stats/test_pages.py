@@ -25,7 +25,7 @@ def _get(client, user, url):
 def test_manager_lands_on_the_dashboard_lead_on_his_worklist(client, world) -> None:
     assert _get(client, world.manager, "/").url == "/stats/"
     assert _get(client, world.lead, "/").url == "/followups/"
-    assert _get(client, world.auditor, "/").url == "/stats/"  # aggregates only (no client record)
+    assert _get(client, world.auditor, "/").url == "/audit/"  # his own work first; statistics in the nav
 
 
 @pytest.mark.parametrize("persona", ["manager", "lead", "auditor"])
