@@ -70,6 +70,10 @@ INSTALLED_APPS = [
     "careloop.followups",
     "careloop.checkups",
     "careloop.assessments",
+    "careloop.plans",
+    "careloop.crm",
+    "careloop.servicedesk",
+    "careloop.stats",
 ]
 
 MIDDLEWARE = [
@@ -347,6 +351,11 @@ LOGGING = {
 }
 
 DEMO_PASSWORD = env_str("CARELOOP_DEMO_PASSWORD")
+# Service desk (SVC-4): the public address survey links start with, how long they live, how often one
+# address may load the public survey page.
+PUBLIC_URL = env_str("CARELOOP_PUBLIC_URL", "http://localhost:8000").rstrip("/")
+SURVEY_DAYS = env_int("CARELOOP_SURVEY_DAYS", 14, minimum=1, maximum=365)
+SURVEY_RATE_PER_MINUTE = env_int("CARELOOP_SURVEY_RATE_PER_MINUTE", 30, minimum=1)
 os.environ.setdefault("CARELOOP_DATA_DIR", str(DATA_DIR))
 
 if TESTING:

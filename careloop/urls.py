@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-API_APPS = ["core", "accounts", "org", "audit", "clients", "workdays", "messaging", "followups", "checkups",
-            "assessments"]
+API_APPS = ["core", "accounts", "org", "audit", "stats", "clients", "workdays", "messaging", "followups", "checkups",
+            "assessments", "plans", "crm", "servicedesk"]
 PAGE_APPS = {
     "ops": "",
     "accounts": "accounts/",
@@ -15,6 +15,10 @@ PAGE_APPS = {
     "followups": "followups/",
     "checkups": "checkups/",
     "assessments": "assessments/",
+    "plans": "plans/",
+    "crm": "crm/",
+    "stats": "stats/",
+    "servicedesk": "desk/",
 }
 
 api_patterns: list[URLPattern | URLResolver] = [

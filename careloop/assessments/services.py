@@ -280,7 +280,14 @@ def assessment_issue(*, assessment: Assessment, acting_user: User) -> Assessment
         client=assessment.client,
         detail={"signature": assessment.signature},
     )
+    for hook in ISSUED_HOOKS:
+        hook(assessment, acting_user)
     return assessment
+
+
+# Called inside assessment_issue's transaction with (assessment, acting_user); plans registers one that
+# draws the assessment on the client's plan entitlement.
+ISSUED_HOOKS: list[Any] = []
 
 
 # ---- TCM -------------------------------------------------------------------------------------

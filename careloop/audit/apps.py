@@ -11,4 +11,4 @@ class AuditConfig(AppConfig):
         from careloop.core import nav
         from careloop.org.permissions import Cap
 
-        nav.register(_("Audit trail"), "audit:list", Cap.VIEW_AUDIT, order=90)
+        nav.register(_("Audit trail"), "audit:list", Cap.VIEW_AUDIT, order=20)  # the auditor lands here (only role with it)

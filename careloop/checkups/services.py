@@ -590,7 +590,16 @@ def group_booking_create(
     GroupBookingMember.objects.bulk_create([GroupBookingMember(booking=booking, client=c) for c in clients])
     audit_record(actor=acting_user, action="checkup.group_booking", obj=booking,
                  detail={"enterprise": enterprise.pk, "date": date.isoformat(), "members": len(clients)})
+    for hook in BOOKED_HOOKS:
+        hook(booking, clients, acting_user)
     return booking
+
+
+# Inside the booking transaction: BOOKED_HOOKS get (booking, clients, acting_user) when clients are booked,
+# UNBOOKED_HOOKS get (booking, clients, acting_user) when they are removed or the booking is cancelled.
+# careloop.plans registers hooks that draw the checkup on (and give it back to) the client's plan.
+BOOKED_HOOKS: list[Any] = []
+UNBOOKED_HOOKS: list[Any] = []
 
 
 def _require_before_deadline(booking: GroupBooking) -> None:
@@ -627,6 +636,10 @@ def group_booking_change(
         GroupBookingMember.objects.filter(booking=booking, client__in=remove).update(cancelled=True)
     detail.update(added=[c.pk for c in add], removed=[c.pk for c in remove])
     audit_record(actor=acting_user, action="checkup.group_booking_change", obj=booking, detail=detail)
+    for hook in BOOKED_HOOKS if add else ():
+        hook(booking, list(add), acting_user)
+    for hook in UNBOOKED_HOOKS if remove else ():
+        hook(booking, list(remove), acting_user)
     return booking
 
 
@@ -638,5 +651,8 @@ def group_booking_cancel(*, booking: GroupBooking, acting_user: User) -> GroupBo
     booking.status = GroupBooking.Status.CANCELLED
     booking.save(update_fields=["status"])
     audit_record(actor=acting_user, action="checkup.group_booking_cancel", obj=booking)
+    members = [m.client for m in booking.members.select_related("client").filter(cancelled=False)]
+    for hook in UNBOOKED_HOOKS:
+        hook(booking, members, acting_user)
     return booking
 

@@ -453,3 +453,36 @@ def enterprise_add_member(*, acting_user: User, enterprise: Enterprise, client: 
         audit_record(actor=acting_user, action="enterprise.member.add", obj=member, client=client,
                      detail={"enterprise": enterprise.pk})
     return member
+
+
+@transaction.atomic
+def client_set_tier(*, client: Client, tier: str, reason: str, acting_user: User | None,
+                    automatic: bool = False) -> Client:
+    """Move a client to another tier, keeping the tier history (who or what, and why).
+
+    ``automatic``: the move comes from tier computation (careloop.crm), not from a person, so no right
+    is checked and ``acting_user`` may be None; otherwise the caller needs Cap.MANAGE_TIERS. The apps
+    registered in STATUS_CHANGED_HOOKS (follow-up upkeep per tier, FU-6) re-plan in this transaction.
+    """
+    if not automatic:
+        _require(acting_user, Cap.MANAGE_TIERS)  # type: ignore[arg-type]
+    errors: dict[str, list[str]] = {}
+    if tier not in Tier.values:
+        errors["tier"] = [_("Tier: must be one of: %(values)s") % {"values": ", ".join(Tier.values)}]
+    if not (reason or "").strip():
+        errors["reason"] = [_("Reason: is required when the tier changes")]
+    if errors:
+        raise ValidationError(errors)
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    if client.tier == tier:
+        return client
+    old = client.tier
+    StatusChange.objects.create(client=client, kind="tier", old=old, new=tier, changed_by=acting_user,
+                                reason=reason.strip()[:200])
+    client.tier = tier
+    client.save(update_fields=["tier", "updated_at"])
+    audit_record(actor=acting_user, action="client.tier", obj=client, client=client,
+                 detail={"from": old, "to": tier, **({"automatic": True} if automatic else {})})
+    for hook in STATUS_CHANGED_HOOKS:
+        hook(client=client, kind="tier", old=old, new=tier, reason=reason.strip(), acting_user=acting_user)
+    return client

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from careloop.audit.services import audit_read, audit_record
-from careloop.clients import services
+from careloop.clients import actions as client_actions
+from careloop.clients import sections, services
 from careloop.clients.forms import (
     AssignForm,
     ClientForm,
@@ -125,13 +126,16 @@ def _detail_context(request: HttpRequest, client: Client, **forms: Any) -> dict[
         "status_form": forms.get("status_form") or StatusForm(initial={"status": client.status}),
         "assign_form": forms.get("assign_form") or AssignForm(user=user),
         "consent_form": forms.get("consent_form") or ConsentForm(),
+        "archive_coverage": sections.coverage_for(client, user),
     }
 
 
 def _render_detail(request: HttpRequest, client: Client, status: int = 200, **forms: Any) -> HttpResponse:
     # Every page view of a client's record is audited (SEC-2), in the request's own transaction.
     audit_record(actor=request.user, action="client.view", obj=client, client=client)
-    return render(request, "clients/detail.html", _detail_context(request, client, **forms), status=status)
+    context = _detail_context(request, client, **forms)
+    context["client_actions"] = client_actions.actions_for(client, request.user)
+    return render(request, "clients/detail.html", context, status=status)
 
 
 @login_required

@@ -336,26 +336,3 @@ class Escalation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-
-
-class ServiceTicket(models.Model):
-    """A minimal customer-service ticket for a complaint or suggestion met during a follow-up."""
-
-    class Kind(models.TextChoices):
-        COMPLAINT = "complaint", _("Complaint")
-        SUGGESTION = "suggestion", _("Suggestion")
-
-    class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
-
-    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    text = models.TextField()
-    record = models.ForeignKey(FollowupRecord, null=True, blank=True, on_delete=models.SET_NULL)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]

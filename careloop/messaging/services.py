@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from careloop.audit.services import audit_record
 from careloop.clients.models import ClientStatus, ConsentPurpose
 from careloop.clients.services import consent_current
-from careloop.messaging import policy, wakeup
+from careloop.messaging import planyear, policy, wakeup
 from careloop.messaging.models import (
     PENDING_STATUSES,
     Channel,
@@ -336,12 +336,19 @@ def messages_cancel_for_client(*, client: Any, reason: str, purposes: tuple[str,
 
 # --- subscriptions -----------------------------------------------------------------------------
 def plan_year_start(client: Any, when: datetime) -> datetime:
-    """Start of the client's plan year containing ``when``; a calendar year until plans exist."""
+    """Start of the client's plan year containing ``when`` (planyear registry); else the calendar year."""
     local = timezone.localtime(when)
+    year = planyear.plan_year_for(client, local.date())
+    if year is not None:
+        return planyear.start_of_day(year.start)
     return local.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def subscription_change_quota(client: Any) -> int:
+def subscription_change_quota(client: Any, when: datetime | None = None) -> int | None:
+    """The plan's quota for the plan year containing ``when`` (None = unlimited); else the default."""
+    year = planyear.plan_year_for(client, timezone.localdate(when or timezone.now()))
+    if year is not None:
+        return year.quota
     return policy.subscription_changes_per_year()
 
 
@@ -370,9 +377,9 @@ def subscription_set(*, client: Any, purpose: str, active: bool, acting_user: Us
         current = Subscription.objects.create(client=client, purpose=purpose, active=True, changed_at=now)
         return current
     if not opt_out:
-        quota = subscription_change_quota(client)
+        quota = subscription_change_quota(client, now)
         used = subscription_changes_used(client, now)
-        if used >= quota:
+        if quota is not None and used >= quota:
             audit_record(actor=acting_user, action="subscription.refused", client=client, result="refused",
                          detail={"purpose": purpose, "active": active, "used": used, "quota": quota})
             raise ValidationError({"purpose": _(

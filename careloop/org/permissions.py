@@ -27,29 +27,42 @@ class Cap(StrEnum):
     MANAGE_MESSAGES = "manage_messages"  # dead letters, resend, operations
     HANDLE_TICKETS = "handle_tickets"
     INSPECT = "inspect"  # sample and score follow-up records
+    MANAGE_TARGETS = "manage_targets"  # KPI targets (stats)
+    MANAGE_PLANS = "manage_plans"  # plan catalogue, partner hospitals, family-doctor roster
+    SELL_PLANS = "sell_plans"  # enrol, renew, cancel (individuals and enterprises)
+    USE_ENTITLEMENTS = "use_entitlements"  # record the use of a plan's service
+    MANAGE_LEDGER = "manage_ledger"  # record purchases, visits, checkups and refunds (crm)
+    MANAGE_TIERS = "manage_tiers"  # override a client's tier with a reason (crm)
+    BOOK_APPOINTMENTS = "book_appointments"  # book, reschedule, cancel, check in (crm)
+    MANAGE_SLOTS = "manage_slots"  # publish appointment slots and their templates (crm)
+    APPROVE_REWARDS = "approve_rewards"  # approve commendations before they count toward a reward (seed 003)
 
 
 C = Cap
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.FOLLOWUP: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.VIEW_RESULTS,
-                              C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.WORK_FOLLOWUPS}),
+                              C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.WORK_FOLLOWUPS, C.USE_ENTITLEMENTS}),
     Role.LEAD: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.VIEW_RESULTS, C.CREATE_CLIENT,
                           C.UPDATE_CLIENT, C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.WORK_FOLLOWUPS,
-                          C.REASSIGN_TASKS}),
+                          C.REASSIGN_TASKS, C.MANAGE_LEDGER, C.MANAGE_TIERS, C.BOOK_APPOINTMENTS,
+                          C.MANAGE_SLOTS, C.SELL_PLANS, C.USE_ENTITLEMENTS, C.VIEW_STATS}),
     Role.EXPERT: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.VIEW_RESULTS, C.CONSULT}),
     Role.DOCTOR: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.VIEW_RESULTS, C.CONSULT,
-                            C.WORK_FOLLOWUPS}),
+                            C.WORK_FOLLOWUPS, C.USE_ENTITLEMENTS}),
     Role.NUTRITIONIST: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.VIEW_RESULTS}),
     Role.SERVICE: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.CREATE_CLIENT,
-                             C.UPDATE_CLIENT, C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.HANDLE_TICKETS}),
+                             C.UPDATE_CLIENT, C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.HANDLE_TICKETS,
+                             C.MANAGE_LEDGER, C.BOOK_APPOINTMENTS, C.SELL_PLANS, C.USE_ENTITLEMENTS}),
     Role.CLERK: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.VIEW_RESULTS, C.CREATE_CLIENT,
-                           C.UPDATE_CLIENT, C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.IMPORT_RESULTS}),
+                           C.UPDATE_CLIENT, C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.IMPORT_RESULTS,
+                           C.MANAGE_LEDGER, C.BOOK_APPOINTMENTS, C.SELL_PLANS, C.USE_ENTITLEMENTS}),
     Role.INSPECTOR: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.VIEW_RESULTS, C.INSPECT}),
     Role.ADMIN: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.CREATE_CLIENT, C.UPDATE_CLIENT,
                            C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.MANAGE_RULES, C.MANAGE_STAFF,
-                           C.MANAGE_MESSAGES, C.IMPORT_RESULTS}),
-    Role.AUDITOR: frozenset({C.VIEW_AUDIT}),
-    Role.MANAGER: frozenset({C.VIEW_STATS}),
+                           C.MANAGE_MESSAGES, C.IMPORT_RESULTS, C.MANAGE_LEDGER, C.MANAGE_TIERS,
+                           C.MANAGE_SLOTS, C.MANAGE_PLANS, C.SELL_PLANS, C.MANAGE_TARGETS}),
+    Role.AUDITOR: frozenset({C.VIEW_AUDIT, C.VIEW_STATS}),
+    Role.MANAGER: frozenset({C.VIEW_STATS, C.MANAGE_TARGETS, C.APPROVE_REWARDS}),
 }
 
 

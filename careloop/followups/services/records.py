@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 
 from careloop.audit.services import audit_record
 from careloop.followups import policy
+from careloop.followups.complaints import complaint_raise
 from careloop.followups.models import (
     FollowupRecord,
     FollowupTask,
     Questionnaire,
     RecordAddendum,
-    ServiceTicket,
     TaskStatus,
 )
 from careloop.followups.permissions import can_work_task
@@ -119,10 +119,8 @@ def followup_record_submit(
     elif problem == FollowupRecord.Problem.SERIOUS:
         escalation_raise(task=task, record=record, summary=problem_note, acting_user=acting_user)
     if feedback_kind:
-        ticket = ServiceTicket.objects.create(
-            client=task.client, kind=feedback_kind, text=feedback_text, record=record, created_by=acting_user
-        )
-        audit_record(actor=acting_user, action="service_ticket.open", obj=ticket, client=task.client)
+        complaint_raise(client=task.client, kind=feedback_kind, text=feedback_text, record=record,
+                        acting_user=acting_user)
     return record
 
 

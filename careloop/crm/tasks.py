@@ -1,0 +1,14 @@
+"""Background jobs of careloop.crm (run by `careloop worker`)."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from careloop.crm.services import tiers_recompute
+
+
+@db_periodic_task(crontab(minute="40", hour="1"))
+def recompute_tiers() -> int:
+    """Nightly: every active client's tier from the ledger and visit history (CRM-1); returns the moves."""
+    return len(tiers_recompute().moves)

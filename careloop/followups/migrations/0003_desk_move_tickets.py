@@ -1,0 +1,17 @@
+"""The minimal follow-up ticket moved to the service desk (servicedesk 0002 copied every row first)."""
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("followups", "0002_default_rules"),
+        ("servicedesk", "0002_move_tickets"),
+    ]
+
+    operations = [
+        migrations.DeleteModel(
+            name="ServiceTicket",
+        ),
+    ]

@@ -1,0 +1,49 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ServicedeskConfig(AppConfig):
+    name = "careloop.servicedesk"
+    label = "servicedesk"
+    verbose_name = _("Service desk")
+
+    def ready(self) -> None:
+        from careloop.clients import timeline
+        from careloop.core import demo, nav
+        from careloop.followups import complaints
+        from careloop.org.permissions import Cap
+
+        from . import tasks  # noqa: F401  (registers the Huey jobs)
+        from .services import ticket_from_followup
+        from .timeline import ticket_entries
+
+        # Customer service lands on the desk: the lowest order among its entries.
+        nav.register(_("Service desk"), "servicedesk:worklist", Cap.HANDLE_TICKETS.value, order=3)
+        nav.register(_("Complaints about my team"), "servicedesk:team", Cap.REASSIGN_TASKS.value, order=70)
+        nav.register(_("Satisfaction"), "servicedesk:nps", Cap.VIEW_STATS.value, order=30)
+        nav.register(_("Commendations to approve"), "servicedesk:approvals", Cap.APPROVE_REWARDS.value, order=32)
+        timeline.register("servicedesk.tickets", ticket_entries)
+        complaints.register("servicedesk", ticket_from_followup)
+        _name_openapi_enums()
+        if _demo_desk not in demo.extensions:
+            demo.extensions.append(_demo_desk)
+
+
+def _demo_desk(clients: list, rng: object, stdout: object) -> None:
+    from .demo import generate_desk
+
+    summary = generate_desk(clients, rng)  # type: ignore[arg-type]
+    stdout.write(summary + "\n")  # type: ignore[attr-defined]
+
+
+def _name_openapi_enums() -> None:
+    from django.conf import settings
+
+    spectacular = getattr(settings, "SPECTACULAR_SETTINGS", None)
+    if not isinstance(spectacular, dict):
+        return
+    overrides = spectacular.setdefault("ENUM_NAME_OVERRIDES", {})
+    overrides.setdefault("TicketKindEnum", "careloop.servicedesk.models.TicketKind")
+    overrides.setdefault("TicketChannelEnum", "careloop.servicedesk.models.TicketChannel")
+    overrides.setdefault("TicketStatusEnum", "careloop.servicedesk.models.TicketStatus")
+    overrides.setdefault("SurveyAboutEnum", "careloop.servicedesk.models.SurveyAbout")
