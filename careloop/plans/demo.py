@@ -48,7 +48,7 @@ def _hospitals(units: dict[str, Any]) -> dict[str, list[Department]]:
     return by_city
 
 
-def generate(clients: list[Any], rng: random.Random, stdout: Any) -> None:
+def generate(clients: list[Any], rng: random.Random, stdout: Any) -> None:  # noqa: C901 (one demo story, step by step)
     staff = {u.username: u for u in User.objects.filter(
         username__in=["admin", "doctor", "doctor2", "lead", "lead_sh", "service"])}
     if len(staff) < 6:

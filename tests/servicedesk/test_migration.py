@@ -1,4 +1,4 @@
-"""The follow-up ticket model moved to the desk with nothing lost (servicedesk 0002, followups 0003)."""
+"""The follow-up ticket model moved to the desk with nothing lost (servicedesk 0002, followups 0004)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("followups", "0002_default_rules"), ("servicedesk", "0001_initial")]
-AFTER = [("followups", "0003_desk_move_tickets"), ("servicedesk", "0002_move_tickets")]
+BEFORE = [("followups", "0003_loop_client_series"), ("servicedesk", "0001_initial")]
+AFTER = [("followups", "0004_desk_move_tickets"), ("servicedesk", "0002_move_tickets")]
 
 
 def test_rows_are_copied_then_the_old_table_goes() -> None:

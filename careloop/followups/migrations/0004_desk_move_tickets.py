@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("followups", "0002_default_rules"),
+        ("followups", "0003_loop_client_series"),
         ("servicedesk", "0002_move_tickets"),
     ]
 
