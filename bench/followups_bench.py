@@ -251,7 +251,7 @@ def bench_scheduling(n_encounters: int, today: dt.date) -> dict:
     try:
         from careloop.followups.services.planning import EncounterRow, encounter_bulk_create, encounter_create
     except ImportError:  # the code before the split (for a before/after run of the same bench)
-        from careloop.followups.services import EncounterRow, encounter_bulk_create, encounter_create  # type: ignore
+        from careloop.followups.services.planning import EncounterRow, encounter_bulk_create, encounter_create  # type: ignore
     from careloop.org.models import OrgUnit, RoleGrant, User
 
     # An importer at headquarters: encounter writes check the right and the branch subtree.

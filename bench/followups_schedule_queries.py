@@ -27,7 +27,7 @@ def main() -> None:
     try:
         from careloop.followups.services.planning import EncounterRow, encounter_bulk_create
     except ImportError:  # the code before the split
-        from careloop.followups.services import EncounterRow, encounter_bulk_create  # type: ignore
+        from careloop.followups.services.planning import EncounterRow, encounter_bulk_create  # type: ignore
 
     actor = User.objects.get(username="bench-importer")
     rng = random.Random(5)

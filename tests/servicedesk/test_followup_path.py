@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from careloop.clients.services import consent_record
-from careloop.followups.services import encounter_create, followup_record_submit, questionnaire_for
+from careloop.followups.services.planning import encounter_create
+from careloop.followups.services.records import followup_record_submit, questionnaire_for
 from careloop.servicedesk.models import Ticket
 
 
