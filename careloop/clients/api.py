@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from careloop.audit.services import audit_record
 from careloop.clients import fhir, selectors, services
 from careloop.clients import serializers as s
+from careloop.clients.filters import client_list_filters
 from careloop.clients.models import Client, ClientStatus, Enterprise, Tier
 from careloop.clients.timeline import KINDS, timeline_for
 from careloop.org.models import OrgUnit, User
@@ -58,20 +59,8 @@ class ClientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> Any:
-        params = self.request.query_params
-        try:
-            branch = int(params["branch"]) if params.get("branch") else None
-        except ValueError:
-            raise ValidationError({"branch": [_("Branch: must be a whole number")]}) from None
-        status_ = params.get("status", "")
-        if status_ and status_ not in ClientStatus.values:
-            raise ValidationError({"status": [_("Status: must be one of: %(values)s") % {"values": ", ".join(ClientStatus.values)}]})
-        tier = params.get("tier", "")
-        if tier and tier not in Tier.values:
-            raise ValidationError({"tier": [_("Tier: must be one of: %(values)s") % {"values": ", ".join(Tier.values)}]})
         return selectors.client_search(
-            self.request.user, q=params.get("q", ""), phone=params.get("phone", ""),  # type: ignore[arg-type]
-            id_number=params.get("id_number", ""), status=status_, tier=tier, branch=branch,
+            self.request.user, **client_list_filters(self.request.query_params),  # type: ignore[arg-type]
         ).select_related("branch").order_by("name", "id")
 
     def _client(self, pk: Any, cap: Cap = Cap.VIEW_CLIENTS) -> Client:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from careloop.audit.services import audit_record
-from careloop.clients.models import ClientStatus, Tier
+from careloop.clients.filters import client_list_filters
 from careloop.clients.selectors import client_search
 from careloop.org.models import User
 from careloop.org.permissions import Cap, user_can
@@ -22,30 +22,11 @@ from careloop.stats.reports import followup_columns, report_pdf, report_xlsx
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def client_filters(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The client list's filters (same names and checks as /api/v1/clients/)."""
-    errors: dict[str, list[str]] = {}
-    branch_raw = str(params.get("branch") or "")
-    if branch_raw and not branch_raw.isdigit():
-        errors["branch"] = [_("Branch: must be a whole number")]
-    status = str(params.get("status") or "")
-    if status and status not in ClientStatus.values:
-        errors["status"] = [_("Status: must be one of: %(values)s") % {"values": ", ".join(ClientStatus.values)}]
-    tier = str(params.get("tier") or "")
-    if tier and tier not in Tier.values:
-        errors["tier"] = [_("Tier: must be one of: %(values)s") % {"values": ", ".join(Tier.values)}]
-    if errors:
-        raise ValidationError(errors)
-    return {"q": str(params.get("q") or ""), "phone": str(params.get("phone") or ""),
-            "id_number": str(params.get("id_number") or ""), "status": status, "tier": tier,
-            "branch": int(branch_raw) if branch_raw else None}
-
-
 def client_export_response(user: User, params: Mapping[str, Any], fmt: str) -> HttpResponse | StreamingHttpResponse:
     """The caller's visible clients with the list's filters, masked as on screen, audited before any row leaves."""
     if not user_can(user, Cap.VIEW_CLIENTS):
         raise PermissionDenied(_("Your role does not allow opening client records."))
-    filters = client_filters(params)
+    filters = client_list_filters(params)
     clients = client_search(user, **filters)
     with transaction.atomic():
         audit_record(actor=user, action="client.export", detail={
