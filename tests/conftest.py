@@ -11,6 +11,14 @@ from careloop.org.models import Role, UnitKind
 from tests.factories import PASSWORD, make_client, make_team, make_unit, make_user
 
 
+@pytest.fixture(autouse=True)
+def long_history_grace(settings):
+    """Most tests plan encounters on fixed dates in late 2026 whatever today is (and CI runs the suite a year
+    ahead too): no occurrence is skipped as historical for them. Tests of the grace period (FU history,
+    tests/followups/test_owners_and_lifecycle.py) set their own value and freeze time."""
+    settings.CARELOOP_FU_HISTORY_GRACE_DAYS = 3650
+
+
 @pytest.fixture
 def world(db):
     """HQ → 北京分公司 (with a site) and 上海分公司; one person per role; clients in three positions."""

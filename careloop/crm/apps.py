@@ -8,6 +8,29 @@ class CrmConfig(AppConfig):
     verbose_name = _("Tiers and appointments")
 
     def ready(self) -> None:
+        from careloop.audit import actions as audit_actions
+
+        for name, zh, en, obj in (
+            ('appointment.book', '预约', 'Appointment booked', 'crm.appointment'),
+            ('appointment.cancel', '取消预约', 'Appointment cancelled', 'crm.appointment'),
+            ('appointment.check_in', '预约签到', 'Appointment check-in', 'crm.appointment'),
+            ('appointment.client_view', '查看客户预约', "Client's appointments viewed", ''),
+            ('appointment.desk', '查看预约台', 'Booking desk viewed', ''),
+            ('appointment.list', '查看预约列表', 'Appointments listed', ''),
+            ('appointment.no_show', '预约爽约', 'Appointment no-show', 'crm.appointment'),
+            ('appointment.reschedule', '改约', 'Appointment rescheduled', 'crm.appointment'),
+            ('appointment.view', '查看预约', 'Appointment viewed', 'crm.appointment'),
+            ('slots.publish', '发布预约时段', 'Slots published', ''),
+            ('ledger.add', '登记消费', 'Ledger entry added', 'crm.ledgerentry'),
+            ('ledger.view', '查看消费记录', 'Ledger viewed', ''),
+            ('tier.override', '手动调整客户等级', 'Tier overridden', 'clients.client'),
+            ('tier.override_lift', '取消手动等级', 'Tier override lifted', 'clients.client'),
+            ('tier.view', '查看客户等级', 'Tier viewed', 'clients.client'),
+            ('tier_policy.save', '保存分级标准', 'Tier criteria saved', 'crm.tierpolicy'),
+            ('tiers.recompute', '重算客户等级', 'Tiers recomputed', ''),
+            ('client.tier', '客户等级变更', 'Client tier changed', 'clients.client'),
+        ):
+            audit_actions.register(name, zh, en, obj)
         from careloop.clients import actions, timeline
         from careloop.core import demo, nav
         from careloop.crm.timeline import appointment_entries

@@ -8,6 +8,20 @@ class FollowupsConfig(AppConfig):
     verbose_name = _("Follow-up")
 
     def ready(self) -> None:
+        from careloop.audit import actions as audit_actions
+
+        for name, zh, en, obj in (
+            ('encounter.view', '查看就诊记录', 'Encounter viewed', 'followups.encounter'),
+            ('escalation.list', '查看问题上报', 'Escalations listed', ''),
+            ('followup_record.view', '查看随访记录', 'Follow-up record viewed', 'followups.followuprecord'),
+            ('followup_task.attempts', '查看呼叫记录', 'Call attempts viewed', 'followups.followuptask'),
+            ('followup_task.view', '查看随访任务', 'Follow-up task viewed', 'followups.followuptask'),
+            ('followup_task.worklist', '查看随访工作单', 'Worklist viewed', ''),
+            ('followups.client_changed', '客户变更后调整随访', 'Follow-ups re-planned', ''),
+            ('followups.resumed', '恢复随访', 'Follow-ups resumed', ''),
+            ('followups.suspended', '暂停随访', 'Follow-ups suspended', ''),
+        ):
+            audit_actions.register(name, zh, en, obj)
         from careloop.clients import scope, timeline
         from careloop.core import nav
         from careloop.followups.permissions import task_clients_q

@@ -7,6 +7,12 @@ class MessagingConfig(AppConfig):
     verbose_name = "消息"
 
     def ready(self) -> None:
+        from careloop.audit import actions as audit_actions
+
+        for name, zh, en, obj in (
+            ('message.cancel_for_client', '取消客户待发消息', "Client's messages cancelled", ''),
+        ):
+            audit_actions.register(name, zh, en, obj)
         from careloop.clients import services as client_services
         from careloop.clients import timeline
         from careloop.messaging import wakeup

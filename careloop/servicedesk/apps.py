@@ -8,6 +8,16 @@ class ServicedeskConfig(AppConfig):
     verbose_name = _("Service desk")
 
     def ready(self) -> None:
+        from careloop.audit import actions as audit_actions
+
+        for name, zh, en, obj in (
+            ('ticket.', '服务台工单', 'Service-desk ticket', 'servicedesk.ticket'),
+            ('ticket.escalate', '工单升级', 'Ticket escalated', 'servicedesk.ticket'),
+            ('ticket.view', '查看工单', 'Ticket viewed', 'servicedesk.ticket'),
+            ('survey.answer', '满意度评价', 'Survey answered', ''),
+            ('survey.send', '发送满意度调查', 'Survey sent', ''),
+        ):
+            audit_actions.register(name, zh, en, obj)
         from careloop.clients import timeline
         from careloop.core import demo, nav
         from careloop.followups import complaints

@@ -69,7 +69,18 @@ class FollowupStats(serializers.Serializer):
     as_of = serializers.DateTimeField(allow_null=True, help_text="When the rollup was last refreshed")
 
 
-class FollowupStatsView(APIView):
+class NoEmptyParams:
+    """A query parameter that is present must have a value: ``?to=`` is a 400 naming ``to`` (as the schema says),
+    never silently read as "not given"."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]  # authentication and permissions first
+        empty = sorted(name for name, value in request.query_params.items() if value == "")
+        if empty:
+            raise serializers.ValidationError({name: [_("This parameter needs a value.")] for name in empty})
+
+
+class FollowupStatsView(NoEmptyParams, APIView):
     content_negotiation_class = IgnoreFormatParam
 
     @extend_schema(
@@ -106,7 +117,7 @@ class DrillTask(serializers.Serializer):
     client_name = serializers.CharField(allow_null=True)
 
 
-class DrillDownView(GenericAPIView):
+class DrillDownView(NoEmptyParams, GenericAPIView):
     """The tasks behind one figure (same scope and definitions as the figures)."""
 
     serializer_class = DrillTask
@@ -161,7 +172,7 @@ class KpiList(serializers.Serializer):
     date_to = serializers.DateField()
 
 
-class KpisView(APIView):
+class KpisView(NoEmptyParams, APIView):
     @extend_schema(operation_id="stats_kpis", parameters=[OpenApiParameter("year", int), *PERIOD],
                    responses={200: KpiList}, description="The KPIs of SPEC CRM-4 against their targets.")
     def get(self, request: Request) -> Response:
@@ -175,7 +186,7 @@ class KpisView(APIView):
                          "date_from": date_from, "date_to": date_to})
 
 
-class ReportView(APIView):
+class ReportView(NoEmptyParams, APIView):
     content_negotiation_class = IgnoreFormatParam
 
     @extend_schema(
@@ -218,7 +229,7 @@ def scope_name(user: User) -> str:
     return user.org_unit.name  # type: ignore[union-attr]
 
 
-class ClientExportView(APIView):
+class ClientExportView(NoEmptyParams, APIView):
     content_negotiation_class = IgnoreFormatParam
 
     @extend_schema(

@@ -10,8 +10,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE = [("followups", "0003_loop_client_series"), ("servicedesk", "0001_initial")]
-AFTER = [("followups", "0004_desk_move_tickets"), ("servicedesk", "0002_move_tickets")]
+BEFORE = [("followups", "0003_loop_client_series"), ("servicedesk", "0001_initial"), ("org", "0002_sec_unit_contact_phone")]
+AFTER = [("followups", "0004_desk_move_tickets"), ("servicedesk", "0002_move_tickets"), ("org", "0002_sec_unit_contact_phone")]
 
 
 def test_rows_are_copied_then_the_old_table_goes() -> None:
