@@ -53,6 +53,13 @@ CLIENT_FILTERS = [
 ]
 
 
+# What a list row shows (ClientSerializer): every encrypted column loaded is decrypted, so the list
+# leaves out those it does not show (second phone, emergency phone) and the free-text notes.
+LIST_FIELDS = ("id", "name", "sex", "birth_date", "id_number", "phone", "address", "email", "branch", "branch__id",
+               "branch__name", "tier", "status", "is_vip", "health_manager", "family_doctor",
+               "preferred_channels", "contact_hours", "created_at", "updated_at")
+
+
 class ClientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.ClientSerializer
     queryset = Client.objects.none()
@@ -61,7 +68,7 @@ class ClientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> Any:
         return selectors.client_search(
             self.request.user, **client_list_filters(self.request.query_params),  # type: ignore[arg-type]
-        ).select_related("branch").order_by("name", "id")
+        ).select_related("branch").only(*LIST_FIELDS).order_by("name", "id")
 
     def _client(self, pk: Any, cap: Cap = Cap.VIEW_CLIENTS) -> Client:
         return selectors.client_for(self.request.user, pk, cap=cap)  # type: ignore[arg-type]

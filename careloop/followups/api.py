@@ -154,6 +154,29 @@ class TaskSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+_DATETIME = serializers.DateTimeField()
+
+
+def task_row(task: FollowupTask) -> dict[str, Any]:
+    """What ``TaskSerializer(task).data`` gives, built directly (the worklist's rows).
+
+    A serializer per task rebuilt its fields every time (``get_fields`` alone was half of the API's
+    worklist request); tests/followups/test_worklist_perf.py keeps the two outputs identical.
+    """
+    next_attempt = task.next_attempt_at
+    return {
+        "id": task.pk, "client": task.client_id, "encounter": task.encounter_id,
+        "rule": task.rule.code if task.rule_id is not None and task.rule is not None else None,
+        "sequence": task.sequence, "total": task.total, "labels": task.labels, "reason": task.reason_text,
+        "due_date": task.due_date.isoformat() if task.due_date else None,
+        "window_end": task.window_end.isoformat() if task.window_end else None,
+        "status": task.status, "channel": task.channel, "priority": task.priority,
+        "assignee": task.assignee_id, "team": task.team_id,
+        "next_attempt_at": _DATETIME.to_representation(next_attempt) if next_attempt is not None else None,
+        "attempt_count": task.attempt_count,
+    }
+
+
 class TaskList(generics.ListAPIView):
     serializer_class = TaskSerializer
     pagination_class = Pagination
@@ -251,9 +274,9 @@ class WorklistView(APIView):
         results = [
             {
                 "client": {"id": c.client.pk, "name": c.client.name, "tier": c.client.tier},
-                "task": TaskSerializer(c.task).data,
+                "task": task_row(c.task),
                 "days_overdue": c.days_overdue,
-                "also": [TaskSerializer(t).data for t in c.also],
+                "also": [task_row(t) for t in c.also],
             }
             for c in calls
         ]

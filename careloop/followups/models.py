@@ -194,18 +194,48 @@ class FollowupTask(models.Model):
         """Why the task exists, e.g. "TCM first visit, 30-day prescription, follow-up 2 of 3"."""
         if self.reason:
             return self.reason
+        labels = reason_labels()
         encounter = self.encounter
         parts: list[str] = []
         if encounter is not None:
-            parts.append(str(encounter.get_kind_display()))
+            parts.append(labels.kinds.get(encounter.kind, encounter.kind))
             if encounter.prescription_days:
-                parts.append(gettext("%(days)s-day prescription") % {"days": encounter.prescription_days})
+                parts.append(labels.prescription % {"days": encounter.prescription_days})
             if encounter.health_status:
-                parts.append(str(encounter.get_health_status_display()))
+                parts.append(labels.health.get(encounter.health_status, encounter.health_status))
         elif self.rule_id is not None and self.rule is not None:
             parts.append(self.rule.name)
-        parts.append(gettext("follow-up %(n)s of %(total)s") % {"n": self.sequence, "total": self.total})
-        return gettext(", ").join(parts)
+        parts.append(labels.follow_up % {"n": self.sequence, "total": self.total})
+        return labels.separator.join(parts)
+
+
+class ReasonLabels:
+    """The words a task's reason is made of, in one language, looked up once per process and language.
+
+    ``get_kind_display()`` rebuilds and hashes the whole choice list (a translation per choice) on every
+    call; the worklist showed a reason per row and per companion, so those lookups were most of its page.
+    """
+
+    def __init__(self) -> None:
+        self.kinds = {value: str(label) for value, label in EncounterKind.choices}
+        self.health = {value: str(label) for value, label in HealthStatus.choices}
+        self.prescription = gettext("%(days)s-day prescription")
+        self.follow_up = gettext("follow-up %(n)s of %(total)s")
+        self.separator = gettext(", ")
+
+
+_REASON_LABELS: dict[str | None, ReasonLabels] = {}
+
+
+def reason_labels() -> ReasonLabels:
+    """The reason words of the active language (translations are fixed once the process runs)."""
+    from django.utils.translation import get_language
+
+    language = get_language()
+    labels = _REASON_LABELS.get(language)
+    if labels is None:
+        labels = _REASON_LABELS[language] = ReasonLabels()
+    return labels
 
 
 class CallAttempt(models.Model):

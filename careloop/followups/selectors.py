@@ -78,6 +78,8 @@ class WorklistCall:
 
     task: FollowupTask
     also: list[FollowupTask] = field(default_factory=list)
+    today: date | None = None  # the day the page is for (one clock read per page, not per row)
+    channel_label: str = ""  # the task's channel in the reader's language, looked up once per page
 
     @property
     def client(self) -> Any:
@@ -85,7 +87,7 @@ class WorklistCall:
 
     @property
     def days_overdue(self) -> int:
-        return max(0, (timezone.localdate() - self.task.due_date).days)
+        return max(0, ((self.today or timezone.localdate()) - self.task.due_date).days)
 
 
 def worklist_calls(tasks: list[FollowupTask], *, today: date | None = None) -> list[WorklistCall]:
@@ -93,12 +95,16 @@ def worklist_calls(tasks: list[FollowupTask], *, today: date | None = None) -> l
 
     Two queries at most (the page is already fetched): one for the companion tasks.
     """
+    from careloop.clients.models import Channel
+
     today = today or timezone.localdate()
+    channels = {value: str(label) for value, label in Channel.choices}
     calls: dict[int, WorklistCall] = {}
     for task in tasks:
         call = calls.get(task.client_id)
         if call is None:
-            calls[task.client_id] = WorklistCall(task)
+            calls[task.client_id] = WorklistCall(task, today=today,
+                                                 channel_label=channels.get(task.channel, task.channel))
         else:
             call.also.append(task)
     if not calls:

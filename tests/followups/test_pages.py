@@ -52,6 +52,8 @@ def test_worklist_lists_due_and_overdue_by_priority(world, due_tasks, django_ass
     first = calls[0]
     assert first.task.due_date <= dt.date(2026, 11, 23)
     assert "中医初诊" in response.content.decode()
+    # the channel column shows the label of the page's language (looked up once per page), never the code
+    assert first.channel_label == "电话" and "<td>电话</td>" in response.content.decode()
 
 
 def test_worklist_query_count_does_not_grow_with_rows(world, due_tasks, django_assert_num_queries) -> None:
