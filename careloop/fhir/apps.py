@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FhirConfig(AppConfig):
+    name = "careloop.fhir"
+    label = "fhir"
+    verbose_name = _("FHIR interchange")
+
+    def ready(self) -> None:
+        from careloop.fhir import export
+
+        export.register_all()
