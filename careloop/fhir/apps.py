@@ -8,6 +8,8 @@ class FhirConfig(AppConfig):
     verbose_name = _("FHIR interchange")
 
     def ready(self) -> None:
+        from careloop.audit import actions
         from careloop.fhir import export
 
         export.register_all()
+        actions.register("fhir.import", "导入FHIR数据", "FHIR Bundle imported", "fhir.bundle")

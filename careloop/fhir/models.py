@@ -23,3 +23,23 @@ class LoincMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_code} → {self.loinc}"
+
+
+class ImportedIdentifier(models.Model):
+    """An identifier of an imported FHIR resource and the row it became: what makes imports idempotent."""
+
+    resource_type = models.CharField(_("resource type"), max_length=40)
+    system = models.CharField(_("identifier system"), max_length=200)
+    value = models.CharField(_("identifier value"), max_length=200)
+    object_id = models.BigIntegerField(_("object"))
+    imported_by = models.ForeignKey("org.User", null=True, on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name=_("imported by"))
+    imported_at = models.DateTimeField(_("imported"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("imported FHIR identifier")
+        verbose_name_plural = _("imported FHIR identifiers")
+        constraints = [models.UniqueConstraint(fields=["resource_type", "system", "value"], name="fhir_identifier_once")]
+
+    def __str__(self) -> str:
+        return f"{self.resource_type} {self.system}|{self.value}"
