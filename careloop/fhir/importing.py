@@ -125,51 +125,65 @@ class Importer:
         self.visible = clients_visible_to(acting_user)
 
     # -- patients ----------------------------------------------------------------------------------
-    def patient(self, index: int, entry: dict[str, Any], resource: dict[str, Any]) -> None:
-        from careloop.clients.services import DuplicateClientError, client_create, find_duplicates
+    def _existing_patient(self, base: str, resource: dict[str, Any], resident_id: str) -> Client | bool | None:
+        """The client this Patient already is (by imported identifier, careloop id or resident ID), None, or
+        False after recording an error."""
+        from careloop.clients.services import find_duplicates
 
-        base = f"entry[{index}].resource"
-        client: Client | None = None
-        status = "200 OK"
         known = _known("Patient", resource)
-        if known is not None:
-            client = self.visible.filter(pk=known).first()
-        if client is None:
-            for system, value in _identifiers(resource):
-                if system == CLIENT_SID and value.isdigit():
-                    client = self.visible.filter(pk=int(value)).first()
-        resident_id = _resident_id(resource)
-        if client is None and resident_id:
+        if known is not None and (client := self.visible.filter(pk=known).first()) is not None:
+            return client
+        for system, value in _identifiers(resource):
+            if system == CLIENT_SID and value.isdigit() and (client := self.visible.filter(pk=int(value)).first()):
+                return client
+        if resident_id:
             same_id, _same = find_duplicates(id_number=resident_id)
             if same_id:
                 client = self.visible.filter(pk=same_id[0].pk).first()
                 if client is None:
                     self.errors.add(f"{base}.identifier", _("A client with this resident ID number exists outside your scope."))
-                    return
-        if client is None:
-            names = resource.get("name") or [{}]
-            name = names[0].get("text") or (names[0].get("family", "") + "".join(names[0].get("given") or []))
-            phone = next((t.get("value") for t in resource.get("telecom") or [] if t.get("system") == "phone"), "")
-            birth, sex = resource.get("birthDate"), resource.get("gender")
-            if resident_id and not (birth and sex):
-                try:
-                    parsed = parse_id_number(resident_id)
-                    birth, sex = birth or parsed.birth_date.isoformat(), sex or parsed.sex
-                except IdentityError:
-                    pass  # client_create names the bad identifier
-            data = {"name": name, "sex": sex, "birth_date": birth,
-                    "id_number": resident_id, "phone": phone or "", "branch": self.branch}
+                    return False
+                return client
+        return None
+
+    def _new_patient(self, base: str, resource: dict[str, Any], resident_id: str) -> Client | None:
+        from careloop.clients.services import DuplicateClientError, client_create
+
+        names = resource.get("name") or [{}]
+        name = names[0].get("text") or (names[0].get("family", "") + "".join(names[0].get("given") or []))
+        phone = next((t.get("value") for t in resource.get("telecom") or [] if t.get("system") == "phone"), "")
+        birth, sex = resource.get("birthDate"), resource.get("gender")
+        if resident_id and not (birth and sex):
             try:
-                with transaction.atomic():
-                    client = client_create(acting_user=self.user, data=data)
-            except DuplicateClientError as exc:
-                self.errors.add(base, _("Duplicate of an existing client: %(m)s") % {"m": "; ".join(exc.messages)})
-                return
-            except ValidationError as exc:
-                for field, messages in exc.message_dict.items():
-                    path = CLIENT_FIELD_PATH.get(field, field)
-                    for message in messages:
-                        self.errors.add(f"{base}.{path}" if path else base, message)
+                parsed = parse_id_number(resident_id)
+                birth, sex = birth or parsed.birth_date.isoformat(), sex or parsed.sex
+            except IdentityError:
+                pass  # client_create names the bad identifier
+        data = {"name": name, "sex": sex, "birth_date": birth, "id_number": resident_id, "phone": phone or "",
+                "branch": self.branch}
+        try:
+            with transaction.atomic():
+                return client_create(acting_user=self.user, data=data)
+        except DuplicateClientError as exc:
+            self.errors.add(base, _("Duplicate of an existing client: %(m)s") % {"m": "; ".join(exc.messages)})
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                path = CLIENT_FIELD_PATH.get(field, field)
+                for message in messages:
+                    self.errors.add(f"{base}.{path}" if path else base, message)
+        return None
+
+    def patient(self, index: int, entry: dict[str, Any], resource: dict[str, Any]) -> None:
+        base = f"entry[{index}].resource"
+        resident_id = _resident_id(resource)
+        found = self._existing_patient(base, resource, resident_id)
+        if found is False:
+            return
+        status = "200 OK"
+        client = found if isinstance(found, Client) else None
+        if client is None:
+            client = self._new_patient(base, resource, resident_id)
+            if client is None:
                 return
             status = "201 Created"
         _remember("Patient", resource, client.pk, self.user)

@@ -12,9 +12,9 @@ from django.utils import timezone
 from careloop.audit.models import AuditEvent
 from careloop.checkups.models import Checkup
 from careloop.clients.models import Client
+from careloop.clients.services import id_number_index
 from careloop.crm.models import Appointment
 from careloop.followups.models import Encounter
-from careloop.clients.services import id_number_index
 from tests.checkups.builders import ZHANG_ID, fhir_bundle
 from tests.crm.builders import slot
 
