@@ -25,6 +25,11 @@ def register(name: str, provider: ResourceProvider) -> None:
     _providers[name] = provider
 
 
+def providers() -> list[ResourceProvider]:
+    """The registered providers, in registration order (the bulk export streams through them)."""
+    return list(_providers.values())
+
+
 ID_TYPE = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "NNCHN",
                        "display": "National Person Identifier where the xxx is the ISO table 3166 3-character (alphabetic) country code"}],
            "text": "居民身份证号（已遮蔽）"}

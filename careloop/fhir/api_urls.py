@@ -6,4 +6,7 @@ from careloop.fhir import api
 
 urlpatterns = [
     path("fhir/", api.FhirTransaction.as_view(), name="fhir-transaction"),
+    path("fhir/$export", api.BulkExportKickoff.as_view(), name="fhir-bulk-export"),
+    path("fhir/bulk/<int:pk>/", api.BulkExportStatus.as_view(), name="fhir-bulk-status"),
+    path("fhir/bulk/<int:pk>/<str:kind>.ndjson", api.BulkExportFile.as_view(), name="fhir-bulk-file"),
 ]

@@ -43,3 +43,33 @@ class ImportedIdentifier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource_type} {self.system}|{self.value}"
+
+
+class BulkExport(models.Model):
+    """One FHIR Bulk Data ``$export`` request: NDJSON files per resource type, removed at ``expires_at``."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    requested_by = models.ForeignKey("org.User", on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("requested by"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    types = models.JSONField(_("resource types"), default=list, blank=True)
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("files removed at"), null=True, blank=True)
+    clients = models.PositiveIntegerField(_("clients"), default=0)
+    output = models.JSONField(_("files"), default=list, blank=True)  # [{"type", "count"}]
+    error = models.CharField(_("error"), max_length=500, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("FHIR bulk export")
+        verbose_name_plural = _("FHIR bulk exports")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"$export #{self.pk} {self.status}"
