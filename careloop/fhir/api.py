@@ -38,6 +38,8 @@ class FhirTransaction(APIView):
 
 
 class BulkExportKickoff(APIView):
+    """$export kick-off, at /api/v1/fhir/bulk/ (documented) and /api/v1/fhir/$export (the FHIR name)."""
+
     @extend_schema(
         operation_id="fhir_bulk_export",
         parameters=[OpenApiParameter("_type", str, description="comma-separated resource types (default: all)")],
@@ -51,6 +53,7 @@ class BulkExportKickoff(APIView):
         export = bulk.bulk_export_start(acting_user=request.user,  # type: ignore[arg-type]
                                         types=[t.strip() for t in raw.split(",") if t.strip()])
         url = request.build_absolute_uri(reverse("api:fhir-bulk-status", args=[export.pk]))
+        # FHIR Bulk Data clients POST to $export; the same view also answers at /fhir/bulk/ (in the schema).
         return Response({"id": export.pk, "status": export.status}, status=status.HTTP_202_ACCEPTED,
                         headers={"Content-Location": url})
 
@@ -71,7 +74,7 @@ class BulkExportStatus(APIView):
                             if export.status == BulkExport.Status.EXPIRED else status.HTTP_500_INTERNAL_SERVER_ERROR)
         return Response({
             "transactionTime": export.finished_at.isoformat() if export.finished_at else None,
-            "request": request.build_absolute_uri(reverse("api:fhir-bulk-export")),
+            "request": request.build_absolute_uri(reverse("api:fhir-bulk-kickoff")),
             "requiresAccessToken": True,
             "expires": export.expires_at.isoformat() if export.expires_at else None,
             "output": [{"type": o["type"], "count": o["count"],
@@ -87,3 +90,9 @@ class BulkExportFile(APIView):
         export = _mine(request, pk)
         path = bulk.bulk_export_file(export=export, kind=kind, acting_user=request.user)  # type: ignore[arg-type]
         return FileResponse(open(path, "rb"), content_type="application/fhir+ndjson")
+
+
+@extend_schema(exclude=True)
+class BulkExportDollar(BulkExportKickoff):
+    """The FHIR-conventional ``$export`` address of the kick-off (left out of the OpenAPI schema: a ``$``
+    in a path is not a valid OpenAPI template for every tool)."""

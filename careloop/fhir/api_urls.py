@@ -6,7 +6,8 @@ from careloop.fhir import api
 
 urlpatterns = [
     path("fhir/", api.FhirTransaction.as_view(), name="fhir-transaction"),
-    path("fhir/$export", api.BulkExportKickoff.as_view(), name="fhir-bulk-export"),
+    path("fhir/bulk/", api.BulkExportKickoff.as_view(), name="fhir-bulk-kickoff"),
+    path("fhir/$export", api.BulkExportDollar.as_view(), name="fhir-bulk-export"),
     path("fhir/bulk/<int:pk>/", api.BulkExportStatus.as_view(), name="fhir-bulk-status"),
     path("fhir/bulk/<int:pk>/<str:kind>.ndjson", api.BulkExportFile.as_view(), name="fhir-bulk-file"),
 ]
