@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "careloop.crm",
     "careloop.servicedesk",
     "careloop.stats",
+    "careloop.fhir",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from careloop.clients.models import Client
 from careloop.org.models import User
+from careloop.org.permissions import Cap, user_can
 
 SYSTEM = "https://careloop.invalid/fhir"
 ResourceProvider = Callable[[Client, User], Iterable[dict[str, Any]]]
@@ -24,7 +25,21 @@ def register(name: str, provider: ResourceProvider) -> None:
     _providers[name] = provider
 
 
-def patient(client: Client) -> dict[str, Any]:
+def providers() -> list[ResourceProvider]:
+    """The registered providers, in registration order (the bulk export streams through them)."""
+    return list(_providers.values())
+
+
+ID_TYPE = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "NNCHN",
+                       "display": "National Person Identifier where the xxx is the ISO table 3166 3-character (alphabetic) country code"}],
+           "text": "居民身份证号（已遮蔽）"}
+
+
+def patient(client: Client, user: User | None = None) -> dict[str, Any]:
+    """The Patient resource. Contact details and the resident ID number go only to callers with
+    ``view_contact``, and then masked: showing them in full needs a reveal with a reason, which an
+    export does not carry."""
+    may_contact = user is None or user_can(user, Cap.VIEW_CONTACT)
     family, given = client.name[:1], client.name[1:]
     resource: dict[str, Any] = {
         "resourceType": "Patient",
@@ -36,12 +51,13 @@ def patient(client: Client) -> dict[str, Any]:
         "birthDate": client.birth_date.isoformat(),
         "managingOrganization": {"reference": f"Organization/{client.branch_id}", "display": client.branch.name},
     }
-    if client.id_number:
-        resource["identifier"].append({"system": f"{SYSTEM}/sid/cn-resident-id-masked", "value": client.id_number_masked})
+    if client.id_number and may_contact:
+        resource["identifier"].append({"use": "official", "type": ID_TYPE,
+                                       "system": f"{SYSTEM}/sid/cn-resident-id-masked", "value": client.id_number_masked})
     telecom = []
-    if client.phone:
+    if client.phone and may_contact:
         telecom.append({"system": "phone", "use": "mobile", "value": client.phone_masked})
-    if client.email:
+    if client.email and may_contact:
         telecom.append({"system": "email", "value": client.email})
     if telecom:
         resource["telecom"] = telecom
@@ -72,7 +88,7 @@ register("clients.consent", _consents)
 
 
 def bundle_for(client: Client, user: User) -> dict[str, Any]:
-    resources = [patient(client)]
+    resources = [patient(client, user)]
     for provider in _providers.values():
         resources.extend(provider(client, user))
     return {
