@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "careloop.followups",
     "careloop.checkups",
     "careloop.assessments",
+    "careloop.chronic",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from careloop.chronic.models import Condition
+
+
+class PlanForm(forms.Form):
+    condition = forms.ChoiceField(label=_("condition"), choices=Condition.choices)
+
+
+class LogForm(forms.Form):
+    at = forms.DateTimeField(label=_("measured at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                             input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    sbp = forms.FloatField(label=_("systolic (mmHg)"), required=False)
+    dbp = forms.FloatField(label=_("diastolic (mmHg)"), required=False)
+    fasting_glucose = forms.FloatField(label=_("fasting glucose (mmol/L)"), required=False)
+    postprandial_glucose = forms.FloatField(label=_("2-hour glucose (mmol/L)"), required=False)
+    weight = forms.FloatField(label=_("weight (kg)"), required=False)
+    waist = forms.FloatField(label=_("waist (cm)"), required=False)
+    diet = forms.CharField(label=_("diet"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    exercise = forms.CharField(label=_("exercise"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                               max_length=2000)
+    medication = forms.CharField(label=_("medication"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                                 max_length=2000)
+
+    READING_FIELDS = ("sbp", "dbp", "fasting_glucose", "postprandial_glucose", "weight", "waist")
+
+    def readings(self) -> dict[str, float]:
+        return {f: self.cleaned_data[f] for f in self.READING_FIELDS if self.cleaned_data.get(f) is not None}
