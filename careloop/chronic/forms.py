@@ -29,3 +29,20 @@ class LogForm(forms.Form):
 
     def readings(self) -> dict[str, float]:
         return {f: self.cleaned_data[f] for f in self.READING_FIELDS if self.cleaned_data.get(f) is not None}
+
+
+class SelfEntryForm(forms.Form):
+    sbp = forms.FloatField(label=_("systolic (mmHg)"), required=False, min_value=30, max_value=300)
+    dbp = forms.FloatField(label=_("diastolic (mmHg)"), required=False, min_value=20, max_value=200)
+    fasting_glucose = forms.FloatField(label=_("fasting glucose (mmol/L)"), required=False, min_value=0.5, max_value=60)
+    postprandial_glucose = forms.FloatField(label=_("2-hour glucose (mmol/L)"), required=False, min_value=0.5,
+                                            max_value=60)
+    weight = forms.FloatField(label=_("weight (kg)"), required=False, min_value=20, max_value=300)
+    diet = forms.CharField(label=_("diet"), required=False, max_length=500)
+    exercise = forms.CharField(label=_("exercise"), required=False, max_length=500)
+    medication = forms.CharField(label=_("medication"), required=False, max_length=500)
+
+    READING_FIELDS = ("sbp", "dbp", "fasting_glucose", "postprandial_glucose", "weight")
+
+    def readings(self) -> dict[str, float]:
+        return {f: self.cleaned_data[f] for f in self.READING_FIELDS if self.cleaned_data.get(f) is not None}

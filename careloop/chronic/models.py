@@ -155,3 +155,19 @@ class Reading(models.Model):
         verbose_name_plural = _("readings")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["client", "code", "at"], name="chronic_reading_client_code_at")]
+
+
+class SelfEntryLink(models.Model):
+    """A client's personal link for entering their own readings (the token signs id and nonce)."""
+
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="+", verbose_name=_("client"))
+    nonce = models.CharField(max_length=32)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked = models.BooleanField(_("revoked"), default=False)
+
+    class Meta:
+        verbose_name = _("personal entry link")
+        verbose_name_plural = _("personal entry links")

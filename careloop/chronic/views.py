@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,9 +18,11 @@ from django.views.decorators.http import require_POST
 from careloop.audit.services import audit_record
 from careloop.chronic import selectors, services
 from careloop.chronic.charts import trend_chart
-from careloop.chronic.forms import LogForm, PlanForm
+from careloop.chronic.forms import LogForm, PlanForm, SelfEntryForm
+from careloop.chronic.importing import ImportRejected, error_lines, monitoring_logs_import
 from careloop.chronic.models import ConditionTemplate
 from careloop.chronic.permissions import can_write, client_for_monitoring
+from careloop.chronic.selfentry import RateLimited, link_from_token, self_entry_link_create, self_entry_submit
 from careloop.clients.selectors import clients_visible_to
 from careloop.org.models import User
 from careloop.org.permissions import Cap, user_can
@@ -110,3 +113,60 @@ def log_create(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Saved."))
     return redirect("chronic:client", pk=client.pk)
+
+
+@login_required
+@require_POST
+def self_link_create(request: HttpRequest, pk: int) -> HttpResponse:
+    client = client_for_monitoring(_user(request), pk, write=True)
+    link, token = self_entry_link_create(client=client, acting_user=request.user)
+    url = request.build_absolute_uri(reverse("chronic:self-entry", args=[token]))
+    messages.success(request, _("Personal link for the client (valid until %(d)s): %(url)s") % {
+        "d": timezone.localtime(link.expires_at).strftime("%Y-%m-%d"), "url": url})
+    return redirect("chronic:client", pk=client.pk)
+
+
+def self_entry(request: HttpRequest, token: str) -> HttpResponse:
+    """The client's own page: no login; the signed link names the client."""
+    link = link_from_token(token)
+    if link is None:
+        return render(request, "chronic/self_entry.html", {"invalid": True}, status=404)
+    form = SelfEntryForm(request.POST or None)
+    done, status = None, 200
+    if request.method == "POST" and not form.is_valid():
+        status = 400
+    elif request.method == "POST":
+        try:
+            done = self_entry_submit(link=link, at=timezone.now(), readings=form.readings(),
+                                     diet=form.cleaned_data["diet"], exercise=form.cleaned_data["exercise"],
+                                     medication=form.cleaned_data["medication"])
+            form = SelfEntryForm()
+        except ValidationError as exc:
+            form.add_error(None, "; ".join(exc.messages))
+            status = 429 if isinstance(exc, RateLimited) else 400
+    return render(request, "chronic/self_entry.html", {"form": form, "client": link.client, "done": done},
+                  status=status)
+
+
+@login_required
+def import_page(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not can_write(user):
+        raise PermissionDenied(_("Your role does not allow recording monitoring."))
+    errors: list[str] = []
+    result = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            errors = [_("Choose a file.")]
+        elif upload.size > 20 * 1024 * 1024:
+            errors = [_("The file is larger than 20 MB.")]
+        else:
+            try:
+                results = monitoring_logs_import(name=upload.name, content=upload.read(), acting_user=user)
+                result = {"logs": len(results), "readings": sum(len(r.readings) for r in results),
+                          "flags": sum(len(r.flags) for r in results), "tasks": sum(len(r.tasks) for r in results)}
+            except ImportRejected as exc:
+                errors = error_lines(exc.errors)
+    return render(request, "chronic/import.html", {"errors": errors, "result": result},
+                  status=400 if errors else 200)
