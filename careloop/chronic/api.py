@@ -106,16 +106,16 @@ def _errors(exc: ValidationError) -> dict[str, Any]:
     return {"non_field_errors": [str(m) for m in exc.messages]}
 
 
-def _scoped(request: Request, qs: QuerySet[Any]) -> QuerySet[Any]:
+def _scoped(request: Request, qs: QuerySet[Any], client_field: str = "client") -> QuerySet[Any]:
     user = cast(User, request.user)
     if not user_can(user, Cap.VIEW_RESULTS):
         raise PermissionDenied()
-    qs = qs.filter(client__in=clients_visible_to(user))
+    qs = qs.filter(**{f"{client_field}__in": clients_visible_to(user)})
     client = request.query_params.get("client")
     if client:
         if not client.isdigit():
             raise serializers.ValidationError({"client": [_("must be a client id")]})
-        qs = qs.filter(client_id=int(client))
+        qs = qs.filter(**{f"{client_field}_id": int(client)})
         audit_record(actor=user, action="chronic.read", client=int(client), detail={"what": qs.model.__name__})
     return qs
 

@@ -13,7 +13,12 @@ class ChronicConfig(AppConfig):
         from careloop.core import demo, nav
 
         nav.register(_("Chronic care"), "chronic:worklist", "view_results", order=55)
+        nav.register(_("Plan reviews"), "chronic:adjustments", "consult", order=56)
         timeline.register("chronic.monitoring", monitoring_entries)
+        from careloop.chronic.timeline import plan_section
+        from careloop.followups import preparation
+
+        preparation.register_plan(plan_section)
         _name_openapi_enums()
         if _demo_chronic not in demo.extensions:
             demo.extensions.append(_demo_chronic)

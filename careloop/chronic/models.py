@@ -171,3 +171,90 @@ class SelfEntryLink(models.Model):
     class Meta:
         verbose_name = _("personal entry link")
         verbose_name_plural = _("personal entry links")
+
+
+class PlanStatus(models.TextChoices):
+    CURRENT = "current", _("Current")
+    REPLACED = "replaced", _("Replaced")
+
+
+class HealthPlan(models.Model):
+    """One version of a client's personal health-management plan (SPEC PLN-4)."""
+
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="health_plans",
+                               verbose_name=_("client"))
+    version = models.PositiveIntegerField(_("version"))
+    goals = models.TextField(_("goals"), blank=True, default="")
+    diet = models.TextField(_("diet"), blank=True, default="")
+    exercise = models.TextField(_("exercise"), blank=True, default="")
+    # [{"medicine": "氨氯地平片", "dosage": "5 mg", "times": ["08:00"]}]
+    medication_reminders = models.JSONField(_("medication reminders"), default=list, blank=True)
+    # [{"item": "糖化血红蛋白", "due": "2026-09-01"}]
+    rechecks = models.JSONField(_("rechecks"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.CURRENT)
+    origin = models.CharField(_("drafted from"), max_length=200, blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("personal health plan")
+        verbose_name_plural = _("personal health plans")
+        ordering = ["client", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "version"], name="chronic_plan_version_unique"),
+            models.UniqueConstraint(fields=["client"], condition=models.Q(status="current"),
+                                    name="chronic_one_current_health_plan"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} v{self.version}"
+
+
+class AdjustmentStatus(models.TextChoices):
+    PENDING = "pending", _("Pending review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class PlanAdjustment(models.Model):
+    plan = models.ForeignKey(HealthPlan, on_delete=models.CASCADE, related_name="adjustments",
+                             verbose_name=_("personal health plan"))
+    reason = models.TextField(_("reason"))
+    # The fields to change: {"goals": "...", "medication_reminders": [...]} (free text goes to "notes").
+    content = models.JSONField(_("content"))
+    expected_effect = models.TextField(_("expected effect"))
+    status = models.CharField(_("status"), max_length=10, choices=AdjustmentStatus.choices,
+                              default=AdjustmentStatus.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name=_("reviewer"))
+    opinion = models.TextField(_("opinion"), blank=True, default="")
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    next_plan = models.ForeignKey(HealthPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                  verbose_name=_("next version"))
+    task_id = models.BigIntegerField(_("follow-up task"), null=True, blank=True)
+    message_id = models.BigIntegerField(_("notice message"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("plan adjustment")
+        verbose_name_plural = _("plan adjustments")
+        ordering = ["-requested_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["plan"], condition=models.Q(status="pending"),
+                                               name="chronic_one_pending_adjustment")]
+
+
+class MedicationReminderSent(models.Model):
+    """One medication reminder queued for a plan version, a day and a time (makes the job idempotent)."""
+
+    plan = models.ForeignKey(HealthPlan, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    time = models.CharField(max_length=5)
+    medicine = models.CharField(max_length=100)
+    message_id = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan", "day", "time", "medicine"],
+                                               name="chronic_reminder_once")]

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from careloop.chronic.models import MonitoringLog, MonitoringPlan
+from careloop.chronic.models import HealthPlan, MonitoringLog, MonitoringPlan, PlanAdjustment
 from careloop.clients.models import Client
 from careloop.clients.selectors import client_for, clients_visible_to
 from careloop.org.permissions import Cap, user_can
@@ -45,3 +45,23 @@ def log_for(user: Any, pk: object) -> MonitoringLog:
     if log is None:
         raise Http404(_("No such monitoring log."))
     return log
+
+
+def health_plan_for(user: Any, pk: object) -> HealthPlan:
+    if not user_can(user, Cap.VIEW_RESULTS):
+        raise PermissionDenied(_("Your role does not allow this."))
+    plan = HealthPlan.objects.filter(pk=int(str(pk)), client__in=clients_visible_to(user)).select_related(
+        "client").first()
+    if plan is None:
+        raise Http404(_("No such health plan."))
+    return plan
+
+
+def adjustment_for(user: Any, pk: object) -> PlanAdjustment:
+    if not user_can(user, Cap.VIEW_RESULTS):
+        raise PermissionDenied(_("Your role does not allow this."))
+    adj = PlanAdjustment.objects.filter(pk=int(str(pk)), plan__client__in=clients_visible_to(user)).select_related(
+        "plan__client", "next_plan", "requested_by", "reviewer").first()
+    if adj is None:
+        raise Http404(_("No such plan adjustment."))
+    return adj

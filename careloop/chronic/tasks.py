@@ -12,3 +12,11 @@ def monitoring_reminders_daily() -> int:
     from careloop.chronic.services import monitoring_reminders_send
 
     return monitoring_reminders_send()
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def medication_reminders_quarter_hourly() -> int:
+    """Every 15 minutes: the medication reminders of current plan versions due in the next 15 minutes."""
+    from careloop.chronic.healthplans import medication_reminders_send
+
+    return medication_reminders_send()

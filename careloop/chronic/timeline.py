@@ -7,9 +7,10 @@ from collections.abc import Iterable
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from careloop.chronic.models import MonitoringPlan, Reading
+from careloop.chronic.models import HealthPlan, MonitoringPlan, PlanAdjustment, PlanStatus, Reading
 from careloop.clients.models import Client
 from careloop.clients.timeline import TimelineEntry
+from careloop.followups.preparation import PrepSection
 from careloop.org.models import User
 from careloop.org.permissions import Cap, user_can
 
@@ -24,3 +25,21 @@ def monitoring_entries(client: Client, user: User) -> Iterable[TimelineEntry]:
     for reading in Reading.objects.filter(client=client, flag__startswith="alarm").order_by("-at")[:20]:
         yield TimelineEntry(reading.at, "plan", _("Alarming monitoring reading"),
                             f"{reading.code} {reading.value:g} · {reading.get_flag_display()}", url)
+    for plan in HealthPlan.objects.filter(client=client).order_by("-version")[:20]:
+        yield TimelineEntry(plan.created_at, "plan", _("Personal health plan version %(v)d") % {"v": plan.version},
+                            plan.origin, reverse("chronic:health-plan", args=[client.pk]))
+    for adj in PlanAdjustment.objects.filter(plan__client=client, reviewed_at__isnull=False).order_by("-reviewed_at")[:20]:
+        assert adj.reviewed_at is not None
+        yield TimelineEntry(adj.reviewed_at, "plan", _("Plan adjustment %(s)s") % {"s": adj.get_status_display()},
+                            adj.opinion, reverse("chronic:health-plan", args=[client.pk]))
+
+
+def plan_section(client: Client) -> PrepSection | None:
+    """The preparation view's "current plan": the current version's goals and reminders."""
+    plan = HealthPlan.objects.filter(client=client, status=PlanStatus.CURRENT).first()
+    if plan is None:
+        return None
+    lines = [line for line in plan.goals.splitlines() if line.strip()][:4]
+    lines += [f"{m['medicine']} {m.get('dosage', '')} {'、'.join(m.get('times', []))}" for m in plan.medication_reminders][:3]
+    return PrepSection(title=_("Personal health plan version %(v)d") % {"v": plan.version}, lines=lines,
+                       url=reverse("chronic:health-plan", args=[client.pk]))

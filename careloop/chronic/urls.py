@@ -11,4 +11,10 @@ urlpatterns = [
     path("clients/<int:pk>/self-link/", views.self_link_create, name="self-link-create"),
     path("import/", views.import_page, name="import"),
     path("me/<str:token>/", views.self_entry, name="self-entry"),
+    path("clients/<int:pk>/health-plan/", views.health_plan_page, name="health-plan"),
+    path("clients/<int:pk>/health-plan/create/", views.health_plan_create_view, name="health-plan-create"),
+    path("clients/<int:pk>/health-plan/adjust/", views.adjustment_request_view, name="adjustment-request"),
+    path("adjustments/", views.adjustments_page, name="adjustments"),
+    path("adjustments/<int:pk>/review/", views.adjustment_review_view, name="adjustment-review"),
+    path("adjustments/<int:pk>/letter.pdf", views.adjustment_letter, name="adjustment-letter"),
 ]

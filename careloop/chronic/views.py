@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,9 +19,22 @@ from careloop.audit.services import audit_record
 from careloop.chronic import selectors, services
 from careloop.chronic.charts import trend_chart
 from careloop.chronic.forms import LogForm, PlanForm, SelfEntryForm
+from careloop.chronic.healthplans import (
+    health_plan_create,
+    plan_adjustment_request,
+    plan_adjustment_review,
+    plan_diff,
+)
 from careloop.chronic.importing import ImportRejected, error_lines, monitoring_logs_import
-from careloop.chronic.models import ConditionTemplate
-from careloop.chronic.permissions import can_write, client_for_monitoring
+from careloop.chronic.letter import adjustment_letter_pdf
+from careloop.chronic.models import (
+    AdjustmentStatus,
+    ConditionTemplate,
+    HealthPlan,
+    PlanAdjustment,
+    PlanStatus,
+)
+from careloop.chronic.permissions import adjustment_for, can_write, client_for_monitoring
 from careloop.chronic.selfentry import RateLimited, link_from_token, self_entry_link_create, self_entry_submit
 from careloop.clients.selectors import clients_visible_to
 from careloop.org.models import User
@@ -170,3 +183,91 @@ def import_page(request: HttpRequest) -> HttpResponse:
                 errors = error_lines(exc.errors)
     return render(request, "chronic/import.html", {"errors": errors, "result": result},
                   status=400 if errors else 200)
+
+
+# --- the personal health plan ------------------------------------------------------------------
+@login_required
+def health_plan_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The client's plan: the current version, every version with its diff, the adjustments."""
+    user = _user(request)
+    client = client_for_monitoring(user, pk)
+    audit_record(actor=user, action="chronic.read", client=client, detail={"what": "health plan"})
+    versions = list(HealthPlan.objects.filter(client=client).order_by("-version"))
+    history = []
+    for i, plan in enumerate(versions):
+        older = versions[i + 1] if i + 1 < len(versions) else None
+        history.append({"plan": plan, "diff": plan_diff(older, plan)})
+    adjustments = PlanAdjustment.objects.filter(plan__client=client).select_related("requested_by", "reviewer",
+                                                                                  "plan", "next_plan")
+    current = next((v for v in versions if v.status == PlanStatus.CURRENT), None)
+    return render(request, "chronic/health_plan.html", {
+        "client": client, "current": current, "history": history, "adjustments": adjustments,
+        "can_write": can_write(user), "can_review": user_can(user, Cap.CONSULT),
+        "pending": any(a.status == AdjustmentStatus.PENDING for a in adjustments),
+    })
+
+
+@login_required
+@require_POST
+def health_plan_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    client = client_for_monitoring(_user(request), pk, write=True)
+    try:
+        health_plan_create(client=client, acting_user=request.user)
+        messages.success(request, _("Version 1 drafted from the latest assessment's prescription."))
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    return redirect("chronic:health-plan", pk=client.pk)
+
+
+@login_required
+@require_POST
+def adjustment_request_view(request: HttpRequest, pk: int) -> HttpResponse:
+    client = client_for_monitoring(_user(request), pk, write=True)
+    plan = HealthPlan.objects.filter(client=client, status=PlanStatus.CURRENT).first()
+    if plan is None:
+        messages.error(request, _("The client has no plan yet."))
+        return redirect("chronic:health-plan", pk=client.pk)
+    content = {k: request.POST[k] for k in ("goals", "diet", "exercise") if request.POST.get(k, "").strip()}
+    try:
+        plan_adjustment_request(plan=plan, reason=request.POST.get("reason", ""), content=content,
+                                expected_effect=request.POST.get("expected_effect", ""), acting_user=request.user)
+        messages.success(request, _("Adjustment sent to the expert team for review."))
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    return redirect("chronic:health-plan", pk=client.pk)
+
+
+@login_required
+def adjustments_page(request: HttpRequest) -> HttpResponse:
+    """The expert team's review queue."""
+    user = _user(request)
+    if not user_can(user, Cap.CONSULT):
+        raise PermissionDenied(_("Only the expert team reviews plan changes."))
+    pending = (PlanAdjustment.objects.filter(status=AdjustmentStatus.PENDING,
+                                             plan__client__in=clients_visible_to(user))
+               .select_related("plan__client", "requested_by").order_by("requested_at")[:200])
+    return render(request, "chronic/adjustments.html", {"pending": pending})
+
+
+@login_required
+@require_POST
+def adjustment_review_view(request: HttpRequest, pk: int) -> HttpResponse:
+    adj = adjustment_for(_user(request), pk)
+    try:
+        plan_adjustment_review(adjustment=adj, decision=request.POST.get("decision", ""),
+                               opinion=request.POST.get("opinion", ""), acting_user=request.user)
+        messages.success(request, _("Decision recorded."))
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    return redirect("chronic:health-plan", pk=adj.plan.client_id)
+
+
+@login_required
+def adjustment_letter(request: HttpRequest, pk: int) -> HttpResponse:
+    adj = adjustment_for(_user(request), pk)
+    if adj.next_plan is None:
+        raise Http404(_("No notice: this request was not approved."))
+    audit_record(actor=request.user, action="chronic.letter", obj=adj, client=adj.plan.client_id)
+    response = HttpResponse(adjustment_letter_pdf(adj), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="plan-notice-{adj.pk}.pdf"'
+    return response
