@@ -46,5 +46,41 @@ def generate_chronic(clients: list, rng: Any, stdout: Any, *, days: int = 120) -
             values = {"sbp": 184, "dbp": 112} if condition == Condition.HYPERTENSION else {"fasting_glucose": 17.2}
             monitoring_log_create(client=client, at=at, readings=values, acting_user=nurse)
             logs += 1
-    stdout.write(f"chronic: {len(active)} monitoring plans, {logs} logs\n")
+    plans = _demo_health_plans(active[:6], nurse)
+    stdout.write(f"chronic: {len(active)} monitoring plans, {logs} logs, {plans} health plans\n")
     return logs
+
+
+def _demo_health_plans(clients: list, nurse: Any) -> int:
+    """Health plans for the first clients: one approved adjustment (version 2) and one pending review."""
+    from careloop.chronic.healthplans import (
+        health_plan_create,
+        plan_adjustment_request,
+        plan_adjustment_review,
+    )
+
+    expert = User.objects.filter(username="expert").first()
+    made = 0
+    for i, client in enumerate(clients):
+        plan = health_plan_create(client=client, acting_user=nurse, fields={
+            "goals": "血压控制在140/90 mmHg以下\n体重每月减少0.5~1 kg",
+            "diet": "每日食盐不超过5 g，少油少糖，每天蔬菜300~500 g",
+            "exercise": "每周至少5天、每天30分钟中等强度运动（快走、游泳）",
+            "medication_reminders": [{"medicine": "氨氯地平片", "dosage": "5 mg", "times": ["08:00"]}] if i % 2 == 0
+            else [{"medicine": "二甲双胍片", "dosage": "0.5 g", "times": ["07:30", "18:30"]}],
+            "rechecks": [{"item": "糖化血红蛋白", "due": ""}] if i % 2 else [{"item": "血脂、肾功能", "due": ""}],
+        })
+        made += 1
+        if i == 0 and expert is not None:
+            adj = plan_adjustment_request(plan=plan, reason="近3个月血压控制率不足50%", expected_effect="3个月内血压达标",
+                                          content={"goals": "血压控制在130/80 mmHg以下", "medication_reminders": [
+                                              {"medicine": "氨氯地平片", "dosage": "5 mg", "times": ["08:00"]},
+                                              {"medicine": "缬沙坦胶囊", "dosage": "80 mg", "times": ["08:00"]}]},
+                                          acting_user=nurse)
+            plan_adjustment_review(adjustment=adj, decision="approve", opinion="同意加用缬沙坦，两周后复测血压",
+                                   acting_user=expert)
+        if i == 1:
+            plan_adjustment_request(plan=plan, reason="空腹血糖多次高于8 mmol/L", content={
+                "diet": "主食定量，每餐不超过1两半；以粗杂粮替代部分精米白面"}, expected_effect="空腹血糖降至7 mmol/L以下",
+                acting_user=nurse)
+    return made

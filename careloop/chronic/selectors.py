@@ -69,9 +69,24 @@ def active_plans(client: Client) -> list[MonitoringPlan]:
     return list(MonitoringPlan.objects.filter(client=client, active=True).prefetch_related("indicators"))
 
 
+def indicator_names(client: Client) -> dict[str, str]:
+    """Indicator code → name (with unit): the guideline defaults, overridden by the client's plans."""
+    from careloop.chronic.models import IndicatorDefault
+
+    names = {d.code: f"{d.name}" for d in IndicatorDefault.objects.only("code", "name")}
+    names.update({i.code: i.name for i in PlanIndicator.objects.filter(plan__client=client).only("code", "name")})
+    return names
+
+
 def recent_logs(client: Client, limit: int = 20) -> list[MonitoringLog]:
-    return list(MonitoringLog.objects.filter(client=client).select_related("entered_by")
+    """The latest logs, each reading with its indicator's name as ``label``."""
+    logs = list(MonitoringLog.objects.filter(client=client).select_related("entered_by")
                 .prefetch_related("readings")[:limit])
+    names = indicator_names(client)
+    for log in logs:
+        for reading in log.readings.all():
+            reading.label = names.get(reading.code, reading.code)  # type: ignore[attr-defined]
+    return logs
 
 
 @dataclass
