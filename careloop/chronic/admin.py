@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from careloop.chronic.models import ConditionTemplate, IndicatorDefault
+from careloop.chronic.models import ConditionTemplate, DietTemplate, IndicatorDefault
 
 
 class IndicatorDefaultInline(admin.TabularInline):
@@ -16,3 +16,8 @@ class IndicatorDefaultInline(admin.TabularInline):
 class ConditionTemplateAdmin(admin.ModelAdmin):
     list_display = ["name", "condition", "source"]
     inlines = [IndicatorDefaultInline]
+
+
+@admin.register(DietTemplate)
+class DietTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "condition", "source"]

@@ -14,6 +14,9 @@ class ChronicConfig(AppConfig):
 
         nav.register(_("Chronic care"), "chronic:worklist", "view_results", order=55)
         nav.register(_("Plan reviews"), "chronic:adjustments", "consult", order=56)
+        nav.register(_("Diet plans"), "chronic:diet-home", "diet_plans", order=57)
+        if hasattr(nav, "register_home"):  # the nutritionist's home page, where the tree offers one
+            nav.register_home("nutritionist", "chronic:diet-home", 10)
         timeline.register("chronic.monitoring", monitoring_entries)
         from careloop.chronic.timeline import plan_section
         from careloop.followups import preparation

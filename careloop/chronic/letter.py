@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from careloop.assessments.pdf import ReportPDF
 from careloop.chronic.healthplans import plan_diff
-from careloop.chronic.models import PlanAdjustment
+from careloop.chronic.models import DietPlan, PlanAdjustment
 
 
 def adjustment_letter_pdf(adjustment: PlanAdjustment) -> bytes:
@@ -33,4 +33,25 @@ def adjustment_letter_pdf(adjustment: PlanAdjustment) -> bytes:
     pdf.paragraph("如有疑问，请联系您的健康管理师。我们将在两周内回访，了解方案执行情况。")
     pdf.paragraph("健康管理中心")
     pdf.paragraph(timezone.localdate().strftime("%Y年%m月%d日"))
+    return bytes(pdf.output())
+
+
+def diet_plan_pdf(plan: DietPlan) -> bytes:
+    from careloop.chronic.diet import menu_days
+
+    client = plan.client
+    pdf = ReportPDF("个性化膳食方案", footer_text=client.name)
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    pdf.heading(f"{client.name} 的个性化膳食方案（{plan.get_condition_display()}）")
+    pdf.paragraph(f"营养师：{plan.nutritionist}    制定日期：{timezone.localtime(plan.created_at):%Y年%m月%d日}")
+    pdf.heading("重点改善")
+    pdf.paragraph(plan.key_improvements)
+    pdf.heading("推荐食物及每日用量")
+    pdf.grid(["食物", "每日用量"], [[f.get("food", ""), f.get("amount", "")] for f in plan.foods], (120, 60))
+    pdf.heading("一周食谱")
+    pdf.grid(["", "早餐", "午餐", "晚餐"], [[d["day"], d["breakfast"], d["lunch"], d["dinner"]] for d in menu_days(plan)],
+             (16, 52, 56, 56), size=8)
+    pdf.heading("温馨提示")
+    pdf.paragraph(plan.tips)
     return bytes(pdf.output())

@@ -258,3 +258,43 @@ class MedicationReminderSent(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["plan", "day", "time", "medicine"],
                                                name="chronic_reminder_once")]
+
+
+class DietTemplate(models.Model):
+    """A condition's diet-plan template (key improvements, foods with daily amounts, tips, a week's menu)."""
+
+    condition = models.CharField(_("condition"), max_length=20, choices=Condition.choices, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    source = models.CharField(_("guideline source"), max_length=300)
+    key_improvements = models.TextField(_("key improvements"))
+    foods = models.JSONField(_("recommended foods"), default=list)  # [{"food", "amount"}]
+    tips = models.TextField(_("tips"), blank=True, default="")
+    menu = models.JSONField(_("weekly menu"), default=dict)  # {"breakfast": [7], "lunch": [7], "dinner": [7]}
+
+    class Meta:
+        verbose_name = _("diet template")
+        verbose_name_plural = _("diet templates")
+        ordering = ["condition"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DietPlan(models.Model):
+    """A client's diet plan by a nutritionist (SPEC PLN-5)."""
+
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="diet_plans",
+                               verbose_name=_("client"))
+    condition = models.CharField(_("condition"), max_length=20, choices=Condition.choices)
+    key_improvements = models.TextField(_("key improvements"))
+    foods = models.JSONField(_("recommended foods"), default=list)
+    tips = models.TextField(_("tips"), blank=True, default="")
+    menu = models.JSONField(_("weekly menu"), default=dict)
+    nutritionist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("nutritionist"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("diet plan")
+        verbose_name_plural = _("diet plans")
+        ordering = ["-created_at", "-id"]

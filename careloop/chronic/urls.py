@@ -17,4 +17,7 @@ urlpatterns = [
     path("adjustments/", views.adjustments_page, name="adjustments"),
     path("adjustments/<int:pk>/review/", views.adjustment_review_view, name="adjustment-review"),
     path("adjustments/<int:pk>/letter.pdf", views.adjustment_letter, name="adjustment-letter"),
+    path("diet/", views.diet_home, name="diet-home"),
+    path("diet/clients/<int:pk>/", views.diet_plan_create_view, name="diet-plan-create"),
+    path("diet/<int:pk>/", views.diet_plan_page, name="diet-plan"),
 ]

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from careloop.audit.services import audit_record
 from careloop.chronic import selectors, services
 from careloop.chronic.charts import trend_chart
+from careloop.chronic.diet import clients_waiting_for_diet_plan, diet_plan_create, menu_days
 from careloop.chronic.forms import LogForm, PlanForm, SelfEntryForm
 from careloop.chronic.healthplans import (
     health_plan_create,
@@ -26,11 +27,14 @@ from careloop.chronic.healthplans import (
     plan_diff,
 )
 from careloop.chronic.importing import ImportRejected, error_lines, monitoring_logs_import
-from careloop.chronic.letter import adjustment_letter_pdf
+from careloop.chronic.letter import adjustment_letter_pdf, diet_plan_pdf
 from careloop.chronic.models import (
     AdjustmentStatus,
+    Condition,
     ConditionTemplate,
+    DietPlan,
     HealthPlan,
+    MonitoringPlan,
     PlanAdjustment,
     PlanStatus,
 )
@@ -271,3 +275,46 @@ def adjustment_letter(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(adjustment_letter_pdf(adj), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="plan-notice-{adj.pk}.pdf"'
     return response
+
+
+# --- diet plans (nutritionist) ------------------------------------------------------------------
+@login_required
+def diet_home(request: HttpRequest) -> HttpResponse:
+    """The nutritionist's home: clients waiting for a diet plan, and the latest plans."""
+    user = _user(request)
+    if not user_can(user, Cap.DIET_PLANS):
+        raise PermissionDenied(_("Only a nutritionist writes diet plans."))
+    waiting = list(clients_waiting_for_diet_plan(user)[:200])
+    conditions = dict(MonitoringPlan.objects.filter(client__in=waiting, active=True).values_list("client_id", "condition"))
+    rows = [{"client": c, "condition": conditions.get(c.pk, "")} for c in waiting]
+    recent = DietPlan.objects.filter(client__in=clients_visible_to(user)).select_related("client", "nutritionist")[:50]
+    return render(request, "chronic/diet_home.html", {"rows": rows, "recent": recent,
+                                                      "conditions": Condition.choices})
+
+
+@login_required
+@require_POST
+def diet_plan_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    client = client_for_monitoring(_user(request), pk)
+    try:
+        plan = diet_plan_create(client=client, condition=request.POST.get("condition", ""), acting_user=request.user)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+        return redirect("chronic:diet-home")
+    messages.success(request, _("Diet plan drafted from the template."))
+    return redirect("chronic:diet-plan", pk=plan.pk)
+
+
+@login_required
+def diet_plan_page(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    plan = DietPlan.objects.filter(pk=pk, client__in=clients_visible_to(user)).select_related(
+        "client", "nutritionist").first()
+    if plan is None or not user_can(user, Cap.VIEW_RESULTS):
+        raise Http404(_("No such diet plan."))
+    audit_record(actor=user, action="chronic.read", client=plan.client, detail={"what": "diet plan"})
+    if request.GET.get("format") == "pdf":
+        response = HttpResponse(diet_plan_pdf(plan), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="diet-plan-{plan.pk}.pdf"'
+        return response
+    return render(request, "chronic/diet_plan.html", {"plan": plan, "days": menu_days(plan)})

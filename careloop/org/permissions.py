@@ -27,6 +27,7 @@ class Cap(StrEnum):
     MANAGE_MESSAGES = "manage_messages"  # dead letters, resend, operations
     HANDLE_TICKETS = "handle_tickets"
     INSPECT = "inspect"  # sample and score follow-up records
+    DIET_PLANS = "diet_plans"  # a nutritionist writes diet plans (chronic, PLN-5)
 
 
 C = Cap
@@ -39,7 +40,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.EXPERT: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.VIEW_RESULTS, C.CONSULT}),
     Role.DOCTOR: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.VIEW_RESULTS, C.CONSULT,
                             C.WORK_FOLLOWUPS}),
-    Role.NUTRITIONIST: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.VIEW_RESULTS}),
+    Role.NUTRITIONIST: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.VIEW_RESULTS, C.DIET_PLANS}),
     Role.SERVICE: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.CREATE_CLIENT,
                              C.UPDATE_CLIENT, C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.HANDLE_TICKETS}),
     Role.CLERK: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.VIEW_RESULTS, C.CREATE_CLIENT,
