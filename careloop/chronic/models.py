@@ -298,3 +298,23 @@ class DietPlan(models.Model):
         verbose_name = _("diet plan")
         verbose_name_plural = _("diet plans")
         ordering = ["-created_at", "-id"]
+
+
+class Referral(models.Model):
+    """A referral to a partner-hospital expert (free text until the plans app's partner hospitals land)."""
+
+    client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="chronic_referrals",
+                               verbose_name=_("client"))
+    hospital = models.CharField(_("hospital"), max_length=100)
+    department = models.CharField(_("department"), max_length=60, blank=True, default="")
+    expert = models.CharField(_("expert"), max_length=60, blank=True, default="")
+    clinic_time = models.CharField(_("clinic time"), max_length=100, blank=True, default="")
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-created_at", "-id"]

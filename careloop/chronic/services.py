@@ -287,3 +287,25 @@ def monitoring_reminders_send(*, today: dt.date | None = None, acting_user: Any 
                          detail={"since": since.isoformat(), "refused": outcome.refused or ""})
         sent += 1 if outcome.message else 0
     return sent
+
+
+@transaction.atomic
+def referral_create(*, client: Client, hospital: str, reason: str, acting_user: Any, department: str = "",
+                    expert: str = "", clinic_time: str = "") -> Any:
+    """Refer the client to a partner-hospital expert at a clinic time (recorded; shown on the timeline)."""
+    from careloop.chronic.models import Referral
+
+    _require_writer(acting_user)
+    errors = {}
+    if not (hospital or "").strip():
+        errors["hospital"] = _("Name the hospital.")
+    if not (reason or "").strip():
+        errors["reason"] = _("Say why the client is referred.")
+    if errors:
+        raise ValidationError(errors)
+    referral = Referral.objects.create(client=client, hospital=hospital.strip()[:100], department=department.strip()[:60],
+                                       expert=expert.strip()[:60], clinic_time=clinic_time.strip()[:100],
+                                       reason=reason.strip()[:2000], created_by=acting_user)
+    audit_record(actor=acting_user, action="chronic.referral_create", obj=referral, client=client,
+                 detail={"hospital": referral.hospital, "department": referral.department})
+    return referral

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from careloop.chronic.models import HealthPlan, MonitoringPlan, PlanAdjustment, PlanStatus, Reading
+from careloop.chronic.models import HealthPlan, MonitoringPlan, PlanAdjustment, PlanStatus, Reading, Referral
 from careloop.clients.models import Client
 from careloop.clients.timeline import TimelineEntry
 from careloop.followups.preparation import PrepSection
@@ -25,6 +25,9 @@ def monitoring_entries(client: Client, user: User) -> Iterable[TimelineEntry]:
     for reading in Reading.objects.filter(client=client, flag__startswith="alarm").order_by("-at")[:20]:
         yield TimelineEntry(reading.at, "plan", _("Alarming monitoring reading"),
                             f"{reading.code} {reading.value:g} · {reading.get_flag_display()}", url)
+    for ref in Referral.objects.filter(client=client).order_by("-created_at")[:20]:
+        yield TimelineEntry(ref.created_at, "plan", _("Referral to %(h)s") % {"h": ref.hospital},
+                            " ".join(x for x in (ref.department, ref.expert, ref.clinic_time) if x), url)
     for plan in HealthPlan.objects.filter(client=client).order_by("-version")[:20]:
         yield TimelineEntry(plan.created_at, "plan", _("Personal health plan version %(v)d") % {"v": plan.version},
                             plan.origin, reverse("chronic:health-plan", args=[client.pk]))

@@ -20,4 +20,5 @@ urlpatterns = [
     path("diet/", views.diet_home, name="diet-home"),
     path("diet/clients/<int:pk>/", views.diet_plan_create_view, name="diet-plan-create"),
     path("diet/<int:pk>/", views.diet_plan_page, name="diet-plan"),
+    path("clients/<int:pk>/referrals/", views.referral_create_view, name="referral-create"),
 ]

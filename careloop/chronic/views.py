@@ -37,6 +37,7 @@ from careloop.chronic.models import (
     MonitoringPlan,
     PlanAdjustment,
     PlanStatus,
+    Referral,
 )
 from careloop.chronic.permissions import adjustment_for, can_write, client_for_monitoring
 from careloop.chronic.selfentry import RateLimited, link_from_token, self_entry_link_create, self_entry_submit
@@ -85,6 +86,7 @@ def client_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "chronic/client.html", {
         "client": client, "plans": selectors.active_plans(client), "trends": trends,
         "logs": selectors.recent_logs(client), "can_write": can_write(user),
+        "referrals": Referral.objects.filter(client=client).select_related("created_by")[:20],
         "plan_form": PlanForm(), "log_form": LogForm(initial={"at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}),
     })
 
@@ -318,3 +320,17 @@ def diet_plan_page(request: HttpRequest, pk: int) -> HttpResponse:
         response["Content-Disposition"] = f'inline; filename="diet-plan-{plan.pk}.pdf"'
         return response
     return render(request, "chronic/diet_plan.html", {"plan": plan, "days": menu_days(plan)})
+
+
+@login_required
+@require_POST
+def referral_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    client = client_for_monitoring(_user(request), pk, write=True)
+    try:
+        services.referral_create(client=client, acting_user=request.user,
+                                 **{k: request.POST.get(k, "") for k in ("hospital", "department", "expert",
+                                                                         "clinic_time", "reason")})
+        messages.success(request, _("Referral recorded."))
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    return redirect("chronic:client", pk=client.pk)
