@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -12,6 +13,7 @@ from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from careloop.audit.services import audit_record
 from careloop.chronic import services
@@ -23,7 +25,7 @@ from careloop.chronic.models import (
     PlanIndicator,
     Reading,
 )
-from careloop.chronic.permissions import client_for_monitoring
+from careloop.chronic.permissions import can_write, client_for_monitoring
 from careloop.clients.selectors import clients_visible_to
 from careloop.org.models import User
 from careloop.org.permissions import Cap, user_can
@@ -178,3 +180,58 @@ class MonitoringLogDetail(generics.RetrieveAPIView):
 
     def get_queryset(self) -> QuerySet[MonitoringLog]:
         return _scoped(self.request, MonitoringLog.objects.prefetch_related("readings"))
+
+
+class MonitoringLogBatchInSerializer(serializers.Serializer):
+    logs = MonitoringLogInSerializer(many=True, max_length=1000, allow_empty=False)
+
+
+class MonitoringLogBatchOutSerializer(serializers.Serializer):
+    logs = serializers.IntegerField()
+    readings = serializers.IntegerField()
+    flags = serializers.IntegerField()
+    tasks = serializers.ListField(child=serializers.IntegerField())
+
+
+class MonitoringLogBatch(APIView):
+    """POST up to 1,000 logs at once (devices, partner systems); all or nothing, errors by index."""
+
+    @extend_schema(request=MonitoringLogBatchInSerializer, responses={201: MonitoringLogBatchOutSerializer})
+    def post(self, request: Request) -> Response:
+        data = MonitoringLogBatchInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        items = data.validated_data["logs"]
+        user = cast(User, request.user)
+        if not can_write(user):
+            raise PermissionDenied()
+        ids = {item["client"] for item in items}
+        clients = {c.pk: c for c in clients_visible_to(user).filter(pk__in=ids).select_related("branch")}
+        missing = sorted(ids - clients.keys())
+        if missing:
+            return Response({"logs": [_("No such client in your scope: %(ids)s") % {
+                "ids": ", ".join(map(str, missing[:20]))}]}, status=400)
+        readings = flags = 0
+        tasks: list[int] = []
+        try:
+            with transaction.atomic():
+                for i, item in enumerate(items):
+                    try:
+                        result = services.monitoring_log_create(
+                            client=clients[item["client"]], at=item["at"], readings=item.get("readings"),
+                            diet=item.get("diet", ""), exercise=item.get("exercise", ""),
+                            medication=item.get("medication", ""), acting_user=user)
+                    except ValidationError as exc:
+                        raise _IndexedError(i, exc) from exc
+                    readings += len(result.readings)
+                    flags += len(result.flags)
+                    tasks += result.tasks
+        except _IndexedError as err:
+            return Response({f"logs[{err.index}].{k}": v for k, v in _errors(err.error).items()}, status=400)
+        return Response({"logs": len(items), "readings": readings, "flags": flags, "tasks": tasks},
+                        status=status.HTTP_201_CREATED)
+
+
+class _IndexedError(Exception):
+    def __init__(self, index: int, error: ValidationError) -> None:
+        super().__init__(str(error))
+        self.index, self.error = index, error

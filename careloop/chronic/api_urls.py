@@ -8,6 +8,7 @@ urlpatterns = [
     path("monitoring-plans/", api.MonitoringPlanList.as_view(), name="monitoring-plan-list"),
     path("monitoring-plans/<int:pk>/", api.MonitoringPlanDetail.as_view(), name="monitoring-plan-detail"),
     path("monitoring-logs/", api.MonitoringLogList.as_view(), name="monitoring-log-list"),
+    path("monitoring-logs/batch/", api.MonitoringLogBatch.as_view(), name="monitoring-log-batch"),
     path("monitoring-logs/<int:pk>/", api.MonitoringLogDetail.as_view(), name="monitoring-log-detail"),
     path("health-plans/", api_plans.HealthPlanList.as_view(), name="health-plan-list"),
     path("health-plans/<int:pk>/", api_plans.HealthPlanDetail.as_view(), name="health-plan-detail"),

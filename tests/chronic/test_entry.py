@@ -94,3 +94,17 @@ def test_import_page_reports_errors(world, client):
     assert r.status_code == 400
     client.force_login(world.service)
     assert client.get("/chronic/import/").status_code == 403
+
+
+def test_api_batch_all_or_nothing(world, api):
+    c = api(world.nurse)
+    logs = [{"client": world.own.pk, "at": "2026-06-01T07:30:00+08:00", "readings": {"sbp": 120}},
+            {"client": world.own.pk, "at": "2026-06-02T07:30:00+08:00", "readings": {"sbp": 185}}]
+    r = c.post("/api/v1/monitoring-logs/batch/", {"logs": logs}, format="json")
+    assert r.status_code == 201 and (r.json()["logs"], r.json()["readings"], len(r.json()["tasks"])) == (2, 2, 1)
+    bad = logs + [{"client": world.own.pk, "at": "2027-06-02T07:30:00+08:00", "readings": {"sbp": 120}}]
+    r = c.post("/api/v1/monitoring-logs/batch/", {"logs": bad}, format="json")
+    assert r.status_code == 400 and "logs[2].at" in r.json()
+    r = c.post("/api/v1/monitoring-logs/batch/", {"logs": [{**logs[0], "client": world.other_branch.pk}]}, format="json")
+    assert r.status_code == 400
+    assert MonitoringLog.objects.count() == 2
