@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -210,28 +209,13 @@ class MonitoringLogBatch(APIView):
         if missing:
             return Response({"logs": [_("No such client in your scope: %(ids)s") % {
                 "ids": ", ".join(map(str, missing[:20]))}]}, status=400)
-        readings = flags = 0
-        tasks: list[int] = []
+        inputs = [services.LogInput(client=clients[item["client"]], at=item["at"], readings=item.get("readings"),
+                                    diet=item.get("diet", ""), exercise=item.get("exercise", ""),
+                                    medication=item.get("medication", "")) for item in items]
         try:
-            with transaction.atomic():
-                for i, item in enumerate(items):
-                    try:
-                        result = services.monitoring_log_create(
-                            client=clients[item["client"]], at=item["at"], readings=item.get("readings"),
-                            diet=item.get("diet", ""), exercise=item.get("exercise", ""),
-                            medication=item.get("medication", ""), acting_user=user)
-                    except ValidationError as exc:
-                        raise _IndexedError(i, exc) from exc
-                    readings += len(result.readings)
-                    flags += len(result.flags)
-                    tasks += result.tasks
-        except _IndexedError as err:
-            return Response({f"logs[{err.index}].{k}": v for k, v in _errors(err.error).items()}, status=400)
-        return Response({"logs": len(items), "readings": readings, "flags": flags, "tasks": tasks},
+            results = services.monitoring_logs_ingest(items=inputs, acting_user=user)
+        except ValidationError as exc:
+            return Response({f"logs{k}" if k.startswith("[") else k: v for k, v in _errors(exc).items()}, status=400)
+        return Response({"logs": len(results), "readings": sum(len(r.readings) for r in results),
+                         "flags": sum(len(r.flags) for r in results), "tasks": [t for r in results for t in r.tasks]},
                         status=status.HTTP_201_CREATED)
-
-
-class _IndexedError(Exception):
-    def __init__(self, index: int, error: ValidationError) -> None:
-        super().__init__(str(error))
-        self.index, self.error = index, error

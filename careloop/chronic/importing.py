@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from careloop.audit.services import audit_record
 from careloop.chronic.models import LogSource
 from careloop.chronic.permissions import can_write
-from careloop.chronic.services import LogResult, monitoring_log_create
+from careloop.chronic.services import LogInput, LogResult, monitoring_logs_ingest
 from careloop.clients.selectors import clients_visible_to
 
 HEADERS = {
@@ -161,11 +161,9 @@ def monitoring_logs_import(*, name: str, content: bytes, acting_user: Any) -> li
     logs = parse(read_rows(name, content), user=acting_user)
     clients = {c.pk: c for c in clients_visible_to(acting_user).filter(pk__in={k[0] for k in logs}).select_related(
         "branch")}
-    results = []
+    inputs = [LogInput(client=clients[client_id], at=at, **spec) for (client_id, at), spec in logs.items()]
     try:
-        for (client_id, at), spec in logs.items():
-            results.append(monitoring_log_create(client=clients[client_id], at=at, acting_user=acting_user,
-                                                 source=LogSource.IMPORT, **spec))
+        results = monitoring_logs_ingest(items=inputs, acting_user=acting_user, source=LogSource.IMPORT)
     except ValidationError as exc:
         raise ImportRejected([ImportError_(0, "-", "; ".join(exc.messages))]) from exc
     audit_record(actor=acting_user, action="chronic.import", detail={

@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -34,6 +34,7 @@ from careloop.chronic.models import (
 from careloop.chronic.permissions import can_write
 from careloop.chronic.rules import judge
 from careloop.clients.models import Client
+from careloop.followups.owners import OwnerChain
 from careloop.followups.services.tasks import followup_task_create
 from careloop.org.models import Role, Team, User
 
@@ -174,7 +175,108 @@ def _parse_readings(readings: Any) -> dict[str, float]:
     return parsed
 
 
+@dataclass
+class LogInput:
+    """One log to write (already parsed by the caller's serializer or reader)."""
+
+    client: Client
+    at: dt.datetime
+    readings: dict[str, Any] | None = None
+    diet: str = ""
+    exercise: str = ""
+    medication: str = ""
+
+
+def _validated(item: LogInput, now: dt.datetime) -> tuple[dict[str, float], str, str, str]:
+    if item.at is None or timezone.is_naive(item.at):
+        raise ValidationError({"at": _("Give a time with its UTC offset.")})
+    if item.at > now + dt.timedelta(minutes=10):
+        raise ValidationError({"at": _("The measurement time is in the future.")})
+    values = _parse_readings(item.readings)
+    texts = tuple(str(t or "").strip() for t in (item.diet, item.exercise, item.medication))
+    if not values and not any(texts):
+        raise ValidationError({"readings": _("Record at least one reading, or the diet, exercise or medication.")})
+    for name, text in zip(("diet", "exercise", "medication"), texts, strict=True):
+        if len(text) > 2000:
+            raise ValidationError({name: _("Keep it under 2000 characters.")})
+    return values, texts[0], texts[1], texts[2]
+
+
+def _bounds_for_clients(client_ids: set[int], codes: set[str]) -> tuple[dict[tuple[int, str], Any], dict[str, Any]]:
+    """Bounds per (client, code) from the active plans, and the guideline default per code (two queries)."""
+    planned: dict[tuple[int, str], Any] = {}
+    for ind in PlanIndicator.objects.filter(plan__client_id__in=client_ids, plan__active=True, code__in=codes).annotate(
+            client_id=F("plan__client_id")).order_by("plan_id", "order"):
+        planned.setdefault((ind.client_id, ind.code), ind)  # type: ignore[attr-defined]
+    defaults: dict[str, Any] = {}
+    for default in IndicatorDefault.objects.filter(code__in=codes).order_by("template__condition", "order"):
+        defaults.setdefault(default.code, default)
+    return planned, defaults
+
+
 @transaction.atomic
+def monitoring_logs_ingest(*, items: list[LogInput], acting_user: Any, source: str = LogSource.STAFF) -> list[LogResult]:
+    """Write many logs at once (one transaction, all or nothing): judge each reading against the client's plan
+    (else the guideline), open one urgent task per alarming log (the lead's for a critical one), and write one
+    audit row per client. Errors name the item: ``ValidationError`` with keys ``[index].field`` for batches.
+
+    ``acting_user`` is None only for the client's own entry through a personal link (checked by the caller).
+    """
+    if source != LogSource.CLIENT:
+        _require_writer(acting_user)
+    now = timezone.now()
+    parsed = []
+    for i, item in enumerate(items):
+        try:
+            parsed.append(_validated(item, now))
+        except ValidationError as exc:
+            if len(items) == 1:
+                raise
+            raise ValidationError({f"[{i}].{k}": v for k, v in exc.message_dict.items()}) from exc
+    logs = [MonitoringLog(client=item.client, at=item.at, diet=diet, exercise=exercise, medication=medication,
+                          source=source, entered_by=acting_user)
+            for item, (_values, diet, exercise, medication) in zip(items, parsed, strict=True)]
+    MonitoringLog.objects.bulk_create(logs)
+    planned, defaults = _bounds_for_clients({item.client.pk for item in items},
+                                            {code for values, *_rest in parsed for code in values})
+    results: list[LogResult] = []
+    alarming_logs: list[tuple[LogResult, list[tuple[Reading, Any, bool]]]] = []
+    for item, log, (values, *_rest) in zip(items, logs, parsed, strict=True):
+        result = LogResult(log=log)
+        alarming: list[tuple[Reading, Any, bool]] = []
+        for code, value in values.items():
+            bounds = planned.get((item.client.pk, code)) or defaults.get(code)
+            verdict = judge(value, bounds)
+            reading = Reading(log=log, client=item.client, code=code, value=value, at=item.at,
+                              in_target=verdict.in_target, flag=verdict.flag)
+            result.readings.append(reading)
+            if verdict.flag:
+                result.flags.append({"code": code, "value": value, "flag": verdict.flag, "critical": verdict.critical})
+            if verdict.flag.startswith("alarm"):
+                alarming.append((reading, bounds, verdict.critical))
+        if alarming:
+            alarming_logs.append((result, alarming))
+        results.append(result)
+    if alarming_logs:
+        owners = OwnerChain()
+        for result, alarming in alarming_logs:
+            _open_alarm_task(result.log.client, result.log, alarming, acting_user, owners)
+            result.tasks = sorted({r.task_id for r, _b, _c in alarming if r.task_id})
+    Reading.objects.bulk_create([r for result in results for r in result.readings], batch_size=2000)
+    by_client: dict[int, list[LogResult]] = {}
+    for result in results:
+        by_client.setdefault(result.log.client_id, []).append(result)
+    for client_id, client_results in by_client.items():
+        detail: dict[str, Any] = {"source": source, "logs": [r.log.pk for r in client_results][:500],
+                                  "flags": sum(len(r.flags) for r in client_results),
+                                  "tasks": [t for r in client_results for t in r.tasks]}
+        if len(client_results) == 1:
+            detail["readings"] = {r.code: r.value for r in client_results[0].readings}
+        audit_record(actor=acting_user, action="chronic.log_create", obj=client_results[0].log if len(
+            client_results) == 1 else None, object_type="chronic.monitoringlog", client=client_id, detail=detail)
+    return results
+
+
 def monitoring_log_create(
     *,
     client: Client,
@@ -187,71 +289,36 @@ def monitoring_log_create(
     source: str = LogSource.STAFF,
 ) -> LogResult:
     """One log (readings, diet, exercise, medication); flags the readings out of target and opens an urgent
-    task for the team for each alarming one (the lead's for a critical one), in this transaction.
-
-    ``acting_user`` is None only for the client's own entry through a personal link (checked by the caller).
-    """
-    if source != LogSource.CLIENT:
-        _require_writer(acting_user)
-    if at is None or timezone.is_naive(at):
-        raise ValidationError({"at": _("Give a time with its UTC offset.")})
-    if at > timezone.now() + dt.timedelta(minutes=10):
-        raise ValidationError({"at": _("The measurement time is in the future.")})
-    values = _parse_readings(readings)
-    diet, exercise, medication = (str(diet or "").strip(), str(exercise or "").strip(), str(medication or "").strip())
-    if not values and not (diet or exercise or medication):
-        raise ValidationError({"readings": _("Record at least one reading, or the diet, exercise or medication.")})
-    for name, text in (("diet", diet), ("exercise", exercise), ("medication", medication)):
-        if len(text) > 2000:
-            raise ValidationError({name: _("Keep it under 2000 characters.")})
-    log = MonitoringLog.objects.create(client=client, at=at, diet=diet, exercise=exercise, medication=medication,
-                                       source=source, entered_by=acting_user)
-    result = LogResult(log=log)
-    bounds = bounds_for(client.pk, set(values))
-    alarming: list[tuple[Reading, Any, bool]] = []
-    for code, value in values.items():
-        verdict = judge(value, bounds.get(code))
-        reading = Reading(log=log, client=client, code=code, value=value, at=at, in_target=verdict.in_target,
-                          flag=verdict.flag)
-        result.readings.append(reading)
-        if verdict.flag:
-            result.flags.append({"code": code, "value": value, "flag": verdict.flag, "critical": verdict.critical})
-        if verdict.flag.startswith("alarm"):
-            alarming.append((reading, bounds.get(code), verdict.critical))
-    if alarming:
-        _open_alarm_task(client, log, alarming, acting_user)
-        result.tasks = sorted({r.task_id for r, _b, _c in alarming if r.task_id})
-    Reading.objects.bulk_create(result.readings)
-    audit_record(actor=acting_user, action="chronic.log_create", obj=log, client=client,
-                 detail={"source": source, "readings": values, "flags": [f["code"] for f in result.flags],
-                         "tasks": result.tasks})
-    return result
+    task for the team for an alarming one, in this transaction (``monitoring_logs_ingest`` of one)."""
+    item = LogInput(client=client, at=at, readings=readings, diet=diet, exercise=exercise, medication=medication)
+    return monitoring_logs_ingest(items=[item], acting_user=acting_user, source=source)[0]
 
 
 def _open_alarm_task(client: Client, log: MonitoringLog, alarming: list[tuple[Reading, Any, bool]],
-                     acting_user: Any) -> None:
+                     acting_user: Any, owners: OwnerChain | None = None) -> None:
     """One urgent task per log (all its alarming readings named in the reason)."""
     critical = any(c for _r, _b, c in alarming)
     parts = [f"{getattr(b, 'name', r.code)} {r.value:g}{getattr(b, 'unit', '')}" for r, b, _c in alarming]
     today = timezone.localdate()
     with translation.override(settings.LANGUAGE_CODE):  # stored text: the system language
-        _open_task(client, log, alarming, parts, critical, today, acting_user)
+        _open_task(client, log, alarming, parts, critical, today, acting_user, owners)
 
 
 def _open_task(client: Client, log: MonitoringLog, alarming: list[tuple[Reading, Any, bool]], parts: list[str],
-               critical: bool, today: dt.date, acting_user: Any) -> None:
+               critical: bool, today: dt.date, acting_user: Any, owners: OwnerChain | None) -> None:
     if critical:
         reason = _("Dangerous monitoring reading: %(items)s — contact the client now") % {"items": "、".join(parts)}
         lead = lead_of(client)
         task = followup_task_create(client=client, due_date=today, window_end=today, reason=reason,
                                     priority=CRITICAL_TASK_PRIORITY, assignee_id=getattr(lead, "pk", None),
-                                    acting_user=acting_user, origin="monitoring_critical")
+                                    acting_user=acting_user, origin="monitoring_critical", owners=owners)
         audit_record(actor=acting_user, action="chronic.critical_alert", obj=log, client=client,
                      detail={"task": task.pk, "lead": getattr(lead, "pk", None), "readings": parts})
     else:
         reason = _("Monitoring reading past the alarm threshold: %(items)s") % {"items": "、".join(parts)}
         task = followup_task_create(client=client, due_date=today, window_end=today, reason=reason,
-                                    priority=ALARM_TASK_PRIORITY, acting_user=acting_user, origin="monitoring_alarm")
+                                    priority=ALARM_TASK_PRIORITY, acting_user=acting_user, origin="monitoring_alarm",
+                                    owners=owners)
     for reading, _b, _c in alarming:
         reading.task_id = task.pk
 
