@@ -182,7 +182,7 @@ class MonitoringLogDetail(generics.RetrieveAPIView):
 
 
 class MonitoringLogBatchInSerializer(serializers.Serializer):
-    logs = MonitoringLogInSerializer(many=True, max_length=1000, allow_empty=False)
+    logs = MonitoringLogInSerializer(many=True, max_length=1000, allow_empty=False)  # type: ignore[call-arg]
 
 
 class MonitoringLogBatchOutSerializer(serializers.Serializer):

@@ -31,7 +31,7 @@ def generate_chronic(clients: list, rng: Any, stdout: Any, *, days: int = 120) -
         for day in range(days, 0, -rng.choice([3, 4])):
             at = now - dt.timedelta(days=day, hours=rng.randint(0, 3))
             if condition == Condition.HYPERTENSION:
-                base = 152 if poor else 128
+                base: float = 152 if poor else 128
                 values = {"sbp": round(rng.gauss(base, 8)), "dbp": round(rng.gauss(base * 0.62, 5))}
             else:
                 base = 8.6 if poor else 6.1

@@ -225,7 +225,7 @@ def plan_diff(old: HealthPlan | None, new: HealthPlan) -> list[dict[str, Any]]:
     for name in PLAN_FIELDS:
         before, after = (getattr(old, name) if old else None), getattr(new, name)
         if before != after:
-            rows.append({"field": name, "label": HealthPlan._meta.get_field(name).verbose_name,
+            rows.append({"field": name, "label": getattr(HealthPlan._meta.get_field(name), "verbose_name", name),
                          "before": _as_text(before), "after": _as_text(after)})
     return rows
 

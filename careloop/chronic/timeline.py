@@ -28,9 +28,9 @@ def monitoring_entries(client: Client, user: User) -> Iterable[TimelineEntry]:
     for ref in Referral.objects.filter(client=client).order_by("-created_at")[:20]:
         yield TimelineEntry(ref.created_at, "plan", _("Referral to %(h)s") % {"h": ref.hospital},
                             " ".join(x for x in (ref.department, ref.expert, ref.clinic_time) if x), url)
-    for plan in HealthPlan.objects.filter(client=client).order_by("-version")[:20]:
-        yield TimelineEntry(plan.created_at, "plan", _("Personal health plan version %(v)d") % {"v": plan.version},
-                            plan.origin, reverse("chronic:health-plan", args=[client.pk]))
+    for version in HealthPlan.objects.filter(client=client).order_by("-version")[:20]:
+        yield TimelineEntry(version.created_at, "plan", _("Personal health plan version %(v)d") % {"v": version.version},
+                            version.origin, reverse("chronic:health-plan", args=[client.pk]))
     for adj in PlanAdjustment.objects.filter(plan__client=client, reviewed_at__isnull=False).order_by("-reviewed_at")[:20]:
         assert adj.reviewed_at is not None
         yield TimelineEntry(adj.reviewed_at, "plan", _("Plan adjustment %(s)s") % {"s": adj.get_status_display()},

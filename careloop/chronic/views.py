@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import cast
 
 from django.contrib import messages
@@ -56,7 +57,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not user_can(user, Cap.VIEW_RESULTS):
         raise PermissionDenied(_("Your role does not allow this."))
-    since = timezone.now() - timezone.timedelta(days=92)
+    since = timezone.now() - dt.timedelta(days=92)
     clients = (selectors.clients_with_plans(clients_visible_to(user))
                .annotate(readings=Count("monitoring_logs__readings", filter=Q(monitoring_logs__readings__at__gte=since),
                                         distinct=True),
@@ -116,7 +117,7 @@ def log_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for field, errs in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {'; '.join(errs)}")
+            messages.error(request, f"{label}: {'; '.join(str(e) for e in errs)}")
         return redirect("chronic:client", pk=client.pk)
     try:
         result = services.monitoring_log_create(
@@ -178,11 +179,11 @@ def import_page(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         if upload is None:
             errors = [_("Choose a file.")]
-        elif upload.size > 20 * 1024 * 1024:
+        elif (upload.size or 0) > 20 * 1024 * 1024:
             errors = [_("The file is larger than 20 MB.")]
         else:
             try:
-                results = monitoring_logs_import(name=upload.name, content=upload.read(), acting_user=user)
+                results = monitoring_logs_import(name=upload.name or "", content=upload.read(), acting_user=user)
                 result = {"logs": len(results), "readings": sum(len(r.readings) for r in results),
                           "flags": sum(len(r.flags) for r in results), "tasks": sum(len(r.tasks) for r in results)}
             except ImportRejected as exc:
