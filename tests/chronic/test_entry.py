@@ -25,7 +25,7 @@ def frozen():
 
 
 def test_personal_link_records_for_its_client_only(world, client):
-    link, token = self_entry_link_create(client=world.own, acting_user=world.nurse)
+    _link, token = self_entry_link_create(client=world.own, acting_user=world.nurse)
     r = client.get(f"/chronic/me/{token}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert r.status_code == 200 and "王芳" in r.content.decode()
     r = client.post(f"/chronic/me/{token}/", {"sbp": "186", "dbp": "100"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
@@ -102,7 +102,7 @@ def test_api_batch_all_or_nothing(world, api):
             {"client": world.own.pk, "at": "2026-06-02T07:30:00+08:00", "readings": {"sbp": 185}}]
     r = c.post("/api/v1/monitoring-logs/batch/", {"logs": logs}, format="json")
     assert r.status_code == 201 and (r.json()["logs"], r.json()["readings"], len(r.json()["tasks"])) == (2, 2, 1)
-    bad = logs + [{"client": world.own.pk, "at": "2027-06-02T07:30:00+08:00", "readings": {"sbp": 120}}]
+    bad = [*logs, {"client": world.own.pk, "at": "2027-06-02T07:30:00+08:00", "readings": {"sbp": 120}}]
     r = c.post("/api/v1/monitoring-logs/batch/", {"logs": bad}, format="json")
     assert r.status_code == 400 and "logs[2].at" in r.json()
     r = c.post("/api/v1/monitoring-logs/batch/", {"logs": [{**logs[0], "client": world.other_branch.pk}]}, format="json")

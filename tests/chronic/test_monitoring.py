@@ -173,3 +173,34 @@ def test_referral_recorded_and_on_timeline(world, client):
     client.force_login(world.nutritionist)
     client.post(f"/chronic/clients/{world.own.pk}/referrals/", {"hospital": "x", "reason": "y"})
     assert Referral.objects.count() == 1
+
+
+def test_worklist_query_count_does_not_grow(world, client, django_assert_max_num_queries):
+    from tests.factories import make_client
+
+    client.force_login(world.lead)
+    for i in range(3):
+        c = make_client(branch=world.bj, name=f"客户{i}", health_manager=world.nurse)
+        monitoring_plan_create(client=c, condition="hypertension", acting_user=world.nurse)
+        monitoring_log_create(client=c, at=NOW, readings={"sbp": 150 + i}, acting_user=world.nurse)
+    client.get("/chronic/")  # warm the session and caches
+    with django_assert_max_num_queries(20) as ctx:
+        r = client.get("/chronic/")
+    small = len(ctx.captured_queries)
+    for i in range(3, 9):
+        c = make_client(branch=world.bj, name=f"客户{i}", health_manager=world.nurse)
+        monitoring_plan_create(client=c, condition="diabetes", acting_user=world.nurse)
+    with django_assert_max_num_queries(small) as ctx:
+        r = client.get("/chronic/")
+    assert r.status_code == 200 and r.content.decode().count("客户") >= 9
+
+
+def test_health_plan_out_of_scope_is_404(world, api):
+    from careloop.chronic.healthplans import health_plan_create
+
+    plan = health_plan_create(client=world.own, acting_user=world.nurse)
+    assert api(world.nurse2).post(f"/api/v1/health-plans/{plan.pk}/adjustments/", {
+        "reason": "r", "content": {"diet": "x"}, "expected_effect": "e"}, format="json").status_code == 404
+    assert api(world.nurse2).get(f"/api/v1/health-plans/{plan.pk}/").status_code == 404
+    from careloop.chronic.models import PlanAdjustment
+    assert PlanAdjustment.objects.count() == 0
