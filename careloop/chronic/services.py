@@ -72,6 +72,10 @@ def monitoring_plan_create(
     _require_writer(acting_user)
     if condition not in Condition.values:
         raise ValidationError({"condition": _("Choose one of: %(c)s.") % {"c": ", ".join(Condition.values)}})
+    # Seed 004: a VIP client's chronic care belongs to the family-doctor service, not to this plan.
+    if getattr(client, "is_vip", False) and getattr(acting_user, "pk", None) != client.family_doctor_id:
+        raise ValidationError({"client": _("A VIP client's chronic care is managed by the family doctor (%(doctor)s).")
+                               % {"doctor": client.family_doctor or _("not assigned yet")}})
     template = ConditionTemplate.objects.filter(condition=condition).first()
     defaults = {d.code: d for d in IndicatorDefault.objects.filter(template=template)} if template else {}
     if indicators is None or len(indicators) == 0:

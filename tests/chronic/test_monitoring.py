@@ -204,3 +204,15 @@ def test_health_plan_out_of_scope_is_404(world, api):
     assert api(world.nurse2).get(f"/api/v1/health-plans/{plan.pk}/").status_code == 404
     from careloop.chronic.models import PlanAdjustment
     assert PlanAdjustment.objects.count() == 0
+
+
+def test_vip_clients_go_to_their_family_doctor(world, api):
+    world.own.is_vip = True
+    world.own.save(update_fields=["is_vip"])
+    r = api(world.nurse).post("/api/v1/monitoring-plans/", {"client": world.own.pk, "condition": "diabetes"},
+                              format="json")
+    assert r.status_code == 400 and "client" in r.json()
+    assert MonitoringPlan.objects.count() == 0
+    r = api(world.doctor).post("/api/v1/monitoring-plans/", {"client": world.own.pk, "condition": "diabetes"},
+                               format="json")
+    assert r.status_code == 201
