@@ -20,7 +20,8 @@ def generate_chronic(clients: list, rng: Any, stdout: Any, *, days: int = 120) -
     nurse = User.objects.filter(username="nurse").first() or actor
     if actor is None:
         return 0
-    active = [c for c in clients if getattr(c, "status", "active") == "active"][:12]
+    # VIP clients are the family doctor's (seed 004): the demo plans for the others.
+    active = [c for c in clients if getattr(c, "status", "active") == "active" and not getattr(c, "is_vip", False)][:12]
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
     logs = 0
     for i, client in enumerate(active):
