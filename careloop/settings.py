@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "careloop.followups",
     "careloop.checkups",
     "careloop.assessments",
+    "careloop.chronic",  # before plans: its personal health plan is the "current plan" of the preparation view
     "careloop.plans",
     "careloop.crm",
     "careloop.servicedesk",

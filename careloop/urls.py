@@ -3,7 +3,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 API_APPS = ["core", "accounts", "org", "audit", "stats", "clients", "workdays", "messaging", "followups", "checkups",
-            "assessments", "plans", "crm", "servicedesk", "fhir"]
+            "assessments", "chronic", "plans", "crm", "servicedesk", "fhir"]
 PAGE_APPS = {
     "ops": "",
     "accounts": "accounts/",
@@ -19,6 +19,7 @@ PAGE_APPS = {
     "crm": "crm/",
     "stats": "stats/",
     "servicedesk": "desk/",
+    "chronic": "chronic/",
 }
 
 api_patterns: list[URLPattern | URLResolver] = [

@@ -36,6 +36,7 @@ class Cap(StrEnum):
     BOOK_APPOINTMENTS = "book_appointments"  # book, reschedule, cancel, check in (crm)
     MANAGE_SLOTS = "manage_slots"  # publish appointment slots and their templates (crm)
     APPROVE_REWARDS = "approve_rewards"  # approve commendations before they count toward a reward (seed 003)
+    DIET_PLANS = "diet_plans"  # a nutritionist writes diet plans (chronic, PLN-5)
 
 
 C = Cap
@@ -49,7 +50,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.EXPERT: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.VIEW_RESULTS, C.CONSULT}),
     Role.DOCTOR: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.VIEW_RESULTS, C.CONSULT,
                             C.WORK_FOLLOWUPS, C.USE_ENTITLEMENTS}),
-    Role.NUTRITIONIST: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.VIEW_RESULTS}),
+    Role.NUTRITIONIST: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.VIEW_RESULTS, C.DIET_PLANS}),
     Role.SERVICE: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.CREATE_CLIENT,
                              C.UPDATE_CLIENT, C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.HANDLE_TICKETS,
                              C.MANAGE_LEDGER, C.BOOK_APPOINTMENTS, C.SELL_PLANS, C.USE_ENTITLEMENTS}),
