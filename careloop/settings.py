@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "careloop.messaging",
     "careloop.followups",
     "careloop.checkups",
+    "careloop.quality",
     "careloop.assessments",
 ]
 

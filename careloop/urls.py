@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 API_APPS = ["core", "accounts", "org", "audit", "clients", "workdays", "messaging", "followups", "checkups",
-            "assessments"]
+            "assessments", "quality"]
 PAGE_APPS = {
     "core": "",
     "accounts": "accounts/",
@@ -15,6 +15,7 @@ PAGE_APPS = {
     "followups": "followups/",
     "checkups": "checkups/",
     "assessments": "assessments/",
+    "quality": "supervision/",
 }
 
 api_patterns = [

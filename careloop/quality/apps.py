@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class QualityConfig(AppConfig):
+    name = "careloop.quality"
+    label = "quality"
+    verbose_name = _("Staff quality")
+
+    def ready(self) -> None:
+        from careloop.core import demo, nav
+
+        nav.register(_("Supervision"), "quality:home", "inspect", order=8)
+        nav.register(_("Quality findings"), "quality:findings", None, order=95)
+        from careloop.quality.demo import demo_quality
+
+        if demo_quality not in demo.extensions:
+            demo.extensions.append(demo_quality)

@@ -1,0 +1,149 @@
+"""Staff quality (SPEC QA-2, seed 000 §9): supervision samples of signed follow-up records, their
+scores against a checklist, and the findings with corrective actions tracked to closure."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Dimension(models.TextChoices):
+    COMPLETENESS = "completeness", _("Completeness")
+    TIMELINESS = "timeliness", _("Timeliness")
+    MANNER = "manner", _("Manner")
+
+
+class Stratum(models.TextChoices):
+    NONE = "", _("No strata")
+    CHANNEL = "channel", _("By channel")
+    PROBLEM = "problem", _("By problem found")
+
+
+class SamplingPlan(models.Model):
+    """How many signed records are drawn per staff member and period (data, admin screen)."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    active = models.BooleanField(_("active"), default=True)
+    percent = models.DecimalField(_("share of records (%)"), max_digits=5, decimal_places=2, default=5)
+    minimum = models.PositiveSmallIntegerField(_("at least per staff member"), default=2)
+    maximum = models.PositiveSmallIntegerField(_("at most per staff member"), default=10)
+    stratum = models.CharField(_("strata"), max_length=12, choices=Stratum.choices, default=Stratum.CHANNEL,
+                               blank=True)
+    pass_mark = models.DecimalField(_("pass mark (%)"), max_digits=5, decimal_places=2, default=80)
+
+    class Meta:
+        verbose_name = _("sampling plan")
+        verbose_name_plural = _("sampling plans")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChecklistItem(models.Model):
+    """One point the inspector checks on a sampled record (data; defaults from seed 000 §5.3 and §9)."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    dimension = models.CharField(_("dimension"), max_length=14, choices=Dimension.choices)
+    text = models.CharField(_("what is checked"), max_length=200)
+    points = models.PositiveSmallIntegerField(_("points"), default=1)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["dimension", "position", "code"]
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SupervisionPeriod(models.Model):
+    """One supervision round of a branch: the sample drawn for it and who drew it."""
+
+    branch = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("branch"))
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"))
+    plan = models.ForeignKey(SamplingPlan, on_delete=models.PROTECT, related_name="periods",
+                             verbose_name=_("sampling plan"))
+    seed = models.CharField(_("seed"), max_length=120)
+    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("drawn by"))
+    drawn_at = models.DateTimeField(_("drawn at"))
+
+    class Meta:
+        ordering = ["-start", "branch_id"]
+        constraints = [models.UniqueConstraint(fields=["branch", "start", "end"], name="quality_period_unique")]
+        verbose_name = _("supervision period")
+        verbose_name_plural = _("supervision periods")
+
+    def __str__(self) -> str:
+        return f"{self.branch} {self.start:%Y-%m-%d}–{self.end:%Y-%m-%d}"
+
+
+class SampledRecord(models.Model):
+    """A signed follow-up record drawn for supervision, and its score once the inspector has scored it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("To score")
+        SCORED = "scored", _("Scored")
+
+    period = models.ForeignKey(SupervisionPeriod, on_delete=models.CASCADE, related_name="samples",
+                               verbose_name=_("supervision period"))
+    record = models.ForeignKey("followups.FollowupRecord", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("follow-up record"))
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("staff member"))
+    stratum = models.CharField(_("stratum"), max_length=30, blank=True)
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    marks = models.JSONField(_("marks"), default=dict, blank=True)
+    completeness = models.DecimalField(_("completeness"), max_digits=5, decimal_places=1, null=True, blank=True)
+    timeliness = models.DecimalField(_("timeliness"), max_digits=5, decimal_places=1, null=True, blank=True)
+    manner = models.DecimalField(_("manner"), max_digits=5, decimal_places=1, null=True, blank=True)
+    total = models.DecimalField(_("score"), max_digits=5, decimal_places=1, null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    scored_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("scored by"))
+    scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["staff_id", "rank"]
+        constraints = [models.UniqueConstraint(fields=["period", "record"], name="quality_sample_unique")]
+        indexes = [models.Index(fields=["record"], name="quality_sample_record")]
+        verbose_name = _("sampled record")
+        verbose_name_plural = _("sampled records")
+
+
+class Finding(models.Model):
+    """What the inspector found on a sampled record, the corrective action, its owner and due date."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    sample = models.ForeignKey(SampledRecord, on_delete=models.PROTECT, related_name="findings",
+                               verbose_name=_("sampled record"))
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("staff member"))
+    description = models.TextField(_("finding"))
+    action = models.TextField(_("corrective action"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("owner"))
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    closure_note = models.TextField(_("how it was closed"), blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("closed by"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("recorded by"))
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["status", "due_date", "pk"]
+        indexes = [models.Index(fields=["staff", "status"], name="quality_finding_staff")]
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")

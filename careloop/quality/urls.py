@@ -1,0 +1,16 @@
+from django.urls import path
+
+from careloop.quality import views
+
+app_name = "quality"
+
+urlpatterns = [
+    path("", views.home_view, name="home"),
+    path("draw/", views.draw_view, name="draw"),
+    path("periods/<int:pk>/", views.period_view, name="period"),
+    path("records/<int:record_id>/", views.record_view, name="record"),
+    path("samples/<int:pk>/score/", views.score_view, name="score"),
+    path("samples/<int:pk>/findings/", views.finding_create_view, name="finding_create"),
+    path("findings/", views.findings_view, name="findings"),
+    path("findings/<int:pk>/close/", views.finding_close_view, name="finding_close"),
+]

@@ -1,0 +1,150 @@
+"""Pages of staff quality (Chinese first): the inspector's home, a period's sample, a sampled record
+with its score sheet and findings, and the findings list."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from careloop.org.models import User
+from careloop.org.selectors import units_visible_to
+from careloop.quality import selectors, services
+from careloop.quality.models import ChecklistItem, Finding
+from careloop.quality.permissions import finding_for, periods_visible_to, require_inspect, sample_for
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _errors(request: HttpRequest, exc: ValidationError) -> None:
+    labels = {"end": _("To"), "start": _("From"), "description": _("Finding"), "action": _("Corrective action"),
+              "owner": _("Owner"), "due_date": _("Due date"), "closure_note": _("How it was closed"),
+              "plan": _("Sampling plan"), "status": _("Status"), "branch": _("Branch")}
+    labels.update({i.code: i.text for i in ChecklistItem.objects.all()})
+    for field, reasons in exc.message_dict.items():
+        for reason in reasons:
+            messages.error(request, reason if field == "__all__" else f"{labels.get(field, _('Field'))}: {reason}")
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+@login_required
+def home_view(request: HttpRequest) -> HttpResponse:
+    require_inspect(_user(request))
+    context = selectors.inspector_home(_user(request), today=timezone.localdate())
+    context["branches"] = units_visible_to(_user(request)).exclude(kind="site").order_by("path")
+    return render(request, "quality/home.html", context)
+
+
+@login_required
+@require_POST
+def draw_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    require_inspect(user)
+    branch = units_visible_to(user).filter(pk=request.POST.get("branch") or 0).first()
+    start, end = _date(request.POST.get("start")), _date(request.POST.get("end"))
+    try:
+        if branch is None:
+            raise ValidationError({"branch": _("Choose a branch of your part of the organisation.")})
+        if start is None or end is None:
+            raise ValidationError({"start" if start is None else "end": _("Enter a date as YYYY-MM-DD.")})
+        period = services.supervision_period_draw(branch=branch, start=start, end=end, acting_user=user)
+    except ValidationError as exc:
+        _errors(request, exc)
+        return redirect("quality:home")
+    messages.success(request, _("Sample drawn: %(n)d records.") % {"n": period.samples.count()})
+    return redirect("quality:period", pk=period.pk)
+
+
+@login_required
+def period_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    require_inspect(user)
+    period = periods_visible_to(user).select_related("branch", "plan").filter(pk=pk).first()
+    if period is None:
+        raise Http404(_("No such supervision period."))
+    samples = list(selectors.period_samples(user, period.pk))
+    return render(request, "quality/period.html", {"period": period, "samples": samples})
+
+
+@login_required
+def record_view(request: HttpRequest, record_id: int) -> HttpResponse:
+    """The sampled record, its score sheet and findings: inspectors only, sampled records only, audited."""
+    context = selectors.sampled_record_read(_user(request), record_id)
+    sample = context["sample"]
+    context["owners"] = User.objects.filter(
+        is_active=True, org_unit__in=units_visible_to(_user(request))).order_by("username")
+    context["default_owner"] = sample.staff_id
+    return render(request, "quality/record.html", context)
+
+
+@login_required
+@require_POST
+def score_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    sample = sample_for(user, pk)
+    marks: dict[str, Any] = {i.code: request.POST.get(f"mark_{i.code}") for i in ChecklistItem.objects.filter(
+        active=True)}
+    try:
+        services.sample_score(sample=sample, marks=marks, comment=request.POST.get("comment", ""), acting_user=user)
+        messages.success(request, _("Score saved."))
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect("quality:record", record_id=sample.record_id)
+
+
+@login_required
+@require_POST
+def finding_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    sample = sample_for(user, pk)
+    owner = User.objects.filter(pk=request.POST.get("owner") or 0).select_related("org_unit").first()
+    try:
+        services.finding_record(sample=sample, description=request.POST.get("description", ""),
+                                action=request.POST.get("action", ""), owner=owner,
+                                due_date=_date(request.POST.get("due_date")), acting_user=user)
+        messages.success(request, _("Finding recorded."))
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect("quality:record", record_id=sample.record_id)
+
+
+@login_required
+def findings_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    status = request.GET.get("status", "")
+    if status not in ("", *Finding.Status.values):
+        status = ""
+    findings = list(selectors.findings_list(user, status=status)[:200])
+    return render(request, "quality/findings.html", {
+        "findings": findings, "status": status, "statuses": Finding.Status.choices,
+        "mine": list(selectors.my_findings(user)[:100]), "today": timezone.localdate(),
+    })
+
+
+@login_required
+@require_POST
+def finding_close_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    finding = finding_for(user, pk, close=True)
+    try:
+        services.finding_close(finding=finding, closure_note=request.POST.get("closure_note", ""), acting_user=user)
+        messages.success(request, _("Finding closed."))
+    except ValidationError as exc:
+        _errors(request, exc)
+    return redirect("quality:findings")
