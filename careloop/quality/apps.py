@@ -12,6 +12,9 @@ class QualityConfig(AppConfig):
 
         nav.register(_("Supervision"), "quality:home", "inspect", order=8)
         nav.register(_("Quality findings"), "quality:findings", None, order=95)
+        from careloop.quality import satisfaction
+
+        satisfaction.register_servicedesk_if_installed()
         from careloop.quality.demo import demo_quality
 
         if demo_quality not in demo.extensions:

@@ -3,9 +3,13 @@ scores against a checklist, and the findings with corrective actions tracked to 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from careloop.org.models import Role
 
 
 class Dimension(models.TextChoices):
@@ -147,3 +151,177 @@ class Finding(models.Model):
         indexes = [models.Index(fields=["staff", "status"], name="quality_finding_staff")]
         verbose_name = _("finding")
         verbose_name_plural = _("findings")
+
+
+# --- Training and assessment (SPEC QA-1, seed 000 §8) ---------------------------------------------
+
+
+class QuestionBank(models.Model):
+    """Theory exam questions as data. Each question: {"code", "text", "choices": [...], "answer": index,
+    "points"}; choice questions are scored automatically."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    questions = models.JSONField(_("questions"), default=list)
+
+    class Meta:
+        verbose_name = _("question bank")
+        verbose_name_plural = _("question banks")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PracticalItem(models.Model):
+    """One point of the practical (simulated follow-up) assessment checklist (data)."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    text = models.CharField(_("what is assessed"), max_length=200)
+    points = models.PositiveSmallIntegerField(_("points"), default=1)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "code"]
+        verbose_name = _("practical assessment item")
+        verbose_name_plural = _("practical assessment items")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class TrainingPlan(models.Model):
+    """The training of one role for one period, and how its score is made (weights and pass mark are data)."""
+
+    title = models.CharField(_("title"), max_length=120)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    branch = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("branch"))
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"))
+    topics = models.TextField(_("topics"), blank=True)
+    bank = models.ForeignKey(QuestionBank, on_delete=models.PROTECT, related_name="plans",
+                             verbose_name=_("question bank"))
+    theory_weight = models.DecimalField(_("theory weight"), max_digits=4, decimal_places=2, default=Decimal("0.4"))
+    practical_weight = models.DecimalField(_("practical weight"), max_digits=4, decimal_places=2,
+                                           default=Decimal("0.4"))
+    satisfaction_weight = models.DecimalField(_("satisfaction weight"), max_digits=4, decimal_places=2,
+                                              default=Decimal("0.2"))
+    pass_mark = models.DecimalField(_("pass mark"), max_digits=5, decimal_places=1, default=Decimal("70"))
+
+    class Meta:
+        ordering = ["-start", "role"]
+        verbose_name = _("training plan")
+        verbose_name_plural = _("training plans")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TrainingSession(models.Model):
+    plan = models.ForeignKey(TrainingPlan, on_delete=models.CASCADE, related_name="sessions",
+                             verbose_name=_("training plan"))
+    title = models.CharField(_("title"), max_length=120)
+    starts_at = models.DateTimeField(_("starts at"))
+    place = models.CharField(_("place"), max_length=120, blank=True)
+    trainer = models.CharField(_("trainer"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("training session")
+        verbose_name_plural = _("training sessions")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Attendance(models.Model):
+    session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="attendance",
+                                verbose_name=_("training session"))
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("staff member"))
+    present = models.BooleanField(_("present"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["session", "staff"], name="quality_attendance_unique")]
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+
+
+class ExamAttempt(models.Model):
+    plan = models.ForeignKey(TrainingPlan, on_delete=models.PROTECT, related_name="attempts",
+                             verbose_name=_("training plan"))
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("staff member"))
+    answers = models.JSONField(_("answers"), default=dict)
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=1)
+    taken_at = models.DateTimeField(_("taken at"))
+
+    class Meta:
+        ordering = ["-taken_at"]
+        verbose_name = _("exam attempt")
+        verbose_name_plural = _("exam attempts")
+
+
+class PracticalAssessment(models.Model):
+    plan = models.ForeignKey(TrainingPlan, on_delete=models.PROTECT, related_name="practicals",
+                             verbose_name=_("training plan"))
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("staff member"))
+    marks = models.JSONField(_("marks"), default=dict)
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=1)
+    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("assessed by"))
+    assessed_at = models.DateTimeField(_("assessed at"))
+
+    class Meta:
+        ordering = ["-assessed_at"]
+        verbose_name = _("practical assessment")
+        verbose_name_plural = _("practical assessments")
+
+
+class PeriodScore(models.Model):
+    """One person's combined score for a training plan's period."""
+
+    plan = models.ForeignKey(TrainingPlan, on_delete=models.PROTECT, related_name="scores",
+                             verbose_name=_("training plan"))
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("staff member"))
+    theory = models.DecimalField(_("theory exam"), max_digits=5, decimal_places=1, null=True, blank=True)
+    practical = models.DecimalField(_("practical assessment"), max_digits=5, decimal_places=1, null=True,
+                                    blank=True)
+    satisfaction = models.DecimalField(_("client satisfaction"), max_digits=5, decimal_places=1, null=True,
+                                       blank=True)
+    total = models.DecimalField(_("score"), max_digits=5, decimal_places=1)
+    passed = models.BooleanField(_("passed"))
+    repeated_failure = models.BooleanField(_("failed again (for the manager)"), default=False)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["plan", "staff"], name="quality_period_score_unique")]
+        verbose_name = _("period score")
+        verbose_name_plural = _("period scores")
+
+
+class TrainingTask(models.Model):
+    """Retraining for someone below the pass mark (a follow-up task is client-bound; this one is not)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+
+    plan = models.ForeignKey(TrainingPlan, on_delete=models.PROTECT, related_name="tasks",
+                             verbose_name=_("training plan"))
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("staff member"))
+    reason = models.CharField(_("reason"), max_length=200)
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(_("status"), max_length=6, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["status", "due_date"]
+        verbose_name = _("training task")
+        verbose_name_plural = _("training tasks")

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from careloop.org.models import TeamMembership
 from careloop.org.permissions import Cap, user_can
 from careloop.org.selectors import led_team_ids, subtree_unit_ids, unit_in_subtree
-from careloop.quality.models import Finding, SampledRecord, SupervisionPeriod
+from careloop.quality.models import Finding, SampledRecord, SupervisionPeriod, TrainingPlan
 
 
 def require_inspect(user: Any) -> None:
@@ -99,3 +99,57 @@ def _int(pk: Any) -> int:
         return int(str(pk))
     except (TypeError, ValueError):
         raise Http404(_("Not found.")) from None
+
+
+# --- Training -------------------------------------------------------------------------------------
+
+
+def plan_applies_to(plan: Any, staff: Any) -> bool:
+    """The plan is for the staff member's role and their unit lies under the plan's branch."""
+    unit = getattr(staff, "org_unit", None)
+    return plan.role in staff.roles and unit is not None and unit.path.startswith(plan.branch.path)
+
+
+def can_assess(user: Any, staff: Any) -> bool:
+    """Inspectors and administrators of the staff member's subtree, and their team lead."""
+    if user_can(user, Cap.INSPECT) or user_can(user, Cap.MANAGE_STAFF):
+        return unit_in_subtree(user, staff.org_unit)
+    if user_can(user, Cap.REASSIGN_TASKS):
+        teams = led_team_ids(user)
+        return bool(teams) and TeamMembership.objects.filter(team_id__in=teams, user_id=staff.pk).exists()
+    return False
+
+
+def plans_visible_to(user: Any) -> QuerySet[TrainingPlan]:
+    """Plans for the user's roles over their unit; an assessor or manager also sees their subtree's."""
+    if not getattr(user, "is_authenticated", False):
+        return TrainingPlan.objects.none()
+    q = Q(pk__in=[])
+    unit = user.org_unit
+    if unit is not None:
+        ancestors = [int(p) for p in unit.path.strip("/").split("/") if p]
+        q |= Q(role__in=list(user.roles), branch_id__in=ancestors)
+    if any(user_can(user, c) for c in (Cap.INSPECT, Cap.MANAGE_STAFF, Cap.VIEW_STATS, Cap.REASSIGN_TASKS)):
+        q |= Q(branch_id__in=subtree_unit_ids(user))
+    return TrainingPlan.objects.filter(q)
+
+
+def plan_for(user: Any, pk: Any) -> TrainingPlan:
+    found = plans_visible_to(user).filter(pk=_int(pk)).select_related("bank", "branch").first()
+    if found is None:
+        raise Http404(_("No such training plan."))
+    return found
+
+
+def staff_visible_to(user: Any) -> QuerySet:
+    """Staff whose training the user may see: themselves; a lead their team; inspectors, admins and
+    managers their subtree."""
+    from careloop.org.models import User
+
+    if any(user_can(user, c) for c in (Cap.INSPECT, Cap.MANAGE_STAFF, Cap.VIEW_STATS)):
+        return User.objects.filter(org_unit_id__in=subtree_unit_ids(user))
+    q = Q(pk=user.pk)
+    teams = led_team_ids(user)
+    if teams:
+        q |= Q(pk__in=TeamMembership.objects.filter(team_id__in=teams).values("user_id"))
+    return User.objects.filter(q)
