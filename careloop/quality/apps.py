@@ -11,6 +11,7 @@ class QualityConfig(AppConfig):
         from careloop.core import demo, nav
 
         nav.register(_("Supervision"), "quality:home", "inspect", order=8)
+        nav.register(_("Training"), "quality:training", None, order=94)
         nav.register(_("Quality findings"), "quality:findings", None, order=95)
         from careloop.quality import satisfaction
 

@@ -108,3 +108,44 @@ def staff_scores(*, units: list[int], start: date, end: date) -> dict[int, dict[
         row["open_findings"] = open_counts.get(staff, 0)
         result[staff] = row
     return result
+
+
+# --- Training -------------------------------------------------------------------------------------
+
+
+def training_calendar(user: Any, *, today: date) -> dict[str, Any]:
+    """The sessions of this quarter's plans the user may see, and the user's own training state."""
+    from careloop.quality.models import PeriodScore, TrainingSession, TrainingTask
+    from careloop.quality.permissions import plans_visible_to, staff_visible_to
+
+    start, end = quarter_of(today)
+    plans = list(plans_visible_to(user).filter(start__lte=end, end__gte=start).select_related("branch")
+                 .order_by("start", "pk"))
+    sessions = list(TrainingSession.objects.filter(plan__in=[p.pk for p in plans]).select_related("plan")
+                    .order_by("starts_at"))
+    staff = staff_visible_to(user)
+    tasks = list(TrainingTask.objects.filter(staff__in=staff, status=TrainingTask.Status.OPEN)
+                 .select_related("staff", "plan").order_by("due_date", "pk")[:100])
+    flagged = list(PeriodScore.objects.filter(staff__in=staff, repeated_failure=True)
+                   .select_related("staff", "plan").order_by("-computed_at")[:50])
+    own_plans = {p.pk for p in plans if p.role in user.roles}
+    return {"start": start, "end": end, "plans": plans, "sessions": sessions, "tasks": tasks, "flagged": flagged,
+            "own_plans": own_plans, "today": today}
+
+
+def score_sheet(plan: Any, staff: Any) -> dict[str, Any]:
+    from careloop.quality import satisfaction
+    from careloop.quality.models import Attendance, PeriodScore, PracticalItem
+
+    return {
+        "plan": plan, "staff": staff,
+        "attendance": list(Attendance.objects.filter(session__plan=plan, staff=staff).select_related("session")
+                           .order_by("session__starts_at")),
+        "sessions": list(plan.sessions.order_by("starts_at")),
+        "exam": plan.attempts.filter(staff=staff).order_by("-taken_at", "-pk").first(),
+        "practical": plan.practicals.filter(staff=staff).order_by("-assessed_at", "-pk").first(),
+        "practical_items": list(PracticalItem.objects.filter(active=True)),
+        "score": PeriodScore.objects.filter(plan=plan, staff=staff).first(),
+        "satisfaction_available": satisfaction.available(),
+        "tasks": list(plan.tasks.filter(staff=staff).order_by("-created_at")),
+    }

@@ -13,4 +13,8 @@ urlpatterns = [
     path("samples/<int:pk>/findings/", views.finding_create_view, name="finding_create"),
     path("findings/", views.findings_view, name="findings"),
     path("findings/<int:pk>/close/", views.finding_close_view, name="finding_close"),
+    path("training/", views.training_view, name="training"),
+    path("training/<int:pk>/exam/", views.exam_view, name="exam"),
+    path("training/<int:pk>/staff/<int:staff_id>/", views.score_sheet_view, name="score_sheet"),
+    path("training/<int:pk>/staff/<int:staff_id>/record/", views.score_sheet_post, name="score_sheet_post"),
 ]

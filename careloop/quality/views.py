@@ -16,10 +16,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from careloop.org.models import User
+from careloop.org.permissions import Cap, user_can
 from careloop.org.selectors import units_visible_to
-from careloop.quality import selectors, services
+from careloop.quality import selectors, services, training
 from careloop.quality.models import ChecklistItem, Finding
-from careloop.quality.permissions import finding_for, periods_visible_to, require_inspect, sample_for
+from careloop.quality.permissions import (
+    can_assess,
+    finding_for,
+    periods_visible_to,
+    plan_applies_to,
+    plan_for,
+    require_inspect,
+    sample_for,
+    staff_visible_to,
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -148,3 +158,85 @@ def finding_close_view(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         _errors(request, exc)
     return redirect("quality:findings")
+
+
+# --- Training -------------------------------------------------------------------------------------
+
+
+@login_required
+def training_view(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    context = selectors.training_calendar(user, today=timezone.localdate())
+    context["people"] = list(staff_visible_to(user).exclude(pk=user.pk).order_by("username")[:200]) if any(
+        user_can(user, c) for c in (Cap.INSPECT, Cap.MANAGE_STAFF, Cap.VIEW_STATS, Cap.REASSIGN_TASKS)) else []
+    return render(request, "quality/training.html", context)
+
+
+@login_required
+def exam_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    plan = plan_for(user, pk)
+    if not plan_applies_to(plan, user):
+        raise Http404(_("No such training plan."))
+    attempt = None
+    chosen: dict[str, str] = {}
+    if request.method == "POST":
+        chosen = {q["code"]: request.POST.get(q["code"], "") for q in plan.bank.questions}
+        try:
+            attempt = training.exam_submit(plan=plan, answers=dict(chosen), acting_user=user)
+            messages.success(request, _("Exam submitted: %(score)s points.") % {"score": attempt.score})
+        except ValidationError as exc:
+            for field, reasons in exc.message_dict.items():
+                for reason in reasons:
+                    messages.error(request, f"{field.upper()}: {reason}" if field != "plan" else reason)
+    last = attempt or plan.attempts.filter(staff=user).order_by("-taken_at", "-pk").first()
+    questions = [{**q, "options": list(enumerate(q.get("choices", []))), "chosen": chosen.get(q["code"], "")}
+                 for q in plan.bank.questions]
+    return render(request, "quality/exam.html", {"plan": plan, "questions": questions, "last": last})
+
+
+@login_required
+def score_sheet_view(request: HttpRequest, pk: int, staff_id: int) -> HttpResponse:
+    user = _user(request)
+    plan = plan_for(user, pk)
+    staff = staff_visible_to(user).filter(pk=staff_id).select_related("org_unit").first()
+    if staff is None:
+        raise Http404(_("No such staff member."))
+    context = selectors.score_sheet(plan, staff)
+    context["may_assess"] = can_assess(user, staff)
+    return render(request, "quality/score_sheet.html", context)
+
+
+@login_required
+@require_POST
+def score_sheet_post(request: HttpRequest, pk: int, staff_id: int) -> HttpResponse:
+    user = _user(request)
+    plan = plan_for(user, pk)
+    staff = staff_visible_to(user).filter(pk=staff_id).select_related("org_unit").first()
+    if staff is None:
+        raise Http404(_("No such staff member."))
+    what = request.POST.get("what")
+    try:
+        if what == "attendance":
+            session = plan.sessions.filter(pk=request.POST.get("session") or 0).first()
+            if session is None:
+                raise ValidationError({"session": _("Choose a session of this plan.")})
+            training.attendance_record(session=session, staff=staff, present=request.POST.get("present") == "1",
+                                       acting_user=user)
+        elif what == "practical":
+            from careloop.quality.models import PracticalItem
+
+            marks = {i.code: request.POST.get(f"mark_{i.code}") for i in PracticalItem.objects.filter(active=True)}
+            training.practical_assess(plan=plan, staff=staff, marks=marks, acting_user=user)
+        else:
+            training.period_score_compute(plan=plan, staff=staff, acting_user=user)
+        messages.success(request, _("Saved."))
+    except ValidationError as exc:
+        from careloop.quality.models import PracticalItem
+
+        labels = {i.code: i.text for i in PracticalItem.objects.all()}
+        labels.update({"session": _("Session"), "staff": _("Staff member"), "plan": _("Training plan")})
+        for field, reasons in exc.message_dict.items():
+            for reason in reasons:
+                messages.error(request, f"{labels.get(field, _('Field'))}: {reason}")
+    return redirect("quality:score_sheet", pk=plan.pk, staff_id=staff.pk)

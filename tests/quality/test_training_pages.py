@@ -1,0 +1,58 @@
+"""Training pages: calendar, exam (take + auto-score), score sheet; the lead sees the retraining."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from careloop.org.models import Role
+from careloop.quality import training
+from careloop.quality.models import ExamAttempt, QuestionBank, TrainingPlan, TrainingSession, TrainingTask
+
+pytestmark = pytest.mark.django_db
+ZH = {"HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC), tick=False):
+        yield
+
+
+@pytest.fixture
+def plan(world):
+    plan = TrainingPlan.objects.create(title="四季度随访人员培训", role=Role.FOLLOWUP, branch=world.bj,
+                                       start=dt.date(2026, 10, 1), end=dt.date(2026, 12, 31),
+                                       bank=QuestionBank.objects.get(code="followup-basics"))
+    TrainingSession.objects.create(plan=plan, title="沟通技巧", starts_at=dt.datetime(2026, 11, 25, 2, tzinfo=dt.UTC),
+                                   place="三楼会议室", trainer="张老师")
+    return plan
+
+
+def test_nurse_takes_the_exam_and_sees_the_score(world, client, plan):
+    client.force_login(world.nurse)
+    page = client.get(reverse("quality:training"), **ZH).content.decode()
+    assert "培训日历" in page and "沟通技巧" in page and "理论考试" in page
+    answers = {"q1": "1", "q2": "1", "q3": "2", "q4": "1", "q5": "0"}
+    page = client.post(reverse("quality:exam", args=[plan.pk]), answers, **ZH).content.decode()
+    assert ExamAttempt.objects.get(staff=world.nurse).score == 80
+    assert "80.0" in page
+    client.force_login(world.service)
+    assert client.get(reverse("quality:exam", args=[plan.pk])).status_code == 404
+
+
+def test_lead_sees_the_team_members_retraining_and_scores_on_the_sheet(world, client, plan):
+    training.period_score_compute(plan=plan, staff=world.nurse, acting_user=world.lead)
+    assert TrainingTask.objects.filter(staff=world.nurse, status="open").exists()
+    client.force_login(world.lead)
+    page = client.get(reverse("quality:training"), **ZH).content.decode()
+    assert "待完成的培训任务" in page and "nurse" in page
+    sheet = client.get(reverse("quality:score_sheet", args=[plan.pk, world.nurse.pk]), **ZH).content.decode()
+    assert "未达合格线：需再培训" in sheet and "暂无" in sheet
+    client.force_login(world.nurse_b)
+    assert client.get(reverse("quality:score_sheet", args=[plan.pk, world.nurse.pk])).status_code == 404
+    assert "待完成的培训任务" in client.get(reverse("quality:training"), **ZH).content.decode()
+    assert "四季度随访人员培训</a>" not in client.get(reverse("quality:training"), **ZH).content.decode()
