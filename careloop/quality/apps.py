@@ -16,6 +16,11 @@ class QualityConfig(AppConfig):
         from careloop.quality import satisfaction
 
         satisfaction.register_servicedesk_if_installed()
+        from careloop.clients import access
+        from careloop.quality.agreements import access_check
+
+        access.register(access_check)
+        nav.register(_("Confidentiality agreements"), "quality:agreements", "manage_staff", order=88)
         from careloop.quality.demo import demo_quality
 
         if demo_quality not in demo.extensions:

@@ -325,3 +325,42 @@ class TrainingTask(models.Model):
         ordering = ["status", "due_date"]
         verbose_name = _("training task")
         verbose_name_plural = _("training tasks")
+
+
+# --- Confidentiality agreements (seed 000 §7.1) ---------------------------------------------------
+
+
+class AgreementVersion(models.Model):
+    """A version of the staff confidentiality agreement; the latest effective one is current (data)."""
+
+    version = models.CharField(_("version"), max_length=20, unique=True)
+    effective_from = models.DateField(_("effective from"))
+
+    class Meta:
+        ordering = ["-effective_from"]
+        verbose_name = _("confidentiality agreement version")
+        verbose_name_plural = _("confidentiality agreement versions")
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class ConfidentialityAgreement(models.Model):
+    """A staff member's signed agreement; the scanned file is kept outside every public URL (0600)."""
+
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("staff member"))
+    version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT, related_name="agreements",
+                                verbose_name=_("version"))
+    signed_on = models.DateField(_("signed on"))
+    file_name = models.CharField(_("file"), max_length=120, editable=False)
+    original_name = models.CharField(_("original file name"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-signed_on", "-pk"]
+        indexes = [models.Index(fields=["staff", "version"], name="quality_agreement_staff")]
+        verbose_name = _("confidentiality agreement")
+        verbose_name_plural = _("confidentiality agreements")

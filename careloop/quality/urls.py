@@ -17,4 +17,6 @@ urlpatterns = [
     path("training/<int:pk>/exam/", views.exam_view, name="exam"),
     path("training/<int:pk>/staff/<int:staff_id>/", views.score_sheet_view, name="score_sheet"),
     path("training/<int:pk>/staff/<int:staff_id>/record/", views.score_sheet_post, name="score_sheet_post"),
+    path("agreements/", views.agreements_view, name="agreements"),
+    path("agreements/<int:pk>/file/", views.agreement_file_view, name="agreement_file"),
 ]

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,7 +44,7 @@ def _errors(request: HttpRequest, exc: ValidationError) -> None:
     labels.update({i.code: i.text for i in ChecklistItem.objects.all()})
     for field, reasons in exc.message_dict.items():
         for reason in reasons:
-            messages.error(request, reason if field == "__all__" else f"{labels.get(field, _('Field'))}: {reason}")
+            messages.error(request, reason if field == "__all__" else "{}: {}".format(labels.get(field) or _("Field"), reason))
 
 
 def _date(value: str | None) -> date | None:
@@ -238,5 +239,59 @@ def score_sheet_post(request: HttpRequest, pk: int, staff_id: int) -> HttpRespon
         labels.update({"session": _("Session"), "staff": _("Staff member"), "plan": _("Training plan")})
         for field, reasons in exc.message_dict.items():
             for reason in reasons:
-                messages.error(request, f"{labels.get(field, _('Field'))}: {reason}")
+                messages.error(request, "{}: {}".format(labels.get(field) or _("Field"), reason))
     return redirect("quality:score_sheet", pk=plan.pk, staff_id=staff.pk)
+
+
+# --- Confidentiality agreements -------------------------------------------------------------------
+
+
+@login_required
+def agreements_view(request: HttpRequest) -> HttpResponse:
+    from careloop.quality import agreements
+    from careloop.quality.models import AgreementVersion, ConfidentialityAgreement
+
+    user = _user(request)
+    missing = list(agreements.staff_without_current(user)[:500])
+    if request.method == "POST":
+        staff = User.objects.filter(pk=request.POST.get("staff") or 0).select_related("org_unit").first()
+        try:
+            if staff is None:
+                raise ValidationError({"staff": _("Choose a staff member of your part of the organisation.")})
+            agreements.agreement_record(
+                staff=staff, version=AgreementVersion.objects.filter(pk=request.POST.get("version") or 0).first(),
+                signed_on=_date(request.POST.get("signed_on")), upload=request.FILES.get("file"), acting_user=user)
+            messages.success(request, _("Agreement recorded."))
+            return redirect("quality:agreements")
+        except ValidationError as exc:
+            labels = {"staff": _("Staff member"), "version": _("Version"), "signed_on": _("Signed on"),
+                      "file": _("File")}
+            for field, reasons in exc.message_dict.items():
+                for reason in reasons:
+                    messages.error(request, "{}: {}".format(labels.get(field) or _("Field"), reason))
+    recent = list(ConfidentialityAgreement.objects.filter(staff__org_unit_id__in=units_visible_to(user).values("pk"))
+                  .select_related("staff", "version").order_by("-recorded_at")[:50])
+    return render(request, "quality/agreements.html", {
+        "missing": missing, "recent": recent, "current": agreements.current_version(),
+        "versions": AgreementVersion.objects.all(), "staff_choices": units_staff(user),
+    })
+
+
+def units_staff(user: User) -> list[User]:
+    return list(User.objects.filter(is_active=True, org_unit__in=units_visible_to(user)).order_by("username")[:500])
+
+
+@login_required
+def agreement_file_view(request: HttpRequest, pk: int) -> HttpResponseBase:
+    from django.http import FileResponse
+
+    from careloop.quality import agreements
+    from careloop.quality.models import ConfidentialityAgreement
+
+    row = ConfidentialityAgreement.objects.filter(pk=pk).select_related("staff__org_unit").first()
+    if row is None:
+        raise Http404(_("No such agreement."))
+    path = agreements.agreement_file(row, _user(request))
+    if not path.exists():
+        raise Http404(_("No such agreement."))
+    return FileResponse(open(path, "rb"), as_attachment=True, filename=row.original_name or path.name)
