@@ -21,7 +21,8 @@ class QualityConfig(AppConfig):
 
         access.register(access_check)
         nav.register(_("Confidentiality agreements"), "quality:agreements", "manage_staff", order=88)
-        from careloop.quality.demo import demo_quality
+        from careloop.quality.demo import demo_agreements, demo_quality, demo_training
 
-        if demo_quality not in demo.extensions:
-            demo.extensions.append(demo_quality)
+        for extension in (demo_quality, demo_training, demo_agreements):
+            if extension not in demo.extensions:
+                demo.extensions.append(extension)

@@ -73,7 +73,7 @@ def sampled_record_read(user: Any, record_pk: Any) -> dict[str, Any]:
         "sample": sample,
         "record": record,
         "answers": record_answer_rows(record),
-        "checklist": list(ChecklistItem.objects.filter(active=True)),
+        "checklist": list(ChecklistItem.objects.filter(active=True).order_by("position", "code")),
         "findings": list(sample.findings.select_related("owner").order_by("pk")),
     }
 
