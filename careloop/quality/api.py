@@ -15,9 +15,25 @@ from rest_framework.views import APIView
 
 from careloop.org.models import User
 from careloop.org.selectors import units_visible_to
-from careloop.quality import selectors, services
-from careloop.quality.models import Finding, SampledRecord, SupervisionPeriod
-from careloop.quality.permissions import finding_for, periods_visible_to, require_inspect, sample_for
+from careloop.quality import selectors, services, training
+from careloop.quality.models import (
+    ExamAttempt,
+    Finding,
+    PeriodScore,
+    SampledRecord,
+    SupervisionPeriod,
+    TrainingPlan,
+    TrainingSession,
+)
+from careloop.quality.permissions import (
+    finding_for,
+    periods_visible_to,
+    plan_for,
+    plans_visible_to,
+    require_inspect,
+    sample_for,
+    staff_visible_to,
+)
 
 
 class PeriodSerializer(serializers.ModelSerializer):
@@ -140,3 +156,70 @@ class FindingClose(APIView):
         return Response(FindingSerializer(finding).data)
 
 
+
+
+# --- /api/v1/training/ ----------------------------------------------------------------------------
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TrainingSession
+        fields = ["id", "title", "starts_at", "place", "trainer"]
+        read_only_fields = fields
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    sessions = SessionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = TrainingPlan
+        fields = ["id", "title", "role", "branch", "start", "end", "topics", "theory_weight", "practical_weight",
+                  "satisfaction_weight", "pass_mark", "sessions"]
+        read_only_fields = fields
+
+
+class PeriodScoreSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PeriodScore
+        fields = ["id", "plan", "staff", "theory", "practical", "satisfaction", "total", "passed",
+                  "repeated_failure", "computed_at"]
+        read_only_fields = fields
+
+
+class ExamInput(serializers.Serializer):
+    answers = serializers.DictField(child=serializers.IntegerField())
+
+
+class ExamResultSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ExamAttempt
+        fields = ["id", "plan", "staff", "score", "taken_at"]
+        read_only_fields = fields
+
+
+class TrainingPlanList(generics.ListAPIView):
+    serializer_class = PlanSerializer
+
+    def get_queryset(self) -> QuerySet[TrainingPlan]:
+        return plans_visible_to(self.request.user).prefetch_related("sessions").order_by("-start", "pk")
+
+
+class TrainingExam(APIView):
+    @extend_schema(request=ExamInput, responses={201: ExamResultSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        plan = plan_for(request.user, pk)
+        data = ExamInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        attempt = training.exam_submit(plan=plan, answers=data.validated_data["answers"], acting_user=request.user)
+        return Response(ExamResultSerializer(attempt).data, status=status.HTTP_201_CREATED)
+
+
+class TrainingScoreList(generics.ListAPIView):
+    """Period scores of the staff the caller may see (themselves; a lead their team; inspectors,
+    administrators and managers their subtree)."""
+
+    serializer_class = PeriodScoreSerializer
+
+    def get_queryset(self) -> QuerySet[PeriodScore]:
+        return PeriodScore.objects.filter(staff__in=staff_visible_to(self.request.user)).order_by("-computed_at",
+                                                                                                   "pk")

@@ -56,3 +56,21 @@ def test_lead_sees_the_team_members_retraining_and_scores_on_the_sheet(world, cl
     assert client.get(reverse("quality:score_sheet", args=[plan.pk, world.nurse.pk])).status_code == 404
     assert "待完成的培训任务" in client.get(reverse("quality:training"), **ZH).content.decode()
     assert "四季度随访人员培训</a>" not in client.get(reverse("quality:training"), **ZH).content.decode()
+
+
+def test_training_api_plans_exam_and_scores(world, api, plan):
+    nurse = api(world.nurse)
+    listed = nurse.get("/api/v1/training/plans/").json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert [p["id"] for p in rows] == [plan.pk] and rows[0]["sessions"][0]["title"] == "沟通技巧"
+    bad = nurse.post(f"/api/v1/training/plans/{plan.pk}/exam/", {"answers": {"q1": 1}}, format="json")
+    assert bad.status_code == 400 and "q2" in bad.json()
+    made = nurse.post(f"/api/v1/training/plans/{plan.pk}/exam/", {"answers": {"q1": 1, "q2": 1, "q3": 2, "q4": 1,
+                                                                              "q5": 1}}, format="json")
+    assert made.status_code == 201 and made.json()["score"] == "100.0"
+    assert api(world.nurse2).post(f"/api/v1/training/plans/{plan.pk}/exam/", {"answers": {}},
+                                  format="json").status_code == 404
+    training.period_score_compute(plan=plan, staff=world.nurse, acting_user=world.lead)
+    for user, expected in ((world.nurse, 1), (world.lead, 1), (world.nurse_b, 0), (world.nurse2, 0)):
+        body = api(user).get("/api/v1/training/scores/").json()
+        assert len(body["results"] if isinstance(body, dict) else body) == expected
