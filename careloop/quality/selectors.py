@@ -58,7 +58,7 @@ def findings_list(user: Any, *, status: str = "", staff_id: int | None = None) -
 
 def my_findings(user: Any) -> QuerySet[Finding]:
     """The findings on the user's own records (what the staff member sees about their work)."""
-    return Finding.objects.filter(staff_id=user.pk).select_related("owner", "sample__record").order_by(
+    return Finding.objects.filter(staff_id=user.pk).select_related("staff", "owner", "sample__record").order_by(
         "status", "due_date", "pk")
 
 

@@ -142,8 +142,10 @@ def findings_view(request: HttpRequest) -> HttpResponse:
     if status not in ("", *Finding.Status.values):
         status = ""
     findings = list(selectors.findings_list(user, status=status)[:200])
+    inspector = user_can(user, Cap.INSPECT)
+    closable = {f.pk for f in findings if inspector or f.owner_id == user.pk}
     return render(request, "quality/findings.html", {
-        "findings": findings, "status": status, "statuses": Finding.Status.choices,
+        "findings": findings, "closable": closable, "status": status, "statuses": Finding.Status.choices,
         "mine": list(selectors.my_findings(user)[:100]), "today": timezone.localdate(),
     })
 
