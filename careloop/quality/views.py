@@ -226,6 +226,11 @@ def score_sheet_post(request: HttpRequest, pk: int, staff_id: int) -> HttpRespon
                 raise ValidationError({"session": _("Choose a session of this plan.")})
             training.attendance_record(session=session, staff=staff, present=request.POST.get("present") == "1",
                                        acting_user=user)
+        elif what == "task_done":
+            task = plan.tasks.filter(pk=request.POST.get("task") or 0, staff=staff).first()
+            if task is None:
+                raise ValidationError({"task": _("No such training task.")})
+            training.training_task_done(task=task, acting_user=user)
         elif what == "practical":
             from careloop.quality.models import PracticalItem
 
@@ -238,7 +243,8 @@ def score_sheet_post(request: HttpRequest, pk: int, staff_id: int) -> HttpRespon
         from careloop.quality.models import PracticalItem
 
         labels = {i.code: i.text for i in PracticalItem.objects.all()}
-        labels.update({"session": _("Session"), "staff": _("Staff member"), "plan": _("Training plan")})
+        labels.update({"session": _("Session"), "staff": _("Staff member"), "plan": _("Training plan"),
+                       "task": _("Training task"), "status": _("Status")})
         for field, reasons in exc.message_dict.items():
             for reason in reasons:
                 messages.error(request, "{}: {}".format(labels.get(field) or _("Field"), reason))

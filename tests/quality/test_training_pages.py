@@ -74,3 +74,24 @@ def test_training_api_plans_exam_and_scores(world, api, plan):
     for user, expected in ((world.nurse, 1), (world.lead, 1), (world.nurse_b, 0), (world.nurse2, 0)):
         body = api(user).get("/api/v1/training/scores/").json()
         assert len(body["results"] if isinstance(body, dict) else body) == expected
+
+
+def test_the_lead_marks_retraining_done_and_the_admin_screens_open(world, client, plan):
+    training.period_score_compute(plan=plan, staff=world.nurse, acting_user=world.lead)
+    task = TrainingTask.objects.get(staff=world.nurse)
+    client.force_login(world.nurse)
+    client.post(reverse("quality:score_sheet_post", args=[plan.pk, world.nurse.pk]),
+                {"what": "task_done", "task": task.pk})
+    task.refresh_from_db()
+    assert task.status == "open"  # the person cannot close their own retraining
+    client.force_login(world.lead)
+    client.post(reverse("quality:score_sheet_post", args=[plan.pk, world.nurse.pk]),
+                {"what": "task_done", "task": task.pk})
+    task.refresh_from_db()
+    assert task.status == "done"
+    world.admin.is_staff = True
+    world.admin.save(update_fields=["is_staff"])
+    client.force_login(world.admin)
+    for name in ("samplingplan", "checklistitem", "questionbank", "practicalitem", "trainingplan",
+                 "agreementversion"):
+        assert client.get(reverse(f"admin:quality_{name}_changelist")).status_code == 200, name
