@@ -120,6 +120,14 @@ class SampledRecord(models.Model):
         verbose_name = _("sampled record")
         verbose_name_plural = _("sampled records")
 
+    def stratum_label(self) -> str:
+        """The stratum as shown: the channel's or the problem level's own label, never the raw value."""
+        from careloop.clients.models import Channel
+        from careloop.followups.models import FollowupRecord
+
+        labels = {**dict(Channel.choices), **dict(FollowupRecord.Problem.choices)}
+        return str(labels.get(self.stratum, self.stratum)) if self.stratum else "-"
+
 
 class Finding(models.Model):
     """What the inspector found on a sampled record, the corrective action, its owner and due date."""

@@ -135,3 +135,9 @@ def test_findings_list_offers_closing_only_to_who_may_and_keeps_its_queries(worl
     with django_assert_num_queries(9):  # the same with rows in both lists: no query per row
         html = client.get(reverse("quality:findings")).content.decode()
     assert html.count('name="closure_note"') == len(samples)
+
+
+def test_period_page_shows_strata_by_their_chinese_labels(world, client, drawn):
+    client.force_login(world.inspector)
+    html = client.get(reverse("quality:period", args=[drawn.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "督导抽查样本" in html and "<td>phone</td>" not in html and "电话" in html
