@@ -149,3 +149,26 @@ def score_sheet(plan: Any, staff: Any) -> dict[str, Any]:
         "satisfaction_available": satisfaction.available(),
         "tasks": list(plan.tasks.filter(staff=staff).order_by("-created_at")),
     }
+
+
+def score_sheet_rows(user: Any, plans: list[Any]) -> list[dict[str, Any]]:
+    """(plan, person, score) for every person the user may see whom a plan applies to (3 queries)."""
+    from careloop.org.models import RoleGrant
+    from careloop.quality.models import PeriodScore
+    from careloop.quality.permissions import staff_visible_to
+
+    if not plans:
+        return []
+    people = list(staff_visible_to(user).filter(is_active=True).exclude(pk=user.pk).select_related("org_unit")
+                  .order_by("username")[:500])
+    roles: dict[int, set[str]] = {}
+    for staff_id, role in RoleGrant.objects.filter(user__in=[p.pk for p in people]).values_list("user_id", "role"):
+        roles.setdefault(staff_id, set()).add(role)
+    scores = {(s.plan_id, s.staff_id): s for s in PeriodScore.objects.filter(plan__in=[p.pk for p in plans])}
+    rows = []
+    for plan in plans:
+        for person in people:
+            unit = person.org_unit
+            if plan.role in roles.get(person.pk, ()) and unit is not None and unit.path.startswith(plan.branch.path):
+                rows.append({"plan": plan, "staff": person, "score": scores.get((plan.pk, person.pk))})
+    return rows

@@ -170,8 +170,8 @@ def finding_close_view(request: HttpRequest, pk: int) -> HttpResponse:
 def training_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     context = selectors.training_calendar(user, today=timezone.localdate())
-    context["people"] = list(staff_visible_to(user).exclude(pk=user.pk).order_by("username")[:200]) if any(
-        user_can(user, c) for c in (Cap.INSPECT, Cap.MANAGE_STAFF, Cap.VIEW_STATS, Cap.REASSIGN_TASKS)) else []
+    assessor = any(user_can(user, c) for c in (Cap.INSPECT, Cap.MANAGE_STAFF, Cap.VIEW_STATS, Cap.REASSIGN_TASKS))
+    context["sheets"] = selectors.score_sheet_rows(user, context["plans"]) if assessor else []
     return render(request, "quality/training.html", context)
 
 

@@ -95,3 +95,25 @@ def test_the_lead_marks_retraining_done_and_the_admin_screens_open(world, client
     for name in ("samplingplan", "checklistitem", "questionbank", "practicalitem", "trainingplan",
                  "agreementversion"):
         assert client.get(reverse(f"admin:quality_{name}_changelist")).status_code == 200, name
+
+
+def test_score_sheet_list_pairs_people_with_their_own_branchs_plan(world, client, plan, django_assert_num_queries):
+    other = TrainingPlan.objects.create(title="上海培训", role=Role.FOLLOWUP, branch=world.sh, start=plan.start,
+                                        end=plan.end, bank=plan.bank)
+    world.admin.refresh_from_db()
+    client.force_login(world.admin)
+    client.get(reverse("quality:training"))
+    with django_assert_num_queries(15):  # constant: plans, sessions, tasks, flags, people, roles, scores
+        html = client.get(reverse("quality:training"), **ZH).content.decode()
+    assert reverse("quality:score_sheet", args=[plan.pk, world.nurse.pk]) in html
+    assert reverse("quality:score_sheet", args=[other.pk, world.nurse2.pk]) in html
+    assert reverse("quality:score_sheet", args=[other.pk, world.nurse.pk]) not in html
+    assert reverse("quality:score_sheet", args=[plan.pk, world.nurse2.pk]) not in html
+    from tests.factories import make_user
+
+    for i in range(3):
+        make_user(f"nurse_extra{i}", roles=[Role.FOLLOWUP], unit=world.bj)
+    training.period_score_compute(plan=plan, staff=world.nurse, acting_user=world.admin)
+    with django_assert_num_queries(15):  # more people and a score: still no query per row
+        html = client.get(reverse("quality:training"), **ZH).content.decode()
+    assert html.count("nurse_extra") == 3
