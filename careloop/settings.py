@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "careloop.messaging",
     "careloop.followups",
     "careloop.checkups",
+    "careloop.quality",
     "careloop.assessments",
     "careloop.chronic",  # before plans: its personal health plan is the "current plan" of the preparation view
     "careloop.plans",
@@ -222,6 +223,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Privacy --------------------------------------------------------------------------------
 KEYS_DIR = env_path("CARELOOP_KEYS_DIR", str(DATA_DIR / "keys"))
+# Staff quality (careloop.quality): block client records for staff without a current signed
+# confidentiality agreement (seed 000 §7.1); retraining tasks are due this many days after a failed score.
+CARELOOP_REQUIRE_CONFIDENTIALITY = env_bool("CARELOOP_REQUIRE_CONFIDENTIALITY", False)
+CARELOOP_QUALITY_RETRAINING_DAYS = env_int("CARELOOP_QUALITY_RETRAINING_DAYS", 30, minimum=1, maximum=365)
 # CARELOOP_KEYS may carry the key ring instead of files (see docs/security.md).
 AUDIT_RETENTION_DAYS = env_int("CARELOOP_AUDIT_RETENTION_DAYS", 3650, minimum=180)
 BACKUP_DIR = env_path("CARELOOP_BACKUP_DIR", str(DATA_DIR / "backups"))

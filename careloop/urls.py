@@ -3,7 +3,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 API_APPS = ["core", "accounts", "org", "audit", "stats", "clients", "workdays", "messaging", "followups", "checkups",
-            "assessments", "chronic", "plans", "crm", "servicedesk", "fhir"]
+            "assessments", "chronic", "plans", "crm", "servicedesk", "quality", "fhir"]
 PAGE_APPS = {
     "ops": "",
     "accounts": "accounts/",
@@ -20,6 +20,7 @@ PAGE_APPS = {
     "stats": "stats/",
     "servicedesk": "desk/",
     "chronic": "chronic/",
+    "quality": "supervision/",
 }
 
 api_patterns: list[URLPattern | URLResolver] = [

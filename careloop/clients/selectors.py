@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from careloop.clients import access
 from careloop.clients.models import Client
 from careloop.clients.scope import work_clients_q
 from careloop.clients.services import id_number_index, phone_index
@@ -23,6 +24,8 @@ SUBTREE_ROLES = (Role.EXPERT, Role.NUTRITIONIST, Role.SERVICE, Role.CLERK, Role.
 def client_scope_q(user: User) -> Q | None:
     """The filter for the clients ``user`` may open, or None when the user may open none."""
     if not user_can(user, Cap.VIEW_CLIENTS):
+        return None
+    if access.blocked_reason(user):
         return None
     within = subtree_q(user)
     if user.has_role(*SUBTREE_ROLES):
@@ -52,7 +55,7 @@ def client_for(user: User, pk: object, *, cap: Cap = Cap.VIEW_CLIENTS) -> Client
         raise Http404(_("No such client.")) from None
     q = client_scope_q(user)
     if q is None:
-        raise PermissionDenied(_("Your role does not allow opening client records."))
+        raise PermissionDenied(access.blocked_reason(user) or _("Your role does not allow opening client records."))
     client = Client.objects.filter(q, pk=pk_int).select_related("branch", "health_manager", "family_doctor").first()
     if client is None:
         raise Http404(_("No such client."))
