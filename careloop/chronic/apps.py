@@ -8,6 +8,25 @@ class ChronicConfig(AppConfig):
     verbose_name = _("Chronic disease management")
 
     def ready(self) -> None:
+        from careloop.audit import actions as audit_actions
+
+        for name, zh, en in (
+            ('chronic.adjustment_approve', '批准健康计划调整', 'Plan adjustment approved'),
+            ('chronic.adjustment_reject', '驳回健康计划调整', 'Plan adjustment rejected'),
+            ('chronic.adjustment_request', '申请调整健康计划', 'Plan adjustment requested'),
+            ('chronic.critical_alert', '监测危急值预警', 'Monitoring critical alert'),
+            ('chronic.diet_plan_create', '制定膳食计划', 'Diet plan written'),
+            ('chronic.health_plan_create', '制定健康管理计划', 'Health plan written'),
+            ('chronic.import', '导入监测记录', 'Monitoring logs imported'),
+            ('chronic.letter', '书面告知客户', 'Written notice to the client'),
+            ('chronic.log_create', '登记监测记录', 'Monitoring log recorded'),
+            ('chronic.plan_create', '建立监测方案', 'Monitoring plan created'),
+            ('chronic.read', '查看慢病管理', 'Chronic care viewed'),
+            ('chronic.referral_create', '转诊专家', 'Referral to an expert'),
+            ('chronic.reminder', '监测提醒', 'Monitoring reminder'),
+            ('chronic.self_link_create', '生成自助填报链接', 'Self-entry link created'),
+        ):
+            audit_actions.register(name, zh, en)
         from careloop.chronic.timeline import monitoring_entries
         from careloop.clients import timeline
         from careloop.core import demo, nav

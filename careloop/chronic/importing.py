@@ -93,7 +93,7 @@ def _time(value: Any) -> dt.datetime | None:
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
 
 
-def parse(rows: list[list[Any]], *, user: Any) -> dict[tuple[int, dt.datetime], dict[str, Any]]:
+def parse(rows: list[list[Any]], *, user: Any) -> dict[tuple[int, dt.datetime], dict[str, Any]]:  # noqa: C901 (a check per column)
     """Check every row; the logs to write keyed by (client, time), or ImportRejected with every error."""
     if not rows:
         raise ImportRejected([ImportError_(1, "-", _("The file is empty."))])

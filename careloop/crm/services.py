@@ -462,7 +462,7 @@ def _release(appointment: Appointment, reason: str) -> None:
     if appointment.reminder_message_id:
         reminder = Message.objects.filter(pk=appointment.reminder_message_id, status__in=PENDING_STATUSES).first()
         if reminder is not None:
-            message_cancel(message=reminder, reason=reason, acting_user=None)
+            message_cancel(message=reminder, reason=reason, acting_user=None)  # type: ignore[arg-type]  # the system
 
 
 @transaction.atomic

@@ -27,6 +27,13 @@ from careloop.followups.services import rules as rule_services
 ESCALATION_STEPS = ("refer", "advise", "told")
 
 
+def _body(request: Request) -> dict[str, Any]:
+    """The request's JSON object; an array or a scalar is a 400, never an AttributeError."""
+    if not isinstance(request.data, dict):
+        raise ValidationError({"non_field_errors": [_("A JSON object is required.")]})
+    return request.data
+
+
 def escalations_for(user: Any) -> Any:
     """The escalations a person works on: raised by, referred to, led by them, or of a team they lead."""
     q = Q(raised_by=user) | Q(expert=user) | Q(lead=user)
@@ -50,11 +57,12 @@ class EscalationStep(APIView):
         if step not in ESCALATION_STEPS:
             raise ValidationError({"step": _("must be one of: %(values)s") % {"values": ", ".join(ESCALATION_STEPS)}})
         escalation = get_object_or_404(escalations_for(request.user), pk=pk)
+        data = _body(request)
         if step == "refer":
-            escalation_services.escalation_refer(escalation=escalation, expert=str(request.data.get("expert", "")),
+            escalation_services.escalation_refer(escalation=escalation, expert=str(data.get("expert", "")),
                                                  acting_user=request.user)
         elif step == "advise":
-            escalation_services.escalation_advise(escalation=escalation, advice=str(request.data.get("advice", "")),
+            escalation_services.escalation_advise(escalation=escalation, advice=str(data.get("advice", "")),
                                                   acting_user=request.user)
         else:
             escalation_services.escalation_client_told(escalation=escalation, acting_user=request.user)
@@ -69,7 +77,7 @@ class RecordAddendum(APIView):
     def post(self, request: Request, pk: int) -> Response:
         task = task_for(request.user, pk)
         record = get_object_or_404(FollowupRecord, task=task)
-        addendum = records.followup_record_addendum(record=record, text=str(request.data.get("text", "")),
+        addendum = records.followup_record_addendum(record=record, text=str(_body(request).get("text", "")),
                                                     acting_user=request.user)
         return Response({"id": addendum.pk}, status=status.HTTP_201_CREATED)
 

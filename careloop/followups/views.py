@@ -529,7 +529,7 @@ def escalations(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, "; ".join(m for ms in _errors(exc).values() for m in ms))
         return redirect("followups:escalations")
-    experts = staff_pool(within=request.user, roles=[Role.EXPERT])  # the pool escalation_refer checks against
+    experts = staff_pool(within=request.user, roles=[Role.EXPERT])  # type: ignore[arg-type]  # the pool refer checks
     audit_read(actor=request.user, action="escalation.list")
     return render(request, "followups/escalations.html", {
         "escalations": _escalations_for(request.user).order_by("-created_at")[:200],
