@@ -73,8 +73,7 @@ def report_build(scope: StatsScope, period: str, day: dt.date, *, scope_name: st
         "clients": client_figures(scope, date_from, date_to),
         "health": health_figures(scope, date_from, date_to),
         "service": service_figures(scope, date_from, date_to),
-        "not_built": [_("Blood pressure and glucose control rates: chronic disease plans are not built in this "
-                        "version.")],
+        "not_built": [],
     }
 
 

@@ -10,9 +10,11 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from careloop.assessments.models import Assessment
 from careloop.checkups.models import ResultItem
+from careloop.chronic.selectors import control_rates
 from careloop.clients.models import Client, ClientStatus, StatusChange
 from careloop.followups.models import CallAttempt, Encounter, FollowupRule, FollowupTask, TaskStatus
 from careloop.org.models import OrgUnit, Team, User
@@ -235,7 +237,24 @@ def health_figures(scope: StatsScope, date_from: dt.date, date_to: dt.date, top:
         "abnormal_total": items.count(),
         "risk": [{"code": c, "name": names[c], "low": v["low"], "medium": v["medium"], "high": v["high"]}
                  for c, v in sorted(risk.items())],
+        "control": control_figures(scope, date_from, date_to),
     }
+
+
+CONTROL_INDICATORS = {"sbp": _lazy("Systolic blood pressure"), "dbp": _lazy("Diastolic blood pressure"),
+                      "fasting_glucose": _lazy("Fasting glucose"), "postprandial_glucose": _lazy("Postprandial glucose"),
+                      "hba1c": _lazy("HbA1c")}
+
+
+def control_figures(scope: StatsScope, date_from: dt.date, date_to: dt.date) -> list[dict[str, Any]]:
+    """Blood-pressure and glucose control in chronic plans (STA-2): readings in target, and clients with at least
+    75% of their readings in target, per indicator — from the chronic app's published selector."""
+    units = list(OrgUnit.objects.filter(pk__in=scope.root_ids or scope.unit_ids))
+    rows = control_rates(units=units, start=date_from, end=date_to)
+    return [{"code": r.indicator, "name": str(CONTROL_INDICATORS[r.indicator]), "clients": r.clients,
+             "controlled_clients": r.controlled_clients, "readings": r.readings, "in_target": r.in_target,
+             "rate": None if r.rate is None else round(100 * r.rate, 1)}
+            for r in rows if r.indicator in CONTROL_INDICATORS]
 
 
 def service_figures(scope: StatsScope, date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
