@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -168,6 +168,7 @@ class SessionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(component_name="TrainingPlan")  # "Plan" is the service plan of careloop.plans
 class PlanSerializer(serializers.ModelSerializer):
     sessions = SessionSerializer(many=True, read_only=True)
 

@@ -75,6 +75,8 @@ class NoEmptyParams:
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]  # authentication and permissions first
+        if not hasattr(self, (request.method or "").lower()):
+            return  # an undeclared method is a 405, whatever its parameters
         empty = sorted(name for name, value in request.query_params.items() if value == "")
         if empty:
             raise serializers.ValidationError({name: [_("This parameter needs a value.")] for name in empty})

@@ -61,6 +61,17 @@ PARITY = {
     "servicedesk:ticket_new": "tickets_create",
     "servicedesk:ticket_action": "tickets_step",
     "servicedesk:survey_new": "surveys_create",
+    "chronic:plan-create": "monitoring_plans_create",
+    "chronic:log-create": "monitoring_logs_create",
+    "chronic:import": "monitoring_logs_batch_create",  # the spreadsheet's rows as one batch
+    "chronic:health-plan-create": "health_plans_create",
+    "chronic:adjustment-request": "health_plans_adjustments_create",
+    "chronic:adjustment-review": "plan_adjustments_review_create",
+    "quality:draw": "supervision_periods_create",
+    "quality:score": "supervision_samples_score_create",
+    "quality:finding_create": "supervision_samples_findings_create",
+    "quality:finding_close": "supervision_findings_close_create",
+    "quality:exam": "training_plans_exam_create",
 }
 
 EXCEPTIONS = {
@@ -69,6 +80,7 @@ EXCEPTIONS = {
     "accounts:logout": "ends a browser session; API tokens are revoked by an administrator",
     "accounts:totp_setup": "a person's own two-step setup in the browser, never scripted",
     "servicedesk:survey_public": "the client's own anonymous survey page (by token), not a staff action",
+    "chronic:self-entry": "the client's own readings through a personal link (by token), not a staff action",
 }
 
 GAPS = {
@@ -81,6 +93,11 @@ GAPS = {
     "crm:publish": "publish appointment slots: no API yet",
     "crm:criteria": "tier criteria edit: no API yet",
     "stats:targets": "KPI targets edit: no API yet",
+    "chronic:diet-plan-create": "the nutritionist's diet plan: no API yet",
+    "chronic:referral-create": "referral to a partner-hospital expert: no API yet",
+    "chronic:self-link-create": "issuing a client's self-entry link: no API yet",
+    "quality:agreements": "confidentiality agreement upload: no API yet",
+    "quality:score_sheet_post": "the period score from the score sheet: no API yet",
 }
 
 

@@ -120,19 +120,20 @@ def test_api_draw_score_and_findings(world, api):
 
 
 def test_findings_list_offers_closing_only_to_who_may_and_keeps_its_queries(world, client, drawn,
-                                                                            django_assert_num_queries):
+                                                                            django_assert_max_num_queries):
     samples = list(drawn.samples.filter(staff=world.nurse))
     for sample in samples:
         services.finding_record(sample=sample, description="记录不完整", action="补记", owner=world.nurse,
                                 due_date=dt.date(2026, 11, 27), acting_user=world.inspector)
     client.force_login(world.lead)
     client.get(reverse("quality:findings"))
-    with django_assert_num_queries(9):
+    # 9, plus the session's save when the idle clock has moved on to the next second (accounts.middleware).
+    with django_assert_max_num_queries(10):
         html = client.get(reverse("quality:findings"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert html.count("记录不完整") == len(samples) and 'name="closure_note"' not in html
     client.force_login(world.nurse)
     client.get(reverse("quality:findings"))
-    with django_assert_num_queries(9):  # the same with rows in both lists: no query per row
+    with django_assert_max_num_queries(10):  # the same with rows in both lists: no query per row
         html = client.get(reverse("quality:findings")).content.decode()
     assert html.count('name="closure_note"') == len(samples)
 

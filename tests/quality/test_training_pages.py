@@ -44,7 +44,10 @@ def test_nurse_takes_the_exam_and_sees_the_score(world, client, plan):
     assert client.get(reverse("quality:exam", args=[plan.pk])).status_code == 404
 
 
-def test_lead_sees_the_team_members_retraining_and_scores_on_the_sheet(world, client, plan):
+def test_lead_sees_the_team_members_retraining_and_scores_on_the_sheet(world, client, plan, monkeypatch):
+    from careloop.quality import satisfaction
+
+    monkeypatch.setattr(satisfaction, "_providers", [])  # the sheet's "暂无" is the satisfaction component
     training.period_score_compute(plan=plan, staff=world.nurse, acting_user=world.lead)
     assert TrainingTask.objects.filter(staff=world.nurse, status="open").exists()
     client.force_login(world.lead)

@@ -69,7 +69,7 @@ def test_clients_and_health_page(client, world, data) -> None:
     r = _get(client, world.manager, "/stats/clients/")
     assert r.status_code == 200
     text = r.content.decode()
-    assert "新客户" in text and "投诉率" in text and "慢病管理计划" in text
+    assert "新客户" in text and "投诉率" in text and "慢病管理控制情况" in text
 
 
 def test_targets_are_data_edited_by_the_manager_and_audited(client, world) -> None:

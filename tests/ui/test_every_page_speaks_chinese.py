@@ -59,6 +59,10 @@ KNOWN: set[tuple[str, str]] = {
     # The template editor's preview has no sample value for the appointment template's own variable and
     # names it in its error (messaging/views.py: the sample context should fill every declared variable).
     ("messaging:template-edit", "appointment_time"),
+    # The rule page's JSON view names the encounter kinds by code (the structured form is not built yet).
+    ("followups:rule", "checkup"),
+    # The import page names the indicator codes a spreadsheet's 指标 column must hold.
+    ("chronic:import", "fasting_glucose"),
 }
 
 
