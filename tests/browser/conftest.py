@@ -79,3 +79,15 @@ def page_for(chromium, live_server, transactional_db, password):
     # favicon nobody ships; anything else (a CSP violation, a failed script) is a fault.
     unexpected = [e for e in console_errors if "403 (Forbidden)" not in e and not e.endswith("/favicon.ico")]
     assert unexpected == [], unexpected
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite the browser tests use a test database in a file, not in memory: the live server answers the
+    page and its HTMX fragments from several threads at once, and an in-memory database shares one connection
+    between them (savepoints of one request then vanish under another)."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("browser-db") / "test.sqlite3")

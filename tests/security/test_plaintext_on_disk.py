@@ -40,6 +40,8 @@ def test_failed_upload_is_swept_after_the_set_time(world, tmp_path):
     fresh.write_text("x")
     waiting = upload_dir() / "waiting.csv"
     waiting.write_text("x")
+    now = dt.datetime.now(dt.UTC).timestamp()  # the test's clock (CI also runs the suite a year ahead)
+    os.utime(fresh, (now, now))
     old = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=73)).timestamp()
     os.utime(stale, (old, old))
     os.utime(waiting, (old, old))
