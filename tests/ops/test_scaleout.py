@@ -192,7 +192,8 @@ def test_two_web_processes_and_two_workers_run_every_job_exactly_once(tmp_path: 
             time.sleep(0.5)
         assert set(statuses.values()) <= {"sent", "delivered"}, statuses
         handed = Counter(int(json.loads(line)["id"]) for line in outbox.read_text().splitlines())
-        assert sorted(handed) == sorted(queued) and set(handed.values()) == {1}, handed
+        # Every message queued here reached the provider once; nothing (the demo's own messages included) twice.
+        assert all(handed[m] == 1 for m in queued) and set(handed.values()) == {1}, handed
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
