@@ -19,7 +19,9 @@ from tests.checkups.builders import ZHANG_ID, result_row, write_csv
 from tests.factories import make_client
 
 
-def test_uploaded_results_file_is_deleted_once_imported(world, api, tmp_path, django_capture_on_commit_callbacks):
+def test_uploaded_results_file_is_deleted_once_imported(world, api, tmp_path, django_capture_on_commit_callbacks,
+                                                         settings):
+    settings.MEDIA_ROOT = tmp_path / "media"  # only this test's upload (other tests share the data dir)
     make_client(branch=world.bj, name="张伟", sex="male", birth_date=dt.date(1970, 3, 8), id_number=ZHANG_ID)
     data = write_csv(tmp_path / "r.csv", [result_row()]).read_bytes()
     before = {p for p in upload_dir().rglob("*") if p.is_file()}  # other tests' failed uploads wait for the sweep
@@ -33,7 +35,8 @@ def test_uploaded_results_file_is_deleted_once_imported(world, api, tmp_path, dj
     assert not any(ZHANG_ID.encode() in p.read_bytes() for p in left)
 
 
-def test_failed_upload_is_swept_after_the_set_time(world, tmp_path):
+def test_failed_upload_is_swept_after_the_set_time(world, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"  # only this test's files (others' leftovers would count too)
     stale = upload_dir() / "failed-import.csv"
     stale.write_text(f"姓名,身份证号\n张伟,{ZHANG_ID}\n")
     fresh = upload_dir() / "fresh-import.csv"
