@@ -19,6 +19,46 @@ def long_history_grace(settings):
     settings.CARELOOP_FU_HISTORY_GRACE_DAYS = 3650
 
 
+# The data migrations that ship defaults (rules, templates, plans, questionnaires, …), in migration order.
+SHIPPED_DEFAULTS = [
+    ("careloop.assessments.migrations.0002_default_data", "forwards"),
+    ("careloop.checkups.migrations.0002_default_data", "load"),
+    ("careloop.followups.migrations.0002_default_rules", "load_defaults"),
+    ("careloop.messaging.migrations.0002_default_templates", "load"),
+    ("careloop.plans.migrations.0002_default_catalogue", "load"),
+    ("careloop.crm.migrations.0003_defaults", "forwards"),
+    ("careloop.chronic.migrations.0002_guideline_defaults", "load"),
+    ("careloop.chronic.migrations.0006_diet_templates", "load"),
+    ("careloop.fhir.migrations.0002_loinc_defaults", "load"),
+    ("careloop.quality.migrations.0002_defaults", "load"),
+    ("careloop.quality.migrations.0004_training_defaults", "load"),
+    ("careloop.quality.migrations.0006_agreement_default", "load"),
+    ("careloop.servicedesk.migrations.0002_move_tickets", "load_defaults"),
+    ("careloop.stats.migrations.0002_default_kpi_targets", "forwards"),
+]
+
+
+@pytest.fixture(autouse=True)
+def shipped_defaults_after_flush(request):
+    """A transactional test ends by flushing every table, shipped defaults included, and the next
+    transactional test would start without them (and pass or fail by test order). Load them again,
+    as the migrations do, when a flush has removed them."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+
+    from careloop.followups.models import FollowupRule
+
+    if FollowupRule.objects.exists():
+        return
+    for module, function in SHIPPED_DEFAULTS:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
 @pytest.fixture
 def world(db):
     """HQ → 北京分公司 (with a site) and 上海分公司; one person per role; clients in three positions."""

@@ -70,7 +70,7 @@ def test_group_enrolment_names_bad_fields(world, api, enterprise):
     assert not GroupEnrolment.objects.exists() and not LedgerEntry.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the shipped plans another transactional test may have flushed
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks under real concurrency: PostgreSQL only")
 def test_two_concurrent_uses_of_the_last_unit_one_wins(world):
     enrol(world, world.own, start=dt.date(2026, 1, 1))
