@@ -12,7 +12,17 @@ from pathlib import Path
 
 import dj_database_url
 
-from careloop.lib.envsettings import SettingError, env_bool, env_int, env_json, env_list, env_path, env_str
+from careloop.lib.envsettings import (
+    SettingError,
+    env_bool,
+    env_int,
+    env_int_list,
+    env_json,
+    env_list,
+    env_path,
+    env_str,
+    env_time,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 # Under pytest the settings are imported before any conftest runs, so detect it here.
@@ -248,6 +258,29 @@ READY_OUTBOX_LAG_SECONDS = env_int("CARELOOP_READY_OUTBOX_LAG_SECONDS", 600, min
 # A planned follow-up already past by more than this many days when its encounter is recorded
 # (a historical import) is skipped, not created as an overdue call.
 CARELOOP_FU_HISTORY_GRACE_DAYS = env_int("CARELOOP_FU_HISTORY_GRACE_DAYS", 14, minimum=0, maximum=3650)
+# FU-12 call ladder: next try after no answer / busy, and how many such tries before the notice SMS.
+CARELOOP_FU_NO_ANSWER_RETRY_MINUTES = env_int("CARELOOP_FU_NO_ANSWER_RETRY_MINUTES", 60, minimum=1)
+CARELOOP_FU_NO_ANSWER_NOTICE_AFTER = env_int("CARELOOP_FU_NO_ANSWER_NOTICE_AFTER", 3, minimum=1)
+# A faulty / unreachable line, and a poor line: retry sooner; notice after more tries.
+CARELOOP_FU_UNREACHABLE_RETRY_MINUTES = env_int("CARELOOP_FU_UNREACHABLE_RETRY_MINUTES", 10, minimum=1)
+CARELOOP_FU_UNREACHABLE_NOTICE_AFTER = env_int("CARELOOP_FU_UNREACHABLE_NOTICE_AFTER", 6, minimum=1)
+CARELOOP_FU_POOR_LINE_RETRY_MINUTES = env_int("CARELOOP_FU_POOR_LINE_RETRY_MINUTES", 10, minimum=1)
+# The call time the notice SMS proposes (and the next try), hours after the last try.
+CARELOOP_FU_NOTICE_DELAY_HOURS = env_int("CARELOOP_FU_NOTICE_DELAY_HOURS", 24, minimum=1)
+# Calling hours (TIME_ZONE): tries are moved into them.
+CARELOOP_FU_CALLING_START = env_time("CARELOOP_FU_CALLING_START", "08:00")
+CARELOOP_FU_CALLING_END = env_time("CARELOOP_FU_CALLING_END", "21:00")
+# Carrier limit of call-platform calls per callee per day; 0 = no limit.
+CARELOOP_FU_CARRIER_MAX_CALLS_PER_DAY = env_int("CARELOOP_FU_CARRIER_MAX_CALLS_PER_DAY", 0, minimum=0) or None
+# FU-15: missed tasks in a row before a client is "lost to follow-up".
+CARELOOP_FU_LOST_AFTER_FAILED_TASKS = env_int("CARELOOP_FU_LOST_AFTER_FAILED_TASKS", 3, minimum=1)
+# Open tasks of one client due within this many days are one call on the worklist.
+CARELOOP_FU_GROUP_CALL_DAYS = env_int("CARELOOP_FU_GROUP_CALL_DAYS", 3, minimum=0, maximum=30)
+# A team member's daily capacity when none is set on the member (FU-10).
+CARELOOP_FU_DAILY_CAPACITY = env_int("CARELOOP_FU_DAILY_CAPACITY", 40, minimum=1)
+# FU-14: a general problem's recheck reminder, and the tracking calls after a serious one (days).
+CARELOOP_FU_RECHECK_DAYS = env_int("CARELOOP_FU_RECHECK_DAYS", 14, minimum=1)
+CARELOOP_FU_TRACKING_DAYS = env_int_list("CARELOOP_FU_TRACKING_DAYS", [7, 30], minimum=1)
 
 
 def _keys_outside_data() -> None:

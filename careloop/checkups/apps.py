@@ -40,19 +40,14 @@ def _demo_checkups(clients: list, rng: object, stdout: object) -> None:
 
 
 def _name_openapi_enums() -> None:
-    """Give this app's choice sets their own OpenAPI enum names (``health_status``, ``method`` and
-    ``status`` are also used by other apps). The lead may move these to settings."""
-    from django.conf import settings
+    from careloop.core.schema import name_enums
 
-    spectacular = getattr(settings, "SPECTACULAR_SETTINGS", None)
-    if not isinstance(spectacular, dict):
-        return
-    overrides = spectacular.setdefault("ENUM_NAME_OVERRIDES", {})
-    overrides.setdefault("CheckupHealthStatusEnum", "careloop.checkups.models.HealthStatus")
-    overrides.setdefault("ReportDeliveryMethodEnum", "careloop.checkups.models.DeliveryMethod")
-    overrides.setdefault("ReportDeliveryStatusEnum", "careloop.checkups.models.ReportDelivery.Status")
-    overrides.setdefault("ImportBatchStatusEnum", "careloop.checkups.models.ImportBatch.Status")
-    overrides.setdefault("GroupBookingStatusEnum", "careloop.checkups.models.GroupBooking.Status")
-    overrides.setdefault("CheckupSeverityEnum", "careloop.checkups.models.Severity")
-    # "method" now has two choice sets: keep the clients app's consent methods under their old name.
-    overrides.setdefault("MethodEnum", "careloop.clients.models.ConsentMethod")
+    name_enums({
+        "CheckupHealthStatusEnum": "careloop.checkups.models.HealthStatus",
+        "ReportDeliveryMethodEnum": "careloop.checkups.models.DeliveryMethod",
+        "ReportDeliveryStatusEnum": "careloop.checkups.models.ReportDelivery.Status",
+        "ImportBatchStatusEnum": "careloop.checkups.models.ImportBatch.Status",
+        "GroupBookingStatusEnum": "careloop.checkups.models.GroupBooking.Status",
+        "CheckupSeverityEnum": "careloop.checkups.models.Severity",
+        "MethodEnum": "careloop.clients.models.ConsentMethod",
+    })

@@ -54,12 +54,10 @@ def _demo_chronic(clients: list, rng: object, stdout: object) -> None:
 
 
 def _name_openapi_enums() -> None:
-    from django.conf import settings
+    from careloop.core.schema import name_enums
 
-    spectacular = getattr(settings, "SPECTACULAR_SETTINGS", None)
-    if not isinstance(spectacular, dict):
-        return
-    overrides = spectacular.setdefault("ENUM_NAME_OVERRIDES", {})
-    overrides.setdefault("ChronicConditionEnum", "careloop.chronic.models.Condition")
-    overrides.setdefault("MonitoringFrequencyEnum", "careloop.chronic.models.Frequency")
-    overrides.setdefault("MonitoringLogSourceEnum", "careloop.chronic.models.LogSource")
+    name_enums({
+        "ChronicConditionEnum": "careloop.chronic.models.Condition",
+        "MonitoringFrequencyEnum": "careloop.chronic.models.Frequency",
+        "MonitoringLogSourceEnum": "careloop.chronic.models.LogSource",
+    })

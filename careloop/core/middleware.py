@@ -40,7 +40,7 @@ def _trusted(address: str) -> bool:
 
 
 def _proxy_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    return [ipaddress.ip_network(item, strict=False) for item in getattr(settings, "TRUSTED_PROXIES", [])]
+    return [ipaddress.ip_network(item, strict=False) for item in settings.TRUSTED_PROXIES]
 
 
 def client_ip(request: HttpRequest) -> str:

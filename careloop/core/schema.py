@@ -19,6 +19,16 @@ ERRORS = {
 }
 
 
+def name_enums(names: dict[str, Any]) -> None:
+    """Give an app's choice sets their own OpenAPI enum names (``status``, ``kind`` … recur across apps,
+    and drf-spectacular would otherwise name them by field). Called from the app's ``ready()``."""
+    from django.conf import settings
+
+    overrides = settings.SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})
+    for name, choices in names.items():
+        overrides.setdefault(name, choices)
+
+
 def add_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     components = result.setdefault("components", {}).setdefault("schemas", {})
     components.setdefault("Error", ERROR_SCHEMA)

@@ -55,11 +55,9 @@ def _demo_crm(clients: list, rng: object, stdout: object) -> None:
 
 
 def _name_openapi_enums() -> None:
-    from django.conf import settings
+    from careloop.core.schema import name_enums
 
-    spectacular = getattr(settings, "SPECTACULAR_SETTINGS", None)
-    if not isinstance(spectacular, dict):
-        return
-    overrides = spectacular.setdefault("ENUM_NAME_OVERRIDES", {})
-    overrides.setdefault("LedgerKindEnum", "careloop.crm.models.LedgerKind")
-    overrides.setdefault("AppointmentStatusEnum", "careloop.crm.models.AppointmentStatus")
+    name_enums({
+        "LedgerKindEnum": "careloop.crm.models.LedgerKind",
+        "AppointmentStatusEnum": "careloop.crm.models.AppointmentStatus",
+    })

@@ -92,7 +92,7 @@ def is_lead_for(user: Any, task: Any) -> bool:
     )
 
 
-def can_work_task(user: Any, task: Any, *, closed_ok: bool = False) -> bool:
+def can_work_task(user: Any, task: Any) -> bool:
     """Place calls and write the record: the assignee, a member of the task's team, or its lead."""
     if not user_can(user, Cap.WORK_FOLLOWUPS):
         return False

@@ -1,4 +1,5 @@
-"""Follow-up numbers that are settings (each with its default here, overridable in settings)."""
+"""Follow-up numbers that are settings: each is declared once in careloop/settings.py (with its default and
+its environment variable); this module turns them into the values the follow-up code uses."""
 
 from __future__ import annotations
 
@@ -11,31 +12,31 @@ from careloop.followups.ladder import LadderPolicy
 
 def ladder_policy() -> LadderPolicy:
     return LadderPolicy(
-        no_answer_retry=timedelta(minutes=getattr(settings, "CARELOOP_FU_NO_ANSWER_RETRY_MINUTES", 60)),
-        no_answer_notice_after=getattr(settings, "CARELOOP_FU_NO_ANSWER_NOTICE_AFTER", 3),
-        unreachable_retry=timedelta(minutes=getattr(settings, "CARELOOP_FU_UNREACHABLE_RETRY_MINUTES", 10)),
-        unreachable_notice_after=getattr(settings, "CARELOOP_FU_UNREACHABLE_NOTICE_AFTER", 6),
-        poor_line_retry=timedelta(minutes=getattr(settings, "CARELOOP_FU_POOR_LINE_RETRY_MINUTES", 10)),
-        notice_delay=timedelta(hours=getattr(settings, "CARELOOP_FU_NOTICE_DELAY_HOURS", 24)),
-        calling_start=time.fromisoformat(getattr(settings, "CARELOOP_FU_CALLING_START", "08:00")),
-        calling_end=time.fromisoformat(getattr(settings, "CARELOOP_FU_CALLING_END", "21:00")),
-        timezone=getattr(settings, "TIME_ZONE", "Asia/Shanghai"),
-        max_calls_per_day=getattr(settings, "CARELOOP_FU_CARRIER_MAX_CALLS_PER_DAY", None),
+        no_answer_retry=timedelta(minutes=settings.CARELOOP_FU_NO_ANSWER_RETRY_MINUTES),
+        no_answer_notice_after=settings.CARELOOP_FU_NO_ANSWER_NOTICE_AFTER,
+        unreachable_retry=timedelta(minutes=settings.CARELOOP_FU_UNREACHABLE_RETRY_MINUTES),
+        unreachable_notice_after=settings.CARELOOP_FU_UNREACHABLE_NOTICE_AFTER,
+        poor_line_retry=timedelta(minutes=settings.CARELOOP_FU_POOR_LINE_RETRY_MINUTES),
+        notice_delay=timedelta(hours=settings.CARELOOP_FU_NOTICE_DELAY_HOURS),
+        calling_start=time.fromisoformat(settings.CARELOOP_FU_CALLING_START),
+        calling_end=time.fromisoformat(settings.CARELOOP_FU_CALLING_END),
+        timezone=settings.TIME_ZONE,
+        max_calls_per_day=settings.CARELOOP_FU_CARRIER_MAX_CALLS_PER_DAY or None,
     )
 
 
 def lost_after_failed_tasks() -> int:
     """FU-15: a client is lost to follow-up after this many failed (missed) tasks in a row."""
-    return int(getattr(settings, "CARELOOP_FU_LOST_AFTER_FAILED_TASKS", 3))
+    return int(settings.CARELOOP_FU_LOST_AFTER_FAILED_TASKS)
 
 
 def group_call_days() -> int:
     """Open tasks of one client due within this many days show on the worklist as one call."""
-    return int(getattr(settings, "CARELOOP_FU_GROUP_CALL_DAYS", 3))
+    return int(settings.CARELOOP_FU_GROUP_CALL_DAYS)
 
 
 def default_daily_capacity() -> int:
-    return int(getattr(settings, "CARELOOP_FU_DAILY_CAPACITY", 40))
+    return int(settings.CARELOOP_FU_DAILY_CAPACITY)
 
 
 def history_grace_days() -> int:
@@ -45,12 +46,12 @@ def history_grace_days() -> int:
 
 def recheck_days() -> int:
     """A general problem found on a call: the recheck reminder and task come this many days later."""
-    return int(getattr(settings, "CARELOOP_FU_RECHECK_DAYS", 14))
+    return int(settings.CARELOOP_FU_RECHECK_DAYS)
 
 
 def tracking_days() -> tuple[int, ...]:
     """Tracking follow-ups after an expert consultation, days after the client was told."""
-    return tuple(getattr(settings, "CARELOOP_FU_TRACKING_DAYS", (7, 30)))
+    return tuple(settings.CARELOOP_FU_TRACKING_DAYS)
 
 
 TIER_WEIGHT = {"A": 30, "B": 20, "C": 10}

@@ -48,6 +48,32 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
+def env_time(name: str, default: str) -> str:
+    """A time of day, ``HH:MM`` (24-hour); returned as text so settings stay plain values."""
+    from datetime import time
+
+    raw = (os.environ.get(name) or "").strip() or default
+    try:
+        time.fromisoformat(raw)
+    except ValueError:
+        raise SettingError(f"{name}={raw!r}: expected a time of day as HH:MM") from None
+    return raw
+
+
+def env_int_list(name: str, default: list[int], *, minimum: int | None = None) -> list[int]:
+    """Whole numbers separated by commas (``7,30``)."""
+    values = []
+    for part in env_list(name, [str(item) for item in default]):
+        try:
+            value = int(part)
+        except ValueError:
+            raise SettingError(f"{name}: {part!r} is not a whole number") from None
+        if minimum is not None and value < minimum:
+            raise SettingError(f"{name}: {value} must be at least {minimum}")
+        values.append(value)
+    return values
+
+
 def env_json(name: str, default: dict) -> dict:
     """A JSON object (e.g. CARELOOP_MESSAGING_PROVIDERS); empty or unset gives ``default``."""
     import json

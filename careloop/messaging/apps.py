@@ -36,18 +36,14 @@ class MessagingConfig(AppConfig):
 
 
 def _name_openapi_enums() -> None:
-    """Give this app's choice sets their own OpenAPI enum names (else "status"/"purpose" collide with
-    the clients app's). Kept here so the app is self-contained; the lead may move it to settings."""
-    from django.conf import settings
+    from careloop.core.schema import name_enums
 
-    spectacular = getattr(settings, "SPECTACULAR_SETTINGS", None)
-    if not isinstance(spectacular, dict):
-        return
-    overrides = spectacular.setdefault("ENUM_NAME_OVERRIDES", {})
-    overrides.setdefault("MessageStatusEnum", "careloop.messaging.models.Status")
-    overrides.setdefault("MessagePurposeEnum", "careloop.messaging.models.Purpose")
-    overrides.setdefault("MessageChannelEnum", "careloop.messaging.models.Channel")
-    overrides.setdefault("MessageSubscriptionPurposeEnum", "careloop.messaging.policy.SUBSCRIBABLE_CHOICES")
-    # Once a field name has several choice sets, every one needs a name: keep the clients' names as they were.
-    overrides.setdefault("StatusEnum", "careloop.clients.models.ClientStatus")
-    overrides.setdefault("PurposeEnum", "careloop.clients.models.ConsentPurpose")
+    name_enums({
+        "MessageStatusEnum": "careloop.messaging.models.Status",
+        "MessagePurposeEnum": "careloop.messaging.models.Purpose",
+        "MessageChannelEnum": "careloop.messaging.models.Channel",
+        "MessageSubscriptionPurposeEnum": "careloop.messaging.policy.SUBSCRIBABLE_CHOICES",
+        # Once a field name has several choice sets, every one needs a name: the clients keep theirs.
+        "StatusEnum": "careloop.clients.models.ClientStatus",
+        "PurposeEnum": "careloop.clients.models.ConsentPurpose",
+    })

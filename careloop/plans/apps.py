@@ -35,16 +35,13 @@ class PlansConfig(AppConfig):
 
 
 def _name_openapi_enums() -> None:
-    """Give this app's choice sets their own OpenAPI enum names (``status``, ``kind``, ``period`` recur)."""
-    from django.conf import settings
+    from careloop.core.schema import name_enums
 
-    spectacular = getattr(settings, "SPECTACULAR_SETTINGS", None)
-    if not isinstance(spectacular, dict):
-        return
-    overrides = spectacular.setdefault("ENUM_NAME_OVERRIDES", {})
-    overrides.setdefault("PlanEnrolmentStatusEnum", "careloop.plans.models.EnrolmentStatus")
-    overrides.setdefault("GreenChannelBookingStatusEnum", "careloop.plans.models.BookingStatus")
-    overrides.setdefault("GreenChannelStatusChangeEnum", ["confirmed", "done", "cancelled"])
-    overrides.setdefault("GreenChannelBookingKindEnum", "careloop.plans.models.BookingKind")
-    overrides.setdefault("PlanServicePeriodEnum", "careloop.plans.models.Period")
-    overrides.setdefault("PlanAudienceEnum", "careloop.plans.models.Audience")
+    name_enums({
+        "PlanEnrolmentStatusEnum": "careloop.plans.models.EnrolmentStatus",
+        "GreenChannelBookingStatusEnum": "careloop.plans.models.BookingStatus",
+        "GreenChannelStatusChangeEnum": ["confirmed", "done", "cancelled"],
+        "GreenChannelBookingKindEnum": "careloop.plans.models.BookingKind",
+        "PlanServicePeriodEnum": "careloop.plans.models.Period",
+        "PlanAudienceEnum": "careloop.plans.models.Audience",
+    })

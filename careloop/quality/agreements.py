@@ -47,7 +47,7 @@ def has_current(user: Any, today: date | None = None) -> bool:
 
 def access_check(user: Any) -> str | None:
     """Registered with careloop.clients.access: off unless CARELOOP_REQUIRE_CONFIDENTIALITY."""
-    if not getattr(settings, "CARELOOP_REQUIRE_CONFIDENTIALITY", False):
+    if not settings.CARELOOP_REQUIRE_CONFIDENTIALITY:
         return None
     if not getattr(user, "is_authenticated", False) or has_current(user):
         return None

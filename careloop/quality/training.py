@@ -147,7 +147,7 @@ def period_score_compute(*, plan: TrainingPlan, staff: User, acting_user: Any) -
         "computed_at": timezone.now()})
     opened = None
     if not passed and not plan.tasks.filter(staff=staff, status=TrainingTask.Status.OPEN).exists():
-        days = int(getattr(settings, "CARELOOP_QUALITY_RETRAINING_DAYS", 30))
+        days = int(settings.CARELOOP_QUALITY_RETRAINING_DAYS)
         opened = TrainingTask.objects.create(
             plan=plan, staff=staff, due_date=timezone.localdate() + timedelta(days=days),
             reason=_("Score %(total)s below the pass mark %(mark)s: retraining and a new exam.") % {

@@ -47,13 +47,11 @@ def _demo_desk(clients: list, rng: object, stdout: object) -> None:
 
 
 def _name_openapi_enums() -> None:
-    from django.conf import settings
+    from careloop.core.schema import name_enums
 
-    spectacular = getattr(settings, "SPECTACULAR_SETTINGS", None)
-    if not isinstance(spectacular, dict):
-        return
-    overrides = spectacular.setdefault("ENUM_NAME_OVERRIDES", {})
-    overrides.setdefault("TicketKindEnum", "careloop.servicedesk.models.TicketKind")
-    overrides.setdefault("TicketChannelEnum", "careloop.servicedesk.models.TicketChannel")
-    overrides.setdefault("TicketStatusEnum", "careloop.servicedesk.models.TicketStatus")
-    overrides.setdefault("SurveyAboutEnum", "careloop.servicedesk.models.SurveyAbout")
+    name_enums({
+        "TicketKindEnum": "careloop.servicedesk.models.TicketKind",
+        "TicketChannelEnum": "careloop.servicedesk.models.TicketChannel",
+        "TicketStatusEnum": "careloop.servicedesk.models.TicketStatus",
+        "SurveyAboutEnum": "careloop.servicedesk.models.SurveyAbout",
+    })

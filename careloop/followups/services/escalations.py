@@ -66,7 +66,7 @@ def escalation_advise(*, escalation: Escalation, advice: str, acting_user: Any) 
 @transaction.atomic
 def escalation_client_told(*, escalation: Escalation, acting_user: Any) -> list[FollowupTask]:
     """The client has been told the advice; tracking follow-ups are scheduled."""
-    if not can_work_task(acting_user, escalation.task, closed_ok=True):
+    if not can_work_task(acting_user, escalation.task):
         raise PermissionDenied(_("You may not close this problem."))
     if escalation.status != Escalation.Status.ADVISED:
         raise ValidationError({"status": _("The expert's advice is not recorded yet.")})

@@ -145,24 +145,11 @@ def _recheck_reminder(task: FollowupTask, record: FollowupRecord, acting_user: A
 
 
 @transaction.atomic
-def followup_record_sign(*, record: FollowupRecord, acting_user: Any) -> FollowupRecord:
-    record = FollowupRecord.objects.select_for_update().get(pk=record.pk)
-    if record.signed_at is not None:
-        raise ValidationError({"signed_at": _("The record is already signed.")})
-    if record.performed_by_id != acting_user.pk:
-        raise PermissionDenied(_("Only the person who made the follow-up signs its record."))
-    record.signed_by, record.signed_at = acting_user, timezone.now()
-    record.save(update_fields=["signed_by", "signed_at"])
-    audit_record(actor=acting_user, action="followup_record.sign", obj=record, client=record.client)
-    return record
-
-
-@transaction.atomic
 def followup_record_addendum(*, record: FollowupRecord, text: str, acting_user: Any) -> RecordAddendum:
     """A signed record is never rewritten; corrections are added below it."""
     if not text.strip():
         raise ValidationError({"text": _("Write the addendum.")})
-    if not can_work_task(acting_user, record.task, closed_ok=True):
+    if not can_work_task(acting_user, record.task):
         raise PermissionDenied(_("You may not amend this record."))
     addendum = RecordAddendum.objects.create(record=record, text=text.strip(), by=acting_user)
     audit_record(actor=acting_user, action="followup_record.addendum", obj=record, client=record.client,
