@@ -24,7 +24,8 @@ def name_enums(names: dict[str, Any]) -> None:
     and drf-spectacular would otherwise name them by field). Called from the app's ``ready()``."""
     from django.conf import settings
 
-    overrides = settings.SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})
+    spectacular: dict[str, Any] = settings.SPECTACULAR_SETTINGS
+    overrides = spectacular.setdefault("ENUM_NAME_OVERRIDES", {})
     for name, choices in names.items():
         overrides.setdefault(name, choices)
 
