@@ -20,6 +20,7 @@ from careloop.checkups.grading import derive_health_status, worst
 from careloop.checkups.importing import age_on, current_rulebook, item_catalogue
 from careloop.checkups.models import Checkup, CheckupPackage, ReportDelivery, ResultItem
 from careloop.checkups.validation import parse_reference_range
+from careloop.org.models import User
 
 # code: (male mean, female mean, sd (log-scale when lognormal), slope per year of age over 30, lognormal?, decimals,
 #        reference male, reference female)
@@ -97,7 +98,7 @@ def generate_checkups(
     *,
     years: int = 3,
     today: dt.date | None = None,
-    acting_user: Any = None,
+    acting_user: User | None = None,
     with_followups: bool = True,
 ) -> list[Checkup]:
     """One checkup a year (up to ``years``) per client, graded by the current rules.

@@ -502,7 +502,7 @@ def _chase_reason_prefix(checkup: Checkup) -> str:
     return f"[{checkup.exam_no}] "
 
 
-def report_deliveries_chase(*, today: dt.date | None = None, acting_user: Any = None) -> int:
+def report_deliveries_chase(*, today: dt.date | None = None, acting_user: User | None = None) -> int:
     """Overdue or uncollected reports get a chase task for the follow-up team (run daily).
 
     A report is chased once per overdue spell: again only after its earlier chase task closed.

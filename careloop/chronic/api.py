@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from careloop.accounts.auth import request_user
 from careloop.audit.services import audit_record
 from careloop.chronic import services
 from careloop.chronic.models import (
@@ -137,7 +138,7 @@ class MonitoringPlanList(generics.ListCreateAPIView):
         indicators = [dict(item) for item in v.get("indicators") or []] or None
         try:
             plan = services.monitoring_plan_create(client=client, condition=v["condition"], indicators=indicators,
-                                                   acting_user=request.user)
+                                                   acting_user=request_user(request))
         except ValidationError as exc:
             return Response(_errors(exc), status=400)
         return Response(MonitoringPlanSerializer(plan).data, status=status.HTTP_201_CREATED)
@@ -165,7 +166,7 @@ class MonitoringLogList(generics.ListCreateAPIView):
         try:
             result = services.monitoring_log_create(
                 client=client, at=v["at"], readings=v.get("readings"), diet=v.get("diet", ""),
-                exercise=v.get("exercise", ""), medication=v.get("medication", ""), acting_user=request.user)
+                exercise=v.get("exercise", ""), medication=v.get("medication", ""), acting_user=request_user(request))
         except ValidationError as exc:
             return Response(_errors(exc), status=400)
         body = dict(MonitoringLogSerializer(result.log).data)

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from careloop.accounts.auth import request_user
 from careloop.chronic import healthplans
 from careloop.chronic.api import _errors, _scoped
 from careloop.chronic.models import HealthPlan, PlanAdjustment
@@ -66,7 +67,7 @@ class HealthPlanList(generics.ListCreateAPIView):
         v = dict(data.validated_data)
         client = client_for_monitoring(request.user, v.pop("client"), write=True)
         try:
-            plan = healthplans.health_plan_create(client=client, fields=v, acting_user=request.user)
+            plan = healthplans.health_plan_create(client=client, fields=v, acting_user=request_user(request))
         except ValidationError as exc:
             return Response(_errors(exc), status=400)
         return Response(HealthPlanSerializer(plan).data, status=status.HTTP_201_CREATED)
@@ -86,7 +87,7 @@ class AdjustmentCreate(APIView):
         data = AdjustmentInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            adj = healthplans.plan_adjustment_request(plan=plan, acting_user=request.user, **data.validated_data)
+            adj = healthplans.plan_adjustment_request(plan=plan, acting_user=request_user(request), **data.validated_data)
         except ValidationError as exc:
             return Response(_errors(exc), status=400)
         return Response(AdjustmentSerializer(adj).data, status=status.HTTP_201_CREATED)
@@ -115,7 +116,7 @@ class AdjustmentReview(APIView):
         data = ReviewInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            adj = healthplans.plan_adjustment_review(adjustment=adj, acting_user=request.user, **data.validated_data)
+            adj = healthplans.plan_adjustment_review(adjustment=adj, acting_user=request_user(request), **data.validated_data)
         except ValidationError as exc:
             return Response(_errors(exc), status=400)
         return Response(AdjustmentSerializer(adj).data)

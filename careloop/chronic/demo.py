@@ -18,7 +18,7 @@ def generate_chronic(clients: list, rng: Any, stdout: Any, *, days: int = 120) -
     rng = rng if isinstance(rng, random.Random) else random.Random(13)
     actor = User.objects.filter(username="admin").first() or User.objects.filter(is_superuser=True).first()
     nurse = User.objects.filter(username="nurse").first() or actor
-    if actor is None:
+    if nurse is None:
         return 0
     # VIP clients are the family doctor's (seed 004): the demo plans for the others.
     active = [c for c in clients if getattr(c, "status", "active") == "active" and not getattr(c, "is_vip", False)][:12]

@@ -13,13 +13,14 @@ from careloop.audit.services import audit_record
 from careloop.chronic.models import Condition, DietPlan, DietTemplate, MonitoringPlan
 from careloop.clients.models import Client
 from careloop.clients.selectors import clients_visible_to
+from careloop.org.models import User
 from careloop.org.permissions import Cap, user_can
 
 MEALS = ("breakfast", "lunch", "dinner")
 
 
 @transaction.atomic
-def diet_plan_create(*, client: Client, condition: str, acting_user: Any, key_improvements: str = "",
+def diet_plan_create(*, client: Client, condition: str, acting_user: User, key_improvements: str = "",
                      tips: str = "") -> DietPlan:
     """A diet plan from the condition's template; the nutritionist's own text replaces the template's."""
     if not user_can(acting_user, Cap.DIET_PLANS):

@@ -28,6 +28,7 @@ from careloop.chronic.models import (
 from careloop.chronic.permissions import can_write
 from careloop.clients.models import Client
 from careloop.followups.services.tasks import followup_task_create
+from careloop.org.models import User
 from careloop.org.permissions import Cap, user_can
 
 PLAN_FIELDS = ("goals", "diet", "exercise", "medication_reminders", "rechecks")
@@ -104,7 +105,7 @@ def draft_from_prescription(items: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def health_plan_create(*, client: Client, acting_user: Any, fields: dict[str, Any] | None = None) -> HealthPlan:
+def health_plan_create(*, client: Client, acting_user: User, fields: dict[str, Any] | None = None) -> HealthPlan:
     """Version 1 of the client's plan, drafted from the latest assessment's prescription (fields given
     override the draft). A client with a plan changes it through an adjustment."""
     if not can_write(acting_user):
@@ -130,7 +131,7 @@ def current_plan(client: Client) -> HealthPlan | None:
 
 @transaction.atomic
 def plan_adjustment_request(*, plan: HealthPlan, reason: str, content: Any, expected_effect: str,
-                            acting_user: Any) -> PlanAdjustment:
+                            acting_user: User) -> PlanAdjustment:
     if not can_write(acting_user):
         raise PermissionDenied(_("Your role does not allow requesting plan changes."))
     plan = HealthPlan.objects.select_for_update().get(pk=plan.pk)
@@ -160,7 +161,7 @@ def plan_adjustment_request(*, plan: HealthPlan, reason: str, content: Any, expe
 
 @transaction.atomic
 def plan_adjustment_review(*, adjustment: PlanAdjustment, decision: str, opinion: str,
-                           acting_user: Any) -> PlanAdjustment:
+                           acting_user: User) -> PlanAdjustment:
     """An expert approves or rejects, with an opinion; never the requester. Approval makes the next version,
     queues the written notice and opens the follow-up that tracks the change."""
     if not user_can(acting_user, Cap.CONSULT):
@@ -245,7 +246,7 @@ def _as_text(value: Any) -> str:
 
 
 def medication_reminders_send(*, now: dt.datetime | None = None, window_minutes: int = 15,
-                              acting_user: Any = None) -> int:
+                              acting_user: User | None = None) -> int:
     """Queue a ``medication_reminder`` for each reminder time of a CURRENT plan version falling in the next
     window (the outbox applies consent and quiet hours); a replaced version sends nothing more. Idempotent."""
     from careloop.messaging.services import message_enqueue

@@ -24,6 +24,7 @@ from careloop.chronic.models import LogSource
 from careloop.chronic.permissions import can_write
 from careloop.chronic.services import LogInput, LogResult, monitoring_logs_ingest
 from careloop.clients.selectors import clients_visible_to
+from careloop.org.models import User
 
 HEADERS = {
     "client": "client", "客户编号": "client", "客户id": "client", "客户": "client",
@@ -154,7 +155,7 @@ def parse(rows: list[list[Any]], *, user: Any) -> dict[tuple[int, dt.datetime], 
 
 
 @transaction.atomic
-def monitoring_logs_import(*, name: str, content: bytes, acting_user: Any) -> list[LogResult]:
+def monitoring_logs_import(*, name: str, content: bytes, acting_user: User) -> list[LogResult]:
     """Import a spreadsheet of readings: all rows or none."""
     if not can_write(acting_user):
         raise PermissionDenied(_("Your role does not allow recording monitoring."))

@@ -21,6 +21,7 @@ from careloop.chronic.models import LogSource, MonitoringLog, SelfEntryLink
 from careloop.chronic.permissions import can_write
 from careloop.chronic.services import LogResult, monitoring_log_create
 from careloop.clients.models import Client
+from careloop.org.models import User
 
 
 class RateLimited(ValidationError):
@@ -33,7 +34,7 @@ PER_HOUR = 6  # entries per link per hour
 
 
 @transaction.atomic
-def self_entry_link_create(*, client: Client, acting_user: Any, days: int = LINK_DAYS) -> tuple[SelfEntryLink, str]:
+def self_entry_link_create(*, client: Client, acting_user: User, days: int = LINK_DAYS) -> tuple[SelfEntryLink, str]:
     """A new personal link for the client (earlier ones are revoked); returns the link and its token."""
     if not can_write(acting_user):
         raise PermissionDenied(_("Your role does not allow recording monitoring."))

@@ -65,7 +65,7 @@ def _number(value: Any, field_name: str) -> float | None:
 
 @transaction.atomic
 def monitoring_plan_create(
-    *, client: Client, condition: str, acting_user: Any, indicators: list[dict[str, Any]] | None = None,
+    *, client: Client, condition: str, acting_user: User, indicators: list[dict[str, Any]] | None = None,
 ) -> MonitoringPlan:
     """A client's monitoring plan for one condition; indicators omitted, or their targets omitted, take the
     condition's guideline defaults. Replaces the client's active plan for the same condition."""
@@ -219,7 +219,7 @@ def _bounds_for_clients(client_ids: set[int], codes: set[str]) -> tuple[dict[tup
 
 
 @transaction.atomic
-def monitoring_logs_ingest(*, items: list[LogInput], acting_user: Any, source: str = LogSource.STAFF) -> list[LogResult]:
+def monitoring_logs_ingest(*, items: list[LogInput], acting_user: User | None, source: str = LogSource.STAFF) -> list[LogResult]:
     """Write many logs at once (one transaction, all or nothing): judge each reading against the client's plan
     (else the guideline), open one urgent task per alarming log (the lead's for a critical one), and write one
     audit row per client. Errors name the item: ``ValidationError`` with keys ``[index].field`` for batches.
@@ -285,7 +285,7 @@ def monitoring_log_create(
     *,
     client: Client,
     at: dt.datetime,
-    acting_user: Any,
+    acting_user: User | None,
     readings: dict[str, Any] | None = None,
     diet: str = "",
     exercise: str = "",
@@ -299,7 +299,7 @@ def monitoring_log_create(
 
 
 def _open_alarm_task(client: Client, log: MonitoringLog, alarming: list[tuple[Reading, Any, bool]],
-                     acting_user: Any, owners: OwnerChain | None = None) -> None:
+                     acting_user: User | None, owners: OwnerChain | None = None) -> None:
     """One urgent task per log (all its alarming readings named in the reason)."""
     critical = any(c for _r, _b, c in alarming)
     parts = [f"{getattr(b, 'name', r.code)} {r.value:g}{getattr(b, 'unit', '')}" for r, b, _c in alarming]
@@ -309,7 +309,7 @@ def _open_alarm_task(client: Client, log: MonitoringLog, alarming: list[tuple[Re
 
 
 def _open_task(client: Client, log: MonitoringLog, alarming: list[tuple[Reading, Any, bool]], parts: list[str],
-               critical: bool, today: dt.date, acting_user: Any, owners: OwnerChain | None) -> None:
+               critical: bool, today: dt.date, acting_user: User | None, owners: OwnerChain | None) -> None:
     if critical:
         reason = _("Dangerous monitoring reading: %(items)s — contact the client now") % {"items": "、".join(parts)}
         lead = lead_of(client)
@@ -327,7 +327,7 @@ def _open_task(client: Client, log: MonitoringLog, alarming: list[tuple[Reading,
         reading.task_id = task.pk
 
 
-def monitoring_reminders_send(*, today: dt.date | None = None, acting_user: Any = None) -> int:
+def monitoring_reminders_send(*, today: dt.date | None = None, acting_user: User | None = None) -> int:
     """Daily: each active plan whose most frequent indicator has had no reading for longer than its
     frequency (plus a day) sends one ``monitoring_reminder`` (consent and quiet hours are the outbox's)."""
     from careloop.messaging.services import message_enqueue
@@ -361,7 +361,7 @@ def monitoring_reminders_send(*, today: dt.date | None = None, acting_user: Any 
 
 
 @transaction.atomic
-def referral_create(*, client: Client, hospital: str, reason: str, acting_user: Any, department: str = "",
+def referral_create(*, client: Client, hospital: str, reason: str, acting_user: User, department: str = "",
                     expert: str = "", clinic_time: str = "") -> Any:
     """Refer the client to a partner-hospital expert at a clinic time (recorded; shown on the timeline)."""
     from careloop.chronic.models import Referral

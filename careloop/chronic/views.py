@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from careloop.accounts.auth import request_user
 from careloop.audit.services import audit_record
 from careloop.chronic import selectors, services
 from careloop.chronic.charts import trend_chart
@@ -100,7 +101,7 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.monitoring_plan_create(client=client, condition=form.cleaned_data["condition"],
-                                            acting_user=request.user)
+                                            acting_user=request_user(request))
             messages.success(request, _("Monitoring plan saved with the guideline's defaults."))
         except ValidationError as exc:
             messages.error(request, "; ".join(exc.messages))
@@ -122,7 +123,7 @@ def log_create(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         result = services.monitoring_log_create(
             client=client, at=form.cleaned_data["at"], readings=form.readings(), diet=form.cleaned_data["diet"],
-            exercise=form.cleaned_data["exercise"], medication=form.cleaned_data["medication"], acting_user=request.user)
+            exercise=form.cleaned_data["exercise"], medication=form.cleaned_data["medication"], acting_user=request_user(request))
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
         return redirect("chronic:client", pk=client.pk)
@@ -139,7 +140,7 @@ def log_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def self_link_create(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_for_monitoring(_user(request), pk, write=True)
-    link, token = self_entry_link_create(client=client, acting_user=request.user)
+    link, token = self_entry_link_create(client=client, acting_user=request_user(request))
     url = request.build_absolute_uri(reverse("chronic:self-entry", args=[token]))
     messages.success(request, _("Personal link for the client (valid until %(d)s): %(url)s") % {
         "d": timezone.localtime(link.expires_at).strftime("%Y-%m-%d"), "url": url})
@@ -219,7 +220,7 @@ def health_plan_page(request: HttpRequest, pk: int) -> HttpResponse:
 def health_plan_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_for_monitoring(_user(request), pk, write=True)
     try:
-        health_plan_create(client=client, acting_user=request.user)
+        health_plan_create(client=client, acting_user=request_user(request))
         messages.success(request, _("Version 1 drafted from the latest assessment's prescription."))
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
@@ -237,7 +238,7 @@ def adjustment_request_view(request: HttpRequest, pk: int) -> HttpResponse:
     content = {k: request.POST[k] for k in ("goals", "diet", "exercise") if request.POST.get(k, "").strip()}
     try:
         plan_adjustment_request(plan=plan, reason=request.POST.get("reason", ""), content=content,
-                                expected_effect=request.POST.get("expected_effect", ""), acting_user=request.user)
+                                expected_effect=request.POST.get("expected_effect", ""), acting_user=request_user(request))
         messages.success(request, _("Adjustment sent to the expert team for review."))
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
@@ -262,7 +263,7 @@ def adjustment_review_view(request: HttpRequest, pk: int) -> HttpResponse:
     adj = adjustment_for(_user(request), pk)
     try:
         plan_adjustment_review(adjustment=adj, decision=request.POST.get("decision", ""),
-                               opinion=request.POST.get("opinion", ""), acting_user=request.user)
+                               opinion=request.POST.get("opinion", ""), acting_user=request_user(request))
         messages.success(request, _("Decision recorded."))
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
@@ -300,7 +301,7 @@ def diet_home(request: HttpRequest) -> HttpResponse:
 def diet_plan_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_for_monitoring(_user(request), pk)
     try:
-        plan = diet_plan_create(client=client, condition=request.POST.get("condition", ""), acting_user=request.user)
+        plan = diet_plan_create(client=client, condition=request.POST.get("condition", ""), acting_user=request_user(request))
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
         return redirect("chronic:diet-home")
@@ -328,7 +329,7 @@ def diet_plan_page(request: HttpRequest, pk: int) -> HttpResponse:
 def referral_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     client = client_for_monitoring(_user(request), pk, write=True)
     try:
-        services.referral_create(client=client, acting_user=request.user,
+        services.referral_create(client=client, acting_user=request_user(request),
                                  **{k: request.POST.get(k, "") for k in ("hospital", "department", "expert",
                                                                          "clinic_time", "reason")})
         messages.success(request, _("Referral recorded."))

@@ -8,12 +8,11 @@ chain (the health manager, else the branch's follow-up team and its queue) and w
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from careloop.clients.models import Client
 from careloop.followups.models import FollowupTask
 from careloop.followups.services.tasks import followup_task_create
-from careloop.org.models import Team
+from careloop.org.models import Team, User
 
 
 def _team_lead_for(client: Client) -> int | None:
@@ -28,7 +27,7 @@ def _team_lead_for(client: Client) -> int | None:
     return team.lead_id if team is not None else None
 
 
-def open_team_followup(*, client: Client, due_date: dt.date, reason: str, acting_user: Any, origin: str,
+def open_team_followup(*, client: Client, due_date: dt.date, reason: str, acting_user: User | None, origin: str,
                        to_lead: bool = False, window_days: int = 3, priority: int = 60) -> FollowupTask:
     """A follow-up for the client's team; ``to_lead`` puts it on the team lead's worklist."""
     return followup_task_create(

@@ -15,6 +15,8 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from django.db.models import prefetch_related_objects
+
 from careloop.clients import fhir as registry
 from careloop.clients.models import Client
 from careloop.org.models import User
@@ -44,6 +46,42 @@ def loinc_table() -> dict[str, Any]:
     from careloop.fhir.models import LoincMapping
 
     return {m.item_code: m for m in LoincMapping.objects.all()}
+
+
+def _by(rows: Iterable[Any], *fields: str) -> list[Any]:
+    """Rows of a related manager (prefetched for a bulk batch, else read now) in a stable order."""
+    return sorted(rows, key=lambda row: tuple(getattr(row, f) for f in fields))
+
+
+def _prefetch_checkups(clients: list[Client], user: User) -> None:
+    from django.db.models import Prefetch
+
+    from careloop.checkups.models import Checkup
+
+    if not _may_see_health(user):
+        return
+    table = loinc_table()
+    prefetch_related_objects(clients, Prefetch("checkups", queryset=Checkup.objects.prefetch_related("items")))
+    for client in clients:
+        client._fhir_loinc = table  # type: ignore[attr-defined]
+
+
+def _prefetch_tasks(clients: list[Client], user: User) -> None:
+    from careloop.audit.models import AuditEvent
+
+    if not _may_see_health(user):
+        return
+    prefetch_related_objects(clients, "followup_tasks__attempts")
+    history: dict[int, dict[str, list[Any]]] = {client.pk: {} for client in clients}
+    for event in _task_events(AuditEvent.objects.filter(client_id__in=list(history))):
+        history[event.client_id].setdefault(event.object_id, []).append(event)
+    for client in clients:
+        client._fhir_task_history = history[client.pk]  # type: ignore[attr-defined]
+
+
+def _task_events(events: Any) -> Any:
+    return (events.filter(object_type="followups.followuptask", action__startswith="task.")
+            .order_by("seq").only("at", "action", "object_id", "actor_name", "client_id"))
 
 
 # --- checkups: DiagnosticReport + Observation ----------------------------------------------------
@@ -92,8 +130,8 @@ def observation(item: Any, checkup: Any, client: Client, loinc: dict[str, Any]) 
 def _checkups(client: Client, user: User) -> Iterator[dict[str, Any]]:
     if not _may_see_health(user):
         return
-    loinc = loinc_table()
-    for checkup in client.checkups.prefetch_related("items").order_by("date", "id"):  # type: ignore[attr-defined]
+    loinc = getattr(client, "_fhir_loinc", None) or loinc_table()
+    for checkup in _by(client.checkups.all(), "date", "pk"):  # type: ignore[attr-defined]
         observations = [observation(item, checkup, client, loinc) for item in checkup.items.all()]
         report: dict[str, Any] = {
             "resourceType": "DiagnosticReport",
@@ -121,7 +159,7 @@ def _checkups(client: Client, user: User) -> Iterator[dict[str, Any]]:
 # --- follow-ups: Encounter, Task, Questionnaire(Response) ---------------------------------------
 
 def _encounters(client: Client, user: User) -> Iterator[dict[str, Any]]:
-    for enc in client.encounters.order_by("date", "id"):  # type: ignore[attr-defined]
+    for enc in _by(client.encounters.all(), "date", "pk"):  # type: ignore[attr-defined]
         yield {
             "resourceType": "Encounter",
             "id": f"encounter-{enc.pk}",
@@ -144,14 +182,13 @@ def _tasks(client: Client, user: User) -> Iterator[dict[str, Any]]:
     if not _may_see_health(user):
         return
     from careloop.audit.models import AuditEvent
-    from careloop.followups.models import FollowupTask
 
-    tasks = list(FollowupTask.objects.filter(client=client).prefetch_related("attempts").order_by("due_date", "id"))
-    history: dict[str, list[Any]] = {}
-    for event in (AuditEvent.objects.filter(client_id=client.pk, object_type="followups.followuptask",
-                                            action__startswith="task.")
-                  .order_by("seq").only("at", "action", "object_id", "actor_name")):
-        history.setdefault(event.object_id, []).append(event)
+    tasks = _by(client.followup_tasks.all(), "due_date", "pk")  # type: ignore[attr-defined]
+    history: dict[str, list[Any]] | None = getattr(client, "_fhir_task_history", None)
+    if history is None:
+        history = {}
+        for event in _task_events(AuditEvent.objects.filter(client_id=client.pk)):
+            history.setdefault(event.object_id, []).append(event)
     for task in tasks:
         resource: dict[str, Any] = {
             "resourceType": "Task",
@@ -215,11 +252,8 @@ def _response_items(answers: Any) -> list[dict[str, Any]]:
 def _records(client: Client, user: User) -> Iterator[dict[str, Any]]:
     if not _may_see_health(user):
         return
-    from careloop.followups.models import FollowupRecord
-
     seen: set[int] = set()
-    for record in (FollowupRecord.objects.filter(client=client).select_related("questionnaire", "performed_by")
-                   .order_by("performed_at", "id")):
+    for record in _by(client.followup_records.all(), "performed_at", "pk"):  # type: ignore[attr-defined]
         q = record.questionnaire
         if q is not None and q.pk not in seen:
             seen.add(q.pk)
@@ -258,11 +292,8 @@ def _records(client: Client, user: User) -> Iterator[dict[str, Any]]:
 def _assessments(client: Client, user: User) -> Iterator[dict[str, Any]]:
     if not _may_see_health(user):
         return
-    from careloop.assessments.models import QuestionnaireResponse
-
     seen: set[int] = set()
-    for response in (QuestionnaireResponse.objects.filter(client=client).select_related("questionnaire")
-                     .order_by("answered_on", "id")):
+    for response in _by(client.questionnaire_responses.all(), "answered_on", "pk"):  # type: ignore[attr-defined]
         q = response.questionnaire
         url = questionnaire_url("assessment", f"{q.code}-{q.version}")
         if q.pk not in seen:
@@ -296,7 +327,7 @@ COMM_STATUS = {"queued": "preparation", "sending": "in-progress", "sent": "compl
 
 
 def _communications(client: Client, user: User) -> Iterator[dict[str, Any]]:
-    for msg in client.messages.order_by("created_at", "id"):  # type: ignore[attr-defined]
+    for msg in _by(client.messages.all(), "created_at", "pk"):  # type: ignore[attr-defined]
         resource: dict[str, Any] = {
             "resourceType": "Communication",
             "id": f"message-{msg.pk}",
@@ -322,10 +353,7 @@ CAREPLAN_STATUS = {"active": "active", "ended": "completed", "expired": "complet
 
 
 def careplan(client: Client, user: User) -> Iterator[dict[str, Any]]:
-    from careloop.plans.models import Enrolment
-
-    for enrolment in (Enrolment.objects.filter(client=client).select_related("version__plan")
-                      .order_by("start_date", "id")):
+    for enrolment in _by(client.plan_enrolments.all(), "start_date", "pk"):  # type: ignore[attr-defined]
         plan = enrolment.version.plan
         yield {
             "resourceType": "CarePlan",
@@ -348,9 +376,8 @@ APPOINTMENT_STATUS = {"booked": "booked", "checked_in": "checked-in", "no_show":
 
 
 def _appointments(client: Client, user: User) -> Iterator[dict[str, Any]]:
-    from careloop.crm.models import Appointment
-
-    for appt in Appointment.objects.filter(client=client).select_related("slot__service").order_by("slot__start", "id"):
+    appointments = sorted(client.appointments.all(), key=lambda a: (a.slot.start, a.pk))  # type: ignore[attr-defined]
+    for appt in appointments:
         resource: dict[str, Any] = {
             "resourceType": "Appointment",
             "id": f"appointment-{appt.pk}",
@@ -381,9 +408,33 @@ PROVIDERS: dict[str, registry.ResourceProvider] = {
 }
 
 
+def _prefetches() -> dict[str, Any]:
+    """What each provider reads per client, read once per batch by the bulk export."""
+    from django.db.models import Prefetch
+
+    from careloop.assessments.models import QuestionnaireResponse
+    from careloop.crm.models import Appointment
+    from careloop.followups.models import FollowupRecord
+    from careloop.plans.models import Enrolment
+
+    return {
+        "followups.encounter": ["encounters"],
+        "checkups.report": _prefetch_checkups,
+        "plans.careplan": [Prefetch("plan_enrolments", queryset=Enrolment.objects.select_related("version__plan"))],
+        "followups.task": _prefetch_tasks,
+        "followups.record": [Prefetch("followup_records", queryset=FollowupRecord.objects.select_related(
+            "questionnaire", "performed_by"))],
+        "assessments.response": [Prefetch("questionnaire_responses",
+                                          queryset=QuestionnaireResponse.objects.select_related("questionnaire"))],
+        "messaging.communication": ["messages"],
+        "crm.appointment": [Prefetch("appointments", queryset=Appointment.objects.select_related("slot__service"))],
+    }
+
+
 def register_all() -> None:
+    prefetches = _prefetches()
     for name, provider in PROVIDERS.items():
-        registry.register(name, provider)
+        registry.register(name, provider, prefetch=prefetches[name])
 
 
 def resources_for(client: Client, user: User) -> Iterable[dict[str, Any]]:

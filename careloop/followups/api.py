@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from careloop.accounts.auth import request_user
 from careloop.audit.reads import audited_read
 from careloop.audit.services import audit_read
 from careloop.clients.models import Channel, Client
@@ -104,7 +105,7 @@ class EncounterList(generics.ListCreateAPIView):
             client=data["client"], kind=data["kind"], date=data["date"],
             prescription_days=data.get("prescription_days"), health_status=data.get("health_status") or "",
             source=data.get("source", "") or "api", report_delivered_on=data.get("report_delivered_on"),
-            acting_user=request.user,
+            acting_user=request_user(request),
         )
         return Response(EncounterSerializer(encounter, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
@@ -125,7 +126,7 @@ class EncounterDetail(generics.RetrieveUpdateDestroyAPIView):
         changes = {k: v for k, v in serializer.validated_data.items() if k in planning.ENCOUNTER_CHANGEABLE}
         if "client" in serializer.validated_data and serializer.validated_data["client"] != encounter.client:
             raise serializers.ValidationError({"client": [_("This field cannot be changed.")]})
-        encounter = planning.encounter_update(encounter=encounter, acting_user=request.user, **changes)
+        encounter = planning.encounter_update(encounter=encounter, acting_user=request_user(request), **changes)
         return Response(EncounterSerializer(encounter, context={"request": request}).data)
 
     @extend_schema(parameters=[OpenApiParameter("reason", str)])
@@ -135,7 +136,7 @@ class EncounterDetail(generics.RetrieveUpdateDestroyAPIView):
             raise PermissionDenied(_("Your role does not allow cancelling encounters."))
         body = request.data if isinstance(request.data, dict) else {}
         reason = request.query_params.get("reason") or body.get("reason") or _("cancelled")
-        planning.encounter_cancel(encounter=encounter, reason=str(reason), acting_user=request.user)
+        planning.encounter_cancel(encounter=encounter, reason=str(reason), acting_user=request_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -231,7 +232,7 @@ class TaskDetail(APIView):
         assignee = data.get("assignee")
         if assignee is not None and (isinstance(assignee, bool) or not isinstance(assignee, int)):
             raise serializers.ValidationError({"assignee": [_("Choose a member of the task's team.")]})
-        task = task_services.followup_task_reassign(task=task, assignee=assignee, acting_user=request.user)
+        task = task_services.followup_task_reassign(task=task, assignee=assignee, acting_user=request_user(request))
         return Response(TaskSerializer(task).data)
 
 
@@ -316,7 +317,7 @@ class AttemptList(APIView):
         data.is_valid(raise_exception=True)
         result = task_services.attempt_record(
             task=task, outcome=data.validated_data["outcome"], at=data.validated_data.get("at"),
-            note=data.validated_data.get("note", ""), acting_user=request.user,
+            note=data.validated_data.get("note", ""), acting_user=request_user(request),
         )
         return Response(
             {
@@ -377,5 +378,5 @@ class RecordView(APIView):
         task = task_for(request.user, pk, work=True)
         data = RecordInput(data=request.data)
         data.is_valid(raise_exception=True)
-        record = records.followup_record_submit(task=task, acting_user=request.user, **data.validated_data)
+        record = records.followup_record_submit(task=task, acting_user=request_user(request), **data.validated_data)
         return Response(RecordSerializer(record).data, status=status.HTTP_201_CREATED)

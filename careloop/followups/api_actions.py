@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from careloop.accounts.auth import request_user
 from careloop.followups.models import Escalation, FollowupRecord, FollowupRule
 from careloop.followups.permissions import led_team_ids, require_manage_rules, task_for
 from careloop.followups.services import escalations as escalation_services
@@ -60,12 +61,12 @@ class EscalationStep(APIView):
         data = _body(request)
         if step == "refer":
             escalation_services.escalation_refer(escalation=escalation, expert=str(data.get("expert", "")),
-                                                 acting_user=request.user)
+                                                 acting_user=request_user(request))
         elif step == "advise":
             escalation_services.escalation_advise(escalation=escalation, advice=str(data.get("advice", "")),
-                                                  acting_user=request.user)
+                                                  acting_user=request_user(request))
         else:
-            escalation_services.escalation_client_told(escalation=escalation, acting_user=request.user)
+            escalation_services.escalation_client_told(escalation=escalation, acting_user=request_user(request))
         escalation.refresh_from_db()
         return Response({"id": escalation.pk, "status": escalation.status})
 
@@ -78,7 +79,7 @@ class RecordAddendum(APIView):
         task = task_for(request.user, pk)
         record = get_object_or_404(FollowupRecord, task=task)
         addendum = records.followup_record_addendum(record=record, text=str(_body(request).get("text", "")),
-                                                    acting_user=request.user)
+                                                    acting_user=request_user(request))
         return Response({"id": addendum.pk}, status=status.HTTP_201_CREATED)
 
 
@@ -97,7 +98,7 @@ def _rule_data(data: Any) -> dict[str, Any]:
 class RuleCreate(APIView):
     @extend_schema(operation_id="followup_rules_create", request=_RuleData, responses={201: _RuleOut})
     def post(self, request: Request) -> Response:
-        rule = rule_services.rule_save(rule=None, data=_rule_data(request.data), acting_user=request.user)
+        rule = rule_services.rule_save(rule=None, data=_rule_data(request.data), acting_user=request_user(request))
         return Response({"id": rule.pk, "code": rule.code}, status=status.HTTP_201_CREATED)
 
 
@@ -106,7 +107,7 @@ class RuleUpdate(APIView):
     def put(self, request: Request, pk: int) -> Response:
         require_manage_rules(request.user)
         rule = get_object_or_404(FollowupRule, pk=pk)
-        rule = rule_services.rule_save(rule=rule, data=rule.as_data() | _rule_data(request.data), acting_user=request.user)
+        rule = rule_services.rule_save(rule=rule, data=rule.as_data() | _rule_data(request.data), acting_user=request_user(request))
         return Response({"id": rule.pk, "code": rule.code})
 
 
@@ -117,4 +118,4 @@ class RuleApply(APIView):
     def post(self, request: Request, pk: int) -> Response:
         require_manage_rules(request.user)
         rule = get_object_or_404(FollowupRule, pk=pk)
-        return Response(rule_services.rule_apply_pending(rule=rule, acting_user=request.user))
+        return Response(rule_services.rule_apply_pending(rule=rule, acting_user=request_user(request)))

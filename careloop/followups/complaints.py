@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from careloop.org.models import User
+
 Sink = Callable[..., Any]
 _sinks: dict[str, Sink] = {}
 
@@ -18,7 +20,7 @@ def register(name: str, sink: Sink) -> None:
     _sinks[name] = sink
 
 
-def complaint_raise(*, client: Any, kind: str, text: str, record: Any, acting_user: Any) -> list[Any]:
+def complaint_raise(*, client: Any, kind: str, text: str, record: Any, acting_user: User) -> list[Any]:
     """Hand the feedback to every registered sink; returns what each one created."""
     return [sink(client=client, kind=kind, text=text, record=record, acting_user=acting_user)
             for sink in _sinks.values()]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from careloop.accounts.auth import request_user
 from careloop.audit.services import audit_read
 from careloop.clients.models import Channel
 from careloop.clients.selectors import client_for
@@ -158,7 +159,7 @@ def task_attempt(request: HttpRequest, pk: int) -> HttpResponse:
     task = task_for(request.user, pk, work=True)
     try:
         result = task_services.attempt_record(task=task, outcome=request.POST.get("outcome", ""),
-                                         note=request.POST.get("note", ""), acting_user=request.user)
+                                         note=request.POST.get("note", ""), acting_user=request_user(request))
     except ValidationError as exc:
         messages.error(request, "; ".join(m for ms in _errors(exc).values() for m in ms))
         return redirect("followups:task", pk=task.pk)
@@ -224,7 +225,7 @@ def task_record(request: HttpRequest, pk: int) -> HttpResponse:
     context = preparation(task)
     data = _record_input(request.POST, context["questionnaire"])
     try:
-        records.followup_record_submit(task=task, acting_user=request.user, **data)
+        records.followup_record_submit(task=task, acting_user=request_user(request), **data)
     except ValidationError as exc:
         context.update({
             "can_work": True, "can_reassign": can_reassign(request.user, task),
@@ -243,7 +244,7 @@ def record_addendum(request: HttpRequest, pk: int) -> HttpResponse:
     task = task_for(request.user, pk)
     record = get_object_or_404(FollowupRecord, task=task)
     try:
-        records.followup_record_addendum(record=record, text=request.POST.get("text", ""), acting_user=request.user)
+        records.followup_record_addendum(record=record, text=request.POST.get("text", ""), acting_user=request_user(request))
     except ValidationError as exc:
         messages.error(request, "; ".join(m for ms in _errors(exc).values() for m in ms))
     return redirect("followups:task", pk=task.pk)
@@ -256,7 +257,7 @@ def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     task = task_for(request.user, pk)
     try:  # the service checks the choice against the team (org.selectors.person_from_pool)
         task_services.followup_task_reassign(task=task, assignee=request.POST.get("assignee") or None,
-                                        acting_user=request.user)
+                                        acting_user=request_user(request))
     except ValidationError:
         messages.error(request, _("Choose a member of the task's team."))
         return redirect("followups:task", pk=task.pk)
@@ -300,7 +301,7 @@ def encounter_new(request: HttpRequest, client_pk: int) -> HttpResponse:
         values, errors = _encounter_form_values(request.POST)
         if not errors:
             try:
-                encounter = planning.encounter_create(client=client, acting_user=request.user, source="web", **values)
+                encounter = planning.encounter_create(client=client, acting_user=request_user(request), source="web", **values)
             except ValidationError as exc:
                 errors = _errors(exc)
             else:
@@ -327,7 +328,7 @@ def encounter_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if request.POST.get("action") == "cancel":
                 planning.encounter_cancel(encounter=encounter, reason=request.POST.get("reason", ""),
-                                          acting_user=request.user)
+                                          acting_user=request_user(request))
                 messages.success(request, _("Encounter cancelled; pending follow-ups cancelled."))
             else:
                 values, errors = _encounter_form_values(request.POST)
@@ -339,7 +340,7 @@ def encounter_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     except ValueError:
                         errors["report_delivered_on"] = [_("Enter a date as YYYY-MM-DD.")]
                 if not errors:
-                    planning.encounter_update(encounter=encounter, acting_user=request.user, **values)
+                    planning.encounter_update(encounter=encounter, acting_user=request_user(request), **values)
                     messages.success(request, _("Encounter changed; pending follow-ups re-planned."))
         except ValidationError as exc:
             errors = _errors(exc)
@@ -461,7 +462,7 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             return render(request, "followups/_rule_preview.html", context)
         if not errors:
             try:
-                rule = rule_services.rule_save(rule=rule, data=data, acting_user=request.user)
+                rule = rule_services.rule_save(rule=rule, data=data, acting_user=request_user(request))
             except ValidationError as exc:
                 errors = _errors(exc)
             else:
@@ -481,7 +482,7 @@ def rule_apply(request: HttpRequest, pk: int) -> HttpResponse:
     require_manage_rules(request.user)
     rule = get_object_or_404(FollowupRule, pk=pk)
     if request.method == "POST":
-        totals = rule_services.rule_apply_pending(rule=rule, acting_user=request.user)
+        totals = rule_services.rule_apply_pending(rule=rule, acting_user=request_user(request))
         messages.success(request, _("Applied: %(encounters)s encounters, %(created)s tasks added, "
                                     "%(updated)s changed, %(cancelled)s cancelled.") % totals)
         return redirect("followups:rule", pk=rule.pk)
@@ -520,12 +521,12 @@ def escalations(request: HttpRequest) -> HttpResponse:
         try:
             if action == "refer":
                 escalation_services.escalation_refer(escalation=escalation, expert=request.POST.get("expert", ""),
-                                          acting_user=request.user)
+                                          acting_user=request_user(request))
             elif action == "advise":
                 escalation_services.escalation_advise(escalation=escalation, advice=request.POST.get("advice", ""),
-                                           acting_user=request.user)
+                                           acting_user=request_user(request))
             elif action == "told":
-                escalation_services.escalation_client_told(escalation=escalation, acting_user=request.user)
+                escalation_services.escalation_client_told(escalation=escalation, acting_user=request_user(request))
         except ValidationError as exc:
             messages.error(request, "; ".join(m for ms in _errors(exc).values() for m in ms))
         return redirect("followups:escalations")

@@ -322,7 +322,7 @@ RESULT_BEARING_PURPOSES = (Purpose.REPORT_READY, Purpose.RECHECK_REMINDER)
 
 @transaction.atomic
 def messages_cancel_for_client(*, client: Any, reason: str, purposes: tuple[str, ...] | None = None,
-                               acting_user: Any) -> int:
+                               acting_user: User) -> int:
     """Cancel the client's pending messages (all, or of ``purposes``) with the reason; for status changes."""
     qs = Message.objects.filter(client=client)
     if purposes is not None:

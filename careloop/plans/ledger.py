@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from careloop.clients.models import Client
 from careloop.crm.services import ledger_entry_add
+from careloop.org.models import User
 
 
 def _booked_on(date: dt.date) -> dt.date:
@@ -17,11 +18,11 @@ def _booked_on(date: dt.date) -> dt.date:
     return min(date, timezone.localdate())
 
 
-def record_purchase(*, client: Client, date: dt.date, amount: Decimal, note: str, source: str, acting_user: Any) -> Any:
+def record_purchase(*, client: Client, date: dt.date, amount: Decimal, note: str, source: str, acting_user: User) -> Any:
     return ledger_entry_add(client=client, date=_booked_on(date), kind="purchase", amount=amount, note=note[:200],
                             source=source[:60], acting_user=acting_user)
 
 
-def record_refund(*, client: Client, date: dt.date, amount: Decimal, note: str, source: str, acting_user: Any) -> Any:
+def record_refund(*, client: Client, date: dt.date, amount: Decimal, note: str, source: str, acting_user: User) -> Any:
     return ledger_entry_add(client=client, date=_booked_on(date), kind="refund", amount=amount, note=note[:200],
                             source=source[:60], acting_user=acting_user)

@@ -334,7 +334,7 @@ def current_enrolments_q(day: dt.date) -> Q:
 
 @transaction.atomic
 def entitlement_use(
-    *, client: Client, service: str, date: dt.date, acting_user: Any, source: str = "", note: str = "",
+    *, client: Client, service: str, date: dt.date, acting_user: User, source: str = "", note: str = "",
     check_permission: bool = True,
 ) -> EntitlementUse:
     """Use one unit of ``service`` on ``date`` under one of the client's current plans, or refuse.
@@ -381,7 +381,7 @@ def _unit(line: PlanService) -> str:
     return _("service month") if line.period == Period.MONTH else _("service year")
 
 
-def entitlement_use_if_covered(*, client: Client, service: str, date: dt.date, acting_user: Any,
+def entitlement_use_if_covered(*, client: Client, service: str, date: dt.date, acting_user: User,
                                source: str) -> EntitlementUse | None:
     """For features that are the service (an assessment issued, a checkup booked): draw on the plan when it
     covers the service and has units left; otherwise the feature goes ahead outside the plan."""
@@ -394,7 +394,7 @@ def entitlement_use_if_covered(*, client: Client, service: str, date: dt.date, a
 
 
 @transaction.atomic
-def entitlement_release(*, source: str, acting_user: Any) -> int:
+def entitlement_release(*, source: str, acting_user: User) -> int:
     """Give back the units recorded for ``source`` (a cancelled booking)."""
     uses = list(EntitlementUse.objects.select_for_update().filter(source=source, released_at__isnull=True))
     if uses:

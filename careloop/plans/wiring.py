@@ -96,14 +96,14 @@ def plan_summary(client: Any) -> Any:
     return PrepSection(title=title, lines=lines, url=reverse("plans:client", args=[client.pk]))
 
 
-def on_assessment_issued(assessment: Any, acting_user: Any) -> None:
+def on_assessment_issued(assessment: Any, acting_user: User) -> None:
     from careloop.plans.services import entitlement_use_if_covered
 
     entitlement_use_if_covered(client=assessment.client, service="assessment", acting_user=acting_user,
                                date=timezone.localdate(assessment.issued_at), source=f"assessments:{assessment.pk}")
 
 
-def on_checkup_booked(booking: Any, clients: list[Any], acting_user: Any) -> None:
+def on_checkup_booked(booking: Any, clients: list[Any], acting_user: User) -> None:
     from careloop.plans.models import EntitlementUse
     from careloop.plans.services import entitlement_use_if_covered
 
@@ -116,7 +116,7 @@ def on_checkup_booked(booking: Any, clients: list[Any], acting_user: Any) -> Non
                                        source=source)
 
 
-def on_checkup_unbooked(booking: Any, clients: list[Any], acting_user: Any) -> None:
+def on_checkup_unbooked(booking: Any, clients: list[Any], acting_user: User) -> None:
     from careloop.plans.models import EntitlementUse
 
     source = f"checkups.group_booking:{booking.pk}"

@@ -68,7 +68,7 @@ def staff_without_current(user: Any) -> QuerySet[User]:
 
 @transaction.atomic
 def agreement_record(*, staff: User, version: AgreementVersion | None, signed_on: date | None, upload: Any,
-                     acting_user: Any) -> ConfidentialityAgreement:
+                     acting_user: User) -> ConfidentialityAgreement:
     if not user_can(acting_user, Cap.MANAGE_STAFF):
         raise PermissionDenied(_("Only administrators may record confidentiality agreements."))
     errors: dict[str, list[str]] = {}
@@ -107,7 +107,7 @@ def agreement_record(*, staff: User, version: AgreementVersion | None, signed_on
     return row
 
 
-def agreement_file(agreement: ConfidentialityAgreement, acting_user: Any) -> Path:
+def agreement_file(agreement: ConfidentialityAgreement, acting_user: User) -> Path:
     """The stored file, for the administrator or the staff member themselves; the read is audited."""
     if not (agreement.staff_id == acting_user.pk or (
             user_can(acting_user, Cap.MANAGE_STAFF) and unit_in_subtree(acting_user, agreement.staff.org_unit))):

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from careloop.accounts.auth import request_user
 from careloop.org.models import User
 from careloop.org.selectors import units_visible_to
 from careloop.quality import selectors, services, training
@@ -99,7 +100,7 @@ class PeriodList(generics.ListAPIView):
         if branch is None:
             raise serializers.ValidationError({"branch": [_("Choose a branch of your part of the organisation.")]})
         period = services.supervision_period_draw(branch=branch, start=data.validated_data["start"],
-                                                  end=data.validated_data["end"], acting_user=request.user)
+                                                  end=data.validated_data["end"], acting_user=request_user(request))
         return Response(PeriodSerializer(period).data, status=status.HTTP_201_CREATED)
 
 
@@ -118,7 +119,7 @@ class SampleScore(APIView):
         data = ScoreInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.sample_score(sample=sample, marks=data.validated_data["marks"],
-                              comment=data.validated_data.get("comment", ""), acting_user=request.user)
+                              comment=data.validated_data.get("comment", ""), acting_user=request_user(request))
         return Response(SampleSerializer(sample).data)
 
 
@@ -131,7 +132,7 @@ class SampleFindings(APIView):
         owner = User.objects.filter(pk=data.validated_data["owner"]).select_related("org_unit").first()
         finding = services.finding_record(
             sample=sample, description=data.validated_data["description"], action=data.validated_data["action"],
-            owner=owner, due_date=data.validated_data["due_date"], acting_user=request.user)
+            owner=owner, due_date=data.validated_data["due_date"], acting_user=request_user(request))
         return Response(FindingSerializer(finding).data, status=status.HTTP_201_CREATED)
 
 
@@ -152,7 +153,7 @@ class FindingClose(APIView):
         data = CloseInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.finding_close(finding=finding, closure_note=data.validated_data["closure_note"],
-                               acting_user=request.user)
+                               acting_user=request_user(request))
         return Response(FindingSerializer(finding).data)
 
 
@@ -211,7 +212,7 @@ class TrainingExam(APIView):
         plan = plan_for(request.user, pk)
         data = ExamInput(data=request.data)
         data.is_valid(raise_exception=True)
-        attempt = training.exam_submit(plan=plan, answers=data.validated_data["answers"], acting_user=request.user)
+        attempt = training.exam_submit(plan=plan, answers=data.validated_data["answers"], acting_user=request_user(request))
         return Response(ExamResultSerializer(attempt).data, status=status.HTTP_201_CREATED)
 
 

@@ -117,6 +117,7 @@ def _demo_records(start: Any, today: Any, rng: random.Random, limit: int = 120) 
     for task in tasks:
         at = timezone.make_aware(datetime.combine(task.due_date, time(9 + done % 8, 15)))
         questionnaire = questionnaire_for(task)
+        assert task.assignee is not None  # the query keeps assigned tasks only
         answers = {q["key"]: _demo_answer(q, rng) for q in (questionnaire.questions if questionnaire else [])}
         followup_record_submit(task=task, acting_user=task.assignee, performed_at=at, identity_confirmed=True,
                                answers=answers,

@@ -37,7 +37,7 @@ def default_plan() -> SamplingPlan:
 
 @transaction.atomic
 def supervision_period_draw(
-    *, branch: OrgUnit, start: date, end: date, acting_user: Any, plan: SamplingPlan | None = None
+    *, branch: OrgUnit, start: date, end: date, acting_user: User, plan: SamplingPlan | None = None
 ) -> SupervisionPeriod:
     """Draw the period's sample for ``branch`` (its whole subtree). Drawing the same period again
     returns the period already drawn: the sample is reproducible, never redrawn differently."""
@@ -74,7 +74,7 @@ def _dimension_score(items: list[ChecklistItem], marks: dict[str, bool]) -> Deci
 
 
 @transaction.atomic
-def sample_score(*, sample: SampledRecord, marks: dict[str, Any], comment: str = "", acting_user: Any) -> SampledRecord:
+def sample_score(*, sample: SampledRecord, marks: dict[str, Any], comment: str = "", acting_user: User) -> SampledRecord:
     """Score a sampled record against the active checklist: each item met or not; per dimension and
     overall the share of the points met (0–100)."""
     require_inspect(acting_user)
@@ -114,7 +114,7 @@ def sample_score(*, sample: SampledRecord, marks: dict[str, Any], comment: str =
 @transaction.atomic
 def finding_record(
     *, sample: SampledRecord, description: str, action: str, owner: User | None, due_date: date | None,
-    acting_user: Any,
+    acting_user: User,
 ) -> Finding:
     """A finding on a sampled record with its corrective action, owner and due date."""
     require_inspect(acting_user)
@@ -145,7 +145,7 @@ def finding_record(
 
 
 @transaction.atomic
-def finding_close(*, finding: Finding, closure_note: str, acting_user: Any) -> Finding:
+def finding_close(*, finding: Finding, closure_note: str, acting_user: User) -> Finding:
     """Close a finding: its owner says what was done, or an inspector closes it on verification."""
     if not (user_can(acting_user, Cap.INSPECT) or finding.owner_id == acting_user.pk):
         raise PermissionDenied(_("Only the owner of the action or an inspector may close a finding."))

@@ -37,7 +37,7 @@ def _share(got: int, possible: int) -> Decimal:
 
 
 @transaction.atomic
-def attendance_record(*, session: TrainingSession, staff: User, present: bool, acting_user: Any) -> Attendance:
+def attendance_record(*, session: TrainingSession, staff: User, present: bool, acting_user: User) -> Attendance:
     if not can_assess(acting_user, staff):
         raise PermissionDenied(_("You may not record the training of this staff member."))
     if not plan_applies_to(session.plan, staff):
@@ -70,7 +70,7 @@ def grade_exam(questions: list[dict[str, Any]], answers: dict[str, Any]) -> tupl
 
 
 @transaction.atomic
-def exam_submit(*, plan: TrainingPlan, answers: dict[str, Any], acting_user: Any) -> ExamAttempt:
+def exam_submit(*, plan: TrainingPlan, answers: dict[str, Any], acting_user: User) -> ExamAttempt:
     """A staff member takes the plan's theory exam; the choice questions are scored at once."""
     if not plan_applies_to(plan, acting_user):
         raise Http404(_("No such training plan."))
@@ -88,7 +88,7 @@ def exam_submit(*, plan: TrainingPlan, answers: dict[str, Any], acting_user: Any
 
 
 @transaction.atomic
-def practical_assess(*, plan: TrainingPlan, staff: User, marks: dict[str, Any], acting_user: Any
+def practical_assess(*, plan: TrainingPlan, staff: User, marks: dict[str, Any], acting_user: User
                      ) -> PracticalAssessment:
     if not can_assess(acting_user, staff):
         raise PermissionDenied(_("You may not record the training of this staff member."))
@@ -116,7 +116,7 @@ def practical_assess(*, plan: TrainingPlan, staff: User, marks: dict[str, Any], 
 
 
 @transaction.atomic
-def period_score_compute(*, plan: TrainingPlan, staff: User, acting_user: Any) -> PeriodScore:
+def period_score_compute(*, plan: TrainingPlan, staff: User, acting_user: User) -> PeriodScore:
     """Combine the latest theory and practical scores and the period's client satisfaction with the
     plan's weights. A missing exam or assessment counts 0; satisfaction when not available is left
     out and the other weights count proportionally. Below the pass mark a training task is opened;
@@ -159,7 +159,7 @@ def period_score_compute(*, plan: TrainingPlan, staff: User, acting_user: Any) -
 
 
 @transaction.atomic
-def training_task_done(*, task: TrainingTask, acting_user: Any) -> TrainingTask:
+def training_task_done(*, task: TrainingTask, acting_user: User) -> TrainingTask:
     staff = User.objects.get(pk=task.staff_id)
     if not can_assess(acting_user, staff):
         raise PermissionDenied(_("You may not record the training of this staff member."))

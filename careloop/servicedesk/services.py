@@ -61,7 +61,7 @@ def _text(errors: dict[str, str], name: str, value: Any, *, required: bool = Tru
 
 
 def _create(*, kind: str, channel: str, subject: str, body: str, client: Any, staff: Any, urgent: bool,
-            followup_requested: bool, record: Any, branch: OrgUnit | None, acting_user: Any) -> Ticket:
+            followup_requested: bool, record: Any, branch: OrgUnit | None, acting_user: User) -> Ticket:
     errors: dict[str, str] = {}
     if kind not in TicketKind.values:
         errors["kind"] = _("Choose consultation, complaint, suggestion or commendation.")
@@ -89,7 +89,7 @@ def _create(*, kind: str, channel: str, subject: str, body: str, client: Any, st
 
 @transaction.atomic
 def ticket_create(*, kind: str, channel: str, subject: str, body: str, client: Any = None, staff: Any = None,
-                  urgent: bool = False, followup_requested: bool = False, acting_user: Any) -> Ticket:
+                  urgent: bool = False, followup_requested: bool = False, acting_user: User) -> Ticket:
     """Record a consultation, complaint, suggestion or commendation in full (SVC-1…3).
 
     The caller resolves ``client`` through the client scope (``clients.selectors.client_for``)."""
@@ -99,7 +99,7 @@ def ticket_create(*, kind: str, channel: str, subject: str, body: str, client: A
                    acting_user=acting_user)
 
 
-def ticket_from_followup(*, client: Any, kind: str, text: str, record: Any, acting_user: Any) -> Ticket:
+def ticket_from_followup(*, client: Any, kind: str, text: str, record: Any, acting_user: User) -> Ticket:
     """The complaint sink of careloop.followups (FU-14): a complaint or suggestion heard on a follow-up
     call becomes a desk ticket. Runs inside followup_record_submit's transaction, which has checked that
     ``acting_user`` works this follow-up."""
@@ -117,7 +117,7 @@ def _require_open(ticket: Ticket) -> None:
 
 
 @transaction.atomic
-def ticket_assign(*, ticket: Ticket, assignee: User | None, acting_user: Any) -> Ticket:
+def ticket_assign(*, ticket: Ticket, assignee: User | None, acting_user: User) -> Ticket:
     _require(acting_user, Cap.HANDLE_TICKETS)
     ticket = _locked(ticket)
     if assignee is not None and not user_can(assignee, Cap.HANDLE_TICKETS):
@@ -130,7 +130,7 @@ def ticket_assign(*, ticket: Ticket, assignee: User | None, acting_user: Any) ->
 
 
 @transaction.atomic
-def ticket_investigate(*, ticket: Ticket, note: str, acting_user: Any) -> Ticket:
+def ticket_investigate(*, ticket: Ticket, note: str, acting_user: User) -> Ticket:
     """Record what the investigation found so far (a complaint or suggestion is investigated)."""
     _require(acting_user, Cap.HANDLE_TICKETS)
     ticket = _locked(ticket)
@@ -148,7 +148,7 @@ def ticket_investigate(*, ticket: Ticket, note: str, acting_user: Any) -> Ticket
 
 
 @transaction.atomic
-def ticket_resolve(*, ticket: Ticket, resolution: str, acting_user: Any) -> Ticket:
+def ticket_resolve(*, ticket: Ticket, resolution: str, acting_user: User) -> Ticket:
     """Record how the matter was put right (before the client is answered)."""
     _require(acting_user, Cap.HANDLE_TICKETS)
     ticket = _locked(ticket)
@@ -166,7 +166,7 @@ def ticket_resolve(*, ticket: Ticket, resolution: str, acting_user: Any) -> Tick
 
 
 @transaction.atomic
-def ticket_answer(*, ticket: Ticket, answer: str, acting_user: Any, send_survey: bool = True) -> Ticket:
+def ticket_answer(*, ticket: Ticket, answer: str, acting_user: User, send_survey: bool = True) -> Ticket:
     """Answer the client; keeps the response time for the KPI and, with a client, sends a survey."""
     _require(acting_user, Cap.HANDLE_TICKETS)
     ticket = _locked(ticket)
@@ -191,7 +191,7 @@ def ticket_answer(*, ticket: Ticket, answer: str, acting_user: Any, send_survey:
 
 
 @transaction.atomic
-def ticket_satisfaction(*, ticket: Ticket, score: Any, comment: str = "", acting_user: Any) -> Ticket:
+def ticket_satisfaction(*, ticket: Ticket, score: Any, comment: str = "", acting_user: User) -> Ticket:
     """The client's satisfaction with the answer (1–5), as told to customer service."""
     _require(acting_user, Cap.HANDLE_TICKETS)
     ticket = _locked(ticket)
@@ -211,7 +211,7 @@ def ticket_satisfaction(*, ticket: Ticket, score: Any, comment: str = "", acting
 
 
 @transaction.atomic
-def ticket_follow_up(*, ticket: Ticket, note: str, acting_user: Any) -> Ticket:
+def ticket_follow_up(*, ticket: Ticket, note: str, acting_user: User) -> Ticket:
     """A consultation that asked for it is followed up after the answer (SVC-1)."""
     _require(acting_user, Cap.HANDLE_TICKETS)
     ticket = _locked(ticket)
@@ -229,7 +229,7 @@ def ticket_follow_up(*, ticket: Ticket, note: str, acting_user: Any) -> Ticket:
 
 
 @transaction.atomic
-def ticket_close(*, ticket: Ticket, acting_user: Any) -> Ticket:
+def ticket_close(*, ticket: Ticket, acting_user: User) -> Ticket:
     _require(acting_user, Cap.HANDLE_TICKETS)
     ticket = _locked(ticket)
     if ticket.status != TicketStatus.ANSWERED:
@@ -242,7 +242,7 @@ def ticket_close(*, ticket: Ticket, acting_user: Any) -> Ticket:
 
 
 @transaction.atomic
-def ticket_route_out(*, ticket: Ticket, routed_to: str, note: str, acting_user: Any) -> Ticket:
+def ticket_route_out(*, ticket: Ticket, routed_to: str, note: str, acting_user: User) -> Ticket:
     """A malpractice dispute is not the desk's (seed 003: 除医疗纠纷之外): mark it, tell the client where
     it went (that is the desk's answer) and close it here."""
     _require(acting_user, Cap.HANDLE_TICKETS)
@@ -266,7 +266,7 @@ def ticket_route_out(*, ticket: Ticket, routed_to: str, note: str, acting_user: 
 
 
 @transaction.atomic
-def ticket_approve_reward(*, ticket: Ticket, acting_user: Any) -> Ticket:
+def ticket_approve_reward(*, ticket: Ticket, acting_user: User) -> Ticket:
     """The manager approves a commendation before it counts toward the staff member's reward (seed 003)."""
     _require(acting_user, Cap.APPROVE_REWARDS)
     ticket = _locked(ticket)
@@ -356,7 +356,7 @@ def _survey_target(client: Any, about: str, object_id: int) -> Any:
     return None if ticket is None else (ticket, ticket.answered_by_id)
 
 
-def _survey_create(*, client: Any, about: str, object_id: int, staff: Any, acting_user: Any,
+def _survey_create(*, client: Any, about: str, object_id: int, staff: Any, acting_user: User | None,
                    channel: str = "sms") -> SentSurvey | None:
     """Create the survey and its outbox message (consent is checked by the outbox); None when one exists."""
     if Survey.objects.filter(about=about, object_id=object_id).exists():
@@ -384,7 +384,7 @@ def _survey_create(*, client: Any, about: str, object_id: int, staff: Any, actin
 
 
 @transaction.atomic
-def survey_send(*, client: Any, about: str, object_id: Any, acting_user: Any, channel: str = "sms") -> SentSurvey:
+def survey_send(*, client: Any, about: str, object_id: Any, acting_user: User, channel: str = "sms") -> SentSurvey:
     """Send a scan-to-rate survey about a visit, a follow-up or an answered ticket (SVC-4).
 
     The link is returned once (only its hash is kept); the outbox refuses it without consent, and the
@@ -467,7 +467,7 @@ def survey_answer(*, token: str, recommend: Any, satisfaction: Any, comment: str
     return survey
 
 
-def surveys_send_due(*, day: Any, acting_user: Any = None, limit: int = 2000) -> int:
+def surveys_send_due(*, day: Any, acting_user: User | None = None, limit: int = 2000) -> int:
     """After follow-ups and visits (SVC-4): one survey for each follow-up record signed and each active
     visit dated ``day`` that has none yet (Huey, daily; idempotent through the one-survey-per-object rule)."""
     from careloop.followups.models import Encounter, EncounterKind, FollowupRecord

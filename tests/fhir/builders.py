@@ -14,11 +14,11 @@ from tests.crm.builders import slot
 from tests.plans.builders import enrol
 
 
-def full_record(world, client=None):
+def full_record(world, client=None, exam_no: str = "TJ2026-0001", day: int = 1):
     client = client or world.own
     now = timezone.now()
     enc = Encounter.objects.create(client=client, kind="checkup", date=dt.date(2026, 3, 2))
-    checkup = Checkup.objects.create(client=client, exam_no="TJ2026-0001", institution="北京朝阳体检中心",
+    checkup = Checkup.objects.create(client=client, exam_no=exam_no, institution="北京朝阳体检中心",
                                      date=dt.date(2026, 3, 2), encounter_id=enc.pk, results_at=now,
                                      conclusions="血糖偏高")
     ResultItem.objects.create(checkup=checkup, code="GLU", name="空腹血糖", value_text="7.2", value_num=7.2,
@@ -37,5 +37,5 @@ def full_record(world, client=None):
                            body="您的体检报告已出", requested_at=now, scheduled_at=now, next_attempt_at=now,
                            status="sent", sent_at=now)
     enrol(world, client)
-    Appointment.objects.create(client=client, slot=slot(world.bj_site, dt.date(2026, 4, 1)), booked_by=world.service)
+    Appointment.objects.create(client=client, slot=slot(world.bj_site, dt.date(2026, 4, day)), booked_by=world.service)
     return client

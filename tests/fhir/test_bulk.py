@@ -61,3 +61,46 @@ def test_files_removed_after_the_keep_time(world, api, django_capture_on_commit_
     assert bulk_exports_sweep(now=export.expires_at + dt.timedelta(seconds=1)) == 1
     assert not export_dir(export.pk).exists()
     assert api(world.nurse).get(kicked["Content-Location"]).status_code == 410
+
+
+def _export_lines(export) -> dict[str, list[dict]]:
+    lines: dict[str, list[dict]] = {}
+    for path in sorted(export_dir(export.pk).glob("*.ndjson")):
+        lines[path.stem] = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return lines
+
+
+def _run_export(user):
+    from careloop.fhir.bulk import bulk_export_run
+
+    export = BulkExport.objects.create(requested_by=user, types=[])
+    return bulk_export_run(export)
+
+
+def test_bulk_export_reads_per_batch_not_per_client(world):
+    """Every client's resources in the NDJSON equal its own Bundle (the per-client providers), and adding
+    clients adds no query: each kind of row is read once per batch of clients."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from careloop.clients.fhir import bundle_for
+    from careloop.clients.models import Client
+    from tests.factories import make_client
+
+    full_record(world)
+    _run_export(world.nurse)  # the nurse's roles and teams are read once, then cached on her
+    with CaptureQueriesContext(connection) as few:
+        first = _run_export(world.nurse)
+    for i in range(6):
+        full_record(world, make_client(name=f"批量{i}", branch=world.own.branch, health_manager=world.nurse), exam_no=f"TJ2026-10{i}",
+                    day=i + 2)
+    with CaptureQueriesContext(connection) as many:
+        second = _run_export(world.nurse)
+    assert second.clients == first.clients + 6
+    assert len(many.captured_queries) == len(few.captured_queries) == 18
+    exported = {(r["resourceType"], r["id"]): r for rows in _export_lines(second).values() for r in rows}
+    for client in (world.own, *Client.objects.filter(name__startswith="批量")):
+        bundle = [e["resource"] for e in bundle_for(client, world.nurse)["entry"]]
+        assert len(bundle) > 8
+        for resource in bundle:
+            assert exported[(resource["resourceType"], resource["id"])] == resource

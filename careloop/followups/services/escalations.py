@@ -17,12 +17,12 @@ from careloop.followups.models import Escalation, FollowupRecord, FollowupTask
 from careloop.followups.owners import OwnerChain
 from careloop.followups.permissions import can_work_task, is_lead_for
 from careloop.followups.services.tasks import followup_task_create
-from careloop.org.models import Role
+from careloop.org.models import Role, User
 from careloop.org.selectors import person_from_pool, staff_pool
 
 
 @transaction.atomic
-def escalation_raise(*, task: FollowupTask, record: FollowupRecord | None, summary: str, acting_user: Any) -> Escalation:
+def escalation_raise(*, task: FollowupTask, record: FollowupRecord | None, summary: str, acting_user: User) -> Escalation:
     team = task.team
     lead = getattr(team, "lead", None) if team is not None else None
     escalation = Escalation.objects.create(
@@ -33,7 +33,7 @@ def escalation_raise(*, task: FollowupTask, record: FollowupRecord | None, summa
 
 
 @transaction.atomic
-def escalation_refer(*, escalation: Escalation, expert: Any, acting_user: Any) -> Escalation:
+def escalation_refer(*, escalation: Escalation, expert: Any, acting_user: User) -> Escalation:
     """The lead passes the problem to an expert for consultation (会诊)."""
     if not is_lead_for(acting_user, escalation.task):
         raise PermissionDenied(_("Only the team lead refers a problem to an expert."))
@@ -49,7 +49,7 @@ def escalation_refer(*, escalation: Escalation, expert: Any, acting_user: Any) -
 
 
 @transaction.atomic
-def escalation_advise(*, escalation: Escalation, advice: str, acting_user: Any) -> Escalation:
+def escalation_advise(*, escalation: Escalation, advice: str, acting_user: User) -> Escalation:
     if escalation.expert_id != acting_user.pk:
         raise PermissionDenied(_("Only the consulted expert records the advice."))
     if escalation.status != Escalation.Status.CONSULTING:
@@ -64,7 +64,7 @@ def escalation_advise(*, escalation: Escalation, advice: str, acting_user: Any) 
 
 
 @transaction.atomic
-def escalation_client_told(*, escalation: Escalation, acting_user: Any) -> list[FollowupTask]:
+def escalation_client_told(*, escalation: Escalation, acting_user: User) -> list[FollowupTask]:
     """The client has been told the advice; tracking follow-ups are scheduled."""
     if not can_work_task(acting_user, escalation.task):
         raise PermissionDenied(_("You may not close this problem."))

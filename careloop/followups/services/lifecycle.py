@@ -30,6 +30,7 @@ from careloop.followups.services.planning import (
     too_old,
 )
 from careloop.followups.services.tasks import owners_for, tasks_cancel
+from careloop.org.models import User
 from careloop.workdays.calendar import is_working_day
 
 STOPPING = ("deceased", "opted_out", "lost")
@@ -43,7 +44,7 @@ def _cancel_open(client: Any, reason: str, *, keep_series: str = "") -> int:
     return tasks_cancel(list(qs), reason=reason)
 
 
-def _start_cured_series(client: Any, acting_user: Any) -> int:
+def _start_cured_series(client: Any, acting_user: User) -> int:
     """FU-4: the rules for cured chronic disease, from today (not attached to an old encounter's plan)."""
     today = timezone.localdate()
     latest = Encounter.objects.filter(client_id=client.pk, status=Encounter.Status.ACTIVE).order_by("-date", "-pk").first()
@@ -72,7 +73,7 @@ def _reason(text: str, why: str) -> str:
     return f"{text}: {why}" if why else text
 
 
-def client_status_changed(*, client: Any, kind: str, old: str, new: str, reason: str, acting_user: Any) -> None:
+def client_status_changed(*, client: Any, kind: str, old: str, new: str, reason: str, acting_user: User) -> None:
     """clients.STATUS_CHANGED_HOOKS: make the follow-up work follow the client's status or tier."""
     if old == new:
         return
@@ -106,7 +107,7 @@ def client_status_changed(*, client: Any, kind: str, old: str, new: str, reason:
     audit_record(actor=acting_user, action="followups.client_changed", obj=client, client=client, detail=detail)
 
 
-def consent_withdrawn(*, client: Any, purpose: str, acting_user: Any) -> None:
+def consent_withdrawn(*, client: Any, purpose: str, acting_user: User) -> None:
     """clients.CONSENT_WITHDRAWN_HOOKS: no health-data consent, no follow-up work and no result-bearing message."""
     if purpose != HEALTH_DATA:
         return
@@ -121,7 +122,7 @@ def consent_withdrawn(*, client: Any, purpose: str, acting_user: Any) -> None:
                  detail={"cancelled": cancelled, "messages_cancelled": messages})
 
 
-def consent_given(*, client: Any, purpose: str, acting_user: Any) -> None:
+def consent_given(*, client: Any, purpose: str, acting_user: User) -> None:
     """clients.CONSENT_GIVEN_HOOKS: health-data consent given again — follow-up resumes (re-planned)."""
     if purpose != HEALTH_DATA or client.status != "active":
         return

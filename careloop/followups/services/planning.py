@@ -36,6 +36,7 @@ from careloop.followups.owners import OwnerChain
 from careloop.followups.permissions import require_encounter_write
 from careloop.followups.schedule import EncounterFacts, PlannedFollowup, RuleSpec, plan_schedule
 from careloop.followups.services.tasks import followup_task_create, owners_for, tasks_cancel
+from careloop.org.models import User
 from careloop.workdays.calendar import is_working_day
 
 # --- validation ----------------------------------------------------------------------------------
@@ -247,14 +248,14 @@ def _apply_diff(diff: PlanDiff, *, owners: OwnerChain | None = None) -> dict[str
             "replaced": len(diff.replaced), "skipped": diff.skipped}
 
 
-def _replan(encounter: Encounter, *, acting_user: Any, is_first: bool | None = None,
+def _replan(encounter: Encounter, *, acting_user: User | None, is_first: bool | None = None,
             rules: list[tuple[FollowupRule, RuleSpec]] | None = None, owners: OwnerChain | None = None,
             suspended: bool = False) -> dict[str, int]:
     """Make the encounter's pending tasks match its plan."""
     return _apply_diff(plan_diff(encounter, rules=rules, is_first=is_first, suspended=suspended), owners=owners)
 
 
-def client_replan(*, client: Any, acting_user: Any) -> dict[str, int]:
+def client_replan(*, client: Any, acting_user: User) -> dict[str, int]:
     """Re-plan every active encounter of a client (reactivation, consent given again, a tier change)."""
     totals = {"created": 0, "updated": 0, "cancelled": 0, "replaced": 0, "skipped": 0}
     rules = active_rules()
@@ -281,7 +282,7 @@ def encounter_create(
     prescription_days: int | None = None,
     health_status: str | None = None,
     source: str = "",
-    acting_user: Any,
+    acting_user: User | None,
     report_delivered_on: date | None = None,
     owners: OwnerChain | None = None,
 ) -> Encounter:
@@ -307,7 +308,7 @@ ENCOUNTER_CHANGEABLE = ("kind", "date", "prescription_days", "health_status", "r
 
 
 @transaction.atomic
-def encounter_update(*, encounter: Encounter, acting_user: Any, **changes: Any) -> Encounter:
+def encounter_update(*, encounter: Encounter, acting_user: User, **changes: Any) -> Encounter:
     """Change an encounter and re-plan its pending tasks (done ones are never touched).
 
     A change of a checkup's health status (SPEC FU-1 "a sudden change") also adds a follow-up due today.
@@ -344,7 +345,7 @@ def encounter_update(*, encounter: Encounter, acting_user: Any, **changes: Any) 
     return encounter
 
 
-def _status_change_task(encounter: Encounter, old_status: str, *, acting_user: Any) -> FollowupTask:
+def _status_change_task(encounter: Encounter, old_status: str, *, acting_user: User) -> FollowupTask:
     today = timezone.localdate()
     client = encounter.client
     with translation.override(settings.LANGUAGE_CODE):  # stored text: the system language
@@ -358,7 +359,7 @@ def _status_change_task(encounter: Encounter, old_status: str, *, acting_user: A
 
 
 @transaction.atomic
-def encounter_cancel(*, encounter: Encounter, reason: str, acting_user: Any) -> Encounter:
+def encounter_cancel(*, encounter: Encounter, reason: str, acting_user: User) -> Encounter:
     """Cancel an encounter (entered by mistake, the client died…): its pending tasks are cancelled."""
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the encounter is cancelled.")})
@@ -400,7 +401,7 @@ def _latest_encounter_dates(client_ids: set[int]) -> dict[int, date]:
 
 @transaction.atomic
 def encounter_bulk_create(  # noqa: C901 (one pass over the rows: checks, series, owners, bulk inserts)
-    *, rows: list[EncounterRow], source: str, acting_user: Any
+    *, rows: list[EncounterRow], source: str, acting_user: User
 ) -> list[Encounter]:
     """Record many encounters and schedule their follow-ups in one transaction (all or nothing).
 

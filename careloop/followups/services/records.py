@@ -24,6 +24,7 @@ from careloop.followups.models import (
 from careloop.followups.permissions import can_work_task
 from careloop.followups.services.escalations import escalation_raise
 from careloop.followups.services.tasks import followup_task_create, require_open
+from careloop.org.models import User
 
 
 def questionnaire_for(task: FollowupTask) -> Questionnaire | None:
@@ -62,7 +63,7 @@ def _check_answers(questionnaire: Questionnaire | None, answers: dict[str, Any])
 def followup_record_submit(
     *,
     task: FollowupTask,
-    acting_user: Any,
+    acting_user: User,
     channel: str | None = None,
     performed_at: datetime | None = None,
     identity_confirmed: bool,
@@ -124,7 +125,7 @@ def followup_record_submit(
     return record
 
 
-def _recheck_reminder(task: FollowupTask, record: FollowupRecord, acting_user: Any) -> None:
+def _recheck_reminder(task: FollowupTask, record: FollowupRecord, acting_user: User) -> None:
     """A general problem: guidance given on the call, and a recheck reminder message + task."""
     days = policy.recheck_days()
     due = timezone.localdate() + timedelta(days=days)
@@ -145,7 +146,7 @@ def _recheck_reminder(task: FollowupTask, record: FollowupRecord, acting_user: A
 
 
 @transaction.atomic
-def followup_record_addendum(*, record: FollowupRecord, text: str, acting_user: Any) -> RecordAddendum:
+def followup_record_addendum(*, record: FollowupRecord, text: str, acting_user: User) -> RecordAddendum:
     """A signed record is never rewritten; corrections are added below it."""
     if not text.strip():
         raise ValidationError({"text": _("Write the addendum.")})

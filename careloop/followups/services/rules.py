@@ -23,6 +23,7 @@ from careloop.followups.services.planning import (
     consent_withdrawn_ids,
     plan_diff,
 )
+from careloop.org.models import User
 
 
 def rule_clean(data: dict[str, Any]) -> RuleSpec:
@@ -47,7 +48,7 @@ def rule_clean(data: dict[str, Any]) -> RuleSpec:
 
 
 @transaction.atomic
-def rule_save(*, rule: FollowupRule | None, data: dict[str, Any], acting_user: Any) -> FollowupRule:
+def rule_save(*, rule: FollowupRule | None, data: dict[str, Any], acting_user: User) -> FollowupRule:
     """Create or change a rule. Pending tasks are not touched here: see rule_apply_pending."""
     require_manage_rules(acting_user)
     rule_clean(data)
@@ -97,7 +98,7 @@ def rule_pending_diff(rule: FollowupRule, *, limit: int | None = None) -> list[P
 
 
 @transaction.atomic
-def rule_apply_pending(*, rule: FollowupRule, acting_user: Any) -> dict[str, int]:
+def rule_apply_pending(*, rule: FollowupRule, acting_user: User) -> dict[str, int]:
     """Re-plan the pending tasks of every encounter the rule affects (done ones never change)."""
     require_manage_rules(acting_user)
     totals = {"encounters": 0, "created": 0, "updated": 0, "cancelled": 0, "replaced": 0, "skipped": 0}

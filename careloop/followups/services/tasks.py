@@ -25,6 +25,7 @@ from careloop.followups.ladder import Attempt, decide, within_carrier_limit
 from careloop.followups.models import OPEN_STATUSES, CallAttempt, FollowupTask, TaskStatus
 from careloop.followups.owners import OwnerChain
 from careloop.followups.permissions import can_reassign, can_work_task
+from careloop.org.models import User
 from careloop.org.selectors import person_from_pool, team_pool
 
 
@@ -49,7 +50,7 @@ def followup_task_create(
     client: Any,
     due_date: date,
     reason: str,
-    acting_user: Any,
+    acting_user: User | None,
     encounter_id: int | None = None,
     window_end: date | None = None,
     channel: str = "phone",
@@ -93,7 +94,7 @@ def tasks_cancel(tasks: list[FollowupTask], *, reason: str) -> int:
 
 
 @transaction.atomic
-def followup_task_reassign(*, task: FollowupTask, assignee: Any, acting_user: Any) -> FollowupTask:
+def followup_task_reassign(*, task: FollowupTask, assignee: Any, acting_user: User) -> FollowupTask:
     """A lead hands a task to a member of the team (or back to the queue with assignee=None)."""
     if not can_reassign(acting_user, task):
         raise PermissionDenied(_("Only the team lead may reassign this follow-up."))
@@ -111,7 +112,7 @@ def followup_task_reassign(*, task: FollowupTask, assignee: Any, acting_user: An
     return task
 
 
-def _lost_to_followup_check(task: FollowupTask, acting_user: Any) -> bool:
+def _lost_to_followup_check(task: FollowupTask, acting_user: User | None) -> bool:
     """FU-15: after N failed tasks in a row the client is marked lost to follow-up (through clients)."""
     from careloop.clients.models import ClientStatus
     from careloop.clients.services import client_change_status
@@ -134,7 +135,7 @@ def _lost_to_followup_check(task: FollowupTask, acting_user: Any) -> bool:
     return True
 
 
-def _task_miss(task: FollowupTask, reason: str, acting_user: Any) -> FollowupTask:
+def _task_miss(task: FollowupTask, reason: str, acting_user: User | None) -> FollowupTask:
     task = FollowupTask.objects.select_for_update().get(pk=task.pk)
     require_open(task)
     task.status, task.closed_at, task.close_reason = TaskStatus.MISSED, timezone.now(), reason[:200]
@@ -147,14 +148,14 @@ def _task_miss(task: FollowupTask, reason: str, acting_user: Any) -> FollowupTas
 
 
 @transaction.atomic
-def followup_task_miss(*, task: FollowupTask, reason: str, acting_user: Any) -> FollowupTask:
+def followup_task_miss(*, task: FollowupTask, reason: str, acting_user: User) -> FollowupTask:
     """Close a task as failed (wrong number, …); counts toward lost to follow-up. Only who may work it."""
     if not can_work_task(acting_user, task):
         raise PermissionDenied(_("You may not work this follow-up."))
     return _task_miss(task, reason, acting_user)
 
 
-def followup_tasks_expire(*, today: date | None = None, acting_user: Any = None) -> int:
+def followup_tasks_expire(*, today: date | None = None, acting_user: User | None = None) -> int:
     """The daily job: open tasks whose window (or due date, when none) has passed are missed."""
     today = today or timezone.localdate()
     grace = timedelta(days=policy.group_call_days())
@@ -195,7 +196,7 @@ def _notice_context(task: FollowupTask, proposed: datetime) -> dict[str, Any]:
 
 @transaction.atomic
 def attempt_record(
-    *, task: FollowupTask, outcome: str, at: datetime | None = None, note: str = "", acting_user: Any
+    *, task: FollowupTask, outcome: str, at: datetime | None = None, note: str = "", acting_user: User
 ) -> AttemptResult:
     """Keep one call attempt and apply the FU-12 ladder: next try time, and the SMS when it is due."""
     if outcome not in CallAttempt.Outcome.values:
