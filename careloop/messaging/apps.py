@@ -11,6 +11,11 @@ class MessagingConfig(AppConfig):
 
         for name, zh, en, obj in (
             ('message.cancel_for_client', '取消客户待发消息', "Client's messages cancelled", ''),
+            ('webhook.create', '新建 Webhook 订阅', 'Webhook created', 'messaging.webhook'),
+            ('webhook.update', '修改 Webhook 订阅', 'Webhook changed', 'messaging.webhook'),
+            ('webhook.deactivate', '停用 Webhook 订阅', 'Webhook deactivated', 'messaging.webhook'),
+            ('webhook.rotate_secret', '更换 Webhook 签名密钥', 'Webhook secret rotated', 'messaging.webhook'),
+            ('webhook.test', '发送 Webhook 测试事件', 'Webhook test event sent', 'messaging.webhook'),
         ):
             audit_actions.register(name, zh, en, obj)
         from careloop.clients import services as client_services
@@ -22,6 +27,11 @@ class MessagingConfig(AppConfig):
 
         wakeup.register_remote(messaging_wake)
 
+        from careloop.core import events
+        from careloop.messaging.webhooks import on_event
+
+        events.listen(on_event)
+
         if consent_withdrawn_hook not in client_services.CONSENT_WITHDRAWN_HOOKS:
             client_services.CONSENT_WITHDRAWN_HOOKS.append(consent_withdrawn_hook)
         timeline.register("messaging.messages", timeline_entries)
@@ -32,6 +42,7 @@ class MessagingConfig(AppConfig):
         from careloop.org.permissions import Cap
 
         nav.register(_("Messages"), "messaging:operations", Cap.MANAGE_MESSAGES, order=80)
+        nav.register(_("Webhooks"), "messaging:webhooks", Cap.MANAGE_INTEGRATIONS, order=90)
         _name_openapi_enums()
 
 
@@ -47,6 +58,8 @@ def _name_openapi_enums() -> None:
     overrides.setdefault("MessageStatusEnum", "careloop.messaging.models.Status")
     overrides.setdefault("MessagePurposeEnum", "careloop.messaging.models.Purpose")
     overrides.setdefault("MessageChannelEnum", "careloop.messaging.models.Channel")
+    overrides.setdefault("MessagePeopleChannelEnum", "careloop.messaging.models.PEOPLE_CHANNEL_CHOICES")
+    overrides.setdefault("MessagePeoplePurposeEnum", "careloop.messaging.models.PEOPLE_PURPOSE_CHOICES")
     overrides.setdefault("MessageSubscriptionPurposeEnum", "careloop.messaging.policy.SUBSCRIBABLE_CHOICES")
     # Once a field name has several choice sets, every one needs a name: keep the clients' names as they were.
     overrides.setdefault("StatusEnum", "careloop.clients.models.ClientStatus")
