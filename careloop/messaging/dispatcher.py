@@ -33,6 +33,7 @@ from careloop.messaging.backoff import retry_delay
 from careloop.messaging.models import (
     DUE_STATUSES,
     PENDING_STATUSES,
+    WEBHOOK_TEST_EVENT,
     Channel,
     DeliveryReceipt,
     Message,
@@ -244,7 +245,7 @@ class Dispatcher:
                 if message.channel == Channel.WEBHOOK:
                     # An integrator, not a person: no consent, quiet hours or caps; only the subscription.
                     hook = message.webhook
-                    if hook is None or not hook.active:
+                    if hook is None or not (hook.active or message.subject == WEBHOOK_TEST_EVENT):
                         Message.objects.filter(pk=message.pk, lease_owner=self.worker_id, status__in=DUE_STATUSES).update(
                             status=Status.CANCELLED, cancelled_at=now, cancel_reason="webhook_inactive",
                             lease_owner="", lease_expires_at=None)

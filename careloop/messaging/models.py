@@ -21,6 +21,8 @@ class Channel(models.TextChoices):
 # Channels that reach a person (consent, quiet hours, caps apply); webhooks reach an integrator's system.
 PEOPLE_CHANNELS = [Channel.SMS, Channel.EMAIL, Channel.WECHAT, Channel.LETTER]
 PEOPLE_CHANNEL_CHOICES = [(c.value, c.label) for c in PEOPLE_CHANNELS]
+# Sent on request to one subscription, active or not (to check a receiver before switching it on).
+WEBHOOK_TEST_EVENT = "webhook.test"
 
 
 class Purpose(models.TextChoices):

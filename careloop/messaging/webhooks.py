@@ -22,12 +22,19 @@ from django.utils.translation import gettext as _
 from careloop.audit.services import audit_record
 from careloop.core import events
 from careloop.messaging import wakeup
-from careloop.messaging.models import PENDING_STATUSES, Channel, Message, Purpose, Status, Webhook
+from careloop.messaging.models import (
+    PENDING_STATUSES,
+    WEBHOOK_TEST_EVENT,
+    Channel,
+    Message,
+    Purpose,
+    Status,
+    Webhook,
+)
 from careloop.org.models import OrgUnit, User
 from careloop.org.permissions import Cap, user_can
 from careloop.org.selectors import unit_in_subtree
 
-TEST_EVENT = "webhook.test"
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a visible prefix, not a secret
 
 
@@ -49,8 +56,8 @@ def clean_url(raw: Any) -> str:
     url = str(raw or "").strip()
     if not url or len(url) > 500:
         raise ValidationError({"url": _("Give the target URL (https://…, at most 500 characters).")})
-    parts = urlsplit(url)
     try:
+        parts = urlsplit(url)
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:
         raise ValidationError({"url": _("The URL's port is not a number between 1 and 65535.")}) from None
@@ -203,9 +210,9 @@ def webhook_send_test(*, webhook: Webhook, acting_user: User) -> Message:
     hook = Webhook.objects.select_related("branch").get(pk=webhook.pk)
     if not unit_in_subtree(acting_user, hook.branch):
         raise PermissionDenied(_("Only an administrator manages webhooks."))
-    body = event_body(event_id=str(uuid.uuid4()), event_type=TEST_EVENT, occurred_at=timezone.now(),
+    body = event_body(event_id=str(uuid.uuid4()), event_type=WEBHOOK_TEST_EVENT, occurred_at=timezone.now(),
                       branch_id=hook.branch_id, data={"webhook": hook.pk})
-    message = _queue(hook, TEST_EVENT, body, acting_user=acting_user)
+    message = _queue(hook, WEBHOOK_TEST_EVENT, body, acting_user=acting_user)
     audit_record(actor=acting_user, action="webhook.test", obj=hook, detail={"message": message.pk})
     transaction.on_commit(wakeup.wake)
     return message
@@ -216,7 +223,7 @@ def on_event(event: events.Event) -> None:
     """Queue one delivery per active subscription that wants ``event`` and covers its branch.
 
     Runs in the emitting service's transaction: the rows commit with the change, and the dispatcher is
-    woken after commit. Inactive test-only subscriptions get nothing.
+    woken after commit. Inactive subscriptions get nothing.
     """
     if event.branch_id is None:
         return

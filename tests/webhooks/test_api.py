@@ -50,6 +50,8 @@ def test_admin_creates_and_sees_the_secret_once(world, api) -> None:
     ({"url": "ftp://example.com/x"}, "url"),
     ({"url": "https://user:pw@example.com/x"}, "url"),
     ({"url": "https://example.com:99999/x"}, "url"),
+    ({"url": "https://[::1/x"}, "url"),
+    ({"url": "https://[::1]/x"}, "url"),
     ({"events": ["followup.task_done", "nope.never"]}, "events"),
     ({"events": []}, "events"),
     ({"events": "followup.task_done"}, "events"),

@@ -158,3 +158,22 @@ def test_the_fake_transport_sees_the_same_headers(world, hook_factory) -> None:
     assert headers["X-Careloop-Signature"] == signature("whsec_k", ts, b'{"a":1}')
     assert headers["X-Careloop-Signature"] == "sha256=" + hmac.new(
         b"whsec_k", f"{ts}.".encode() + b'{"a":1}', hashlib.sha256).hexdigest()
+
+
+def test_a_test_event_reaches_an_inactive_webhook_but_events_do_not(world, receiver, hook_factory) -> None:
+    from careloop.core import events
+    from careloop.messaging.models import Webhook
+
+    hook, _secret = hook_factory(url=receiver.url, active=False, branch=world.bj,
+                                 events=["servicedesk.ticket_opened"])
+    test = webhook_send_test(webhook=hook, acting_user=world.admin)
+    events.emit("servicedesk.ticket_opened", lambda: {"ticket": 1}, branch_id=world.bj.pk)
+    assert list(Message.objects.filter(webhook=hook)) == [test]
+    # an event queued while active, then the subscription switched off behind the services' back
+    Webhook.objects.filter(pk=hook.pk).update(active=True)
+    events.emit("servicedesk.ticket_opened", lambda: {"ticket": 2}, branch_id=world.bj.pk)
+    Webhook.objects.filter(pk=hook.pk).update(active=False)
+    Dispatcher(worker_id="w1").run_until_idle()
+    rows = list(Message.objects.filter(webhook=hook).order_by("id").values_list("subject", "status", "cancel_reason"))
+    assert rows == [("webhook.test", "delivered", ""), ("servicedesk.ticket_opened", "cancelled", "webhook_inactive")]
+    assert [r["headers"]["X-Careloop-Event"] for r in receiver.requests] == ["webhook.test"]
