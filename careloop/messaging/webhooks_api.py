@@ -52,16 +52,19 @@ class WebhookInput(serializers.Serializer):
     active = StrictBooleanField(required=False, default=True)
 
 
-class AttemptSerializer(serializers.ModelSerializer):
+class WebhookAttemptSerializer(serializers.ModelSerializer):
+    # Plain text in the schema: an enum here would take the name "Outcome" from the call attempts' enum.
+    outcome = serializers.CharField(read_only=True, help_text="delivered, failed, dead or unknown")
+
     class Meta:
         model = WebhookAttempt
         fields = ["number", "at", "outcome", "response_code", "error", "duration_ms"]
         read_only_fields = fields
 
 
-class DeliverySerializer(serializers.ModelSerializer):
+class WebhookDeliverySerializer(serializers.ModelSerializer):
     event = serializers.CharField(source="subject", read_only=True)
-    attempt_log = AttemptSerializer(source="webhook_attempts", many=True, read_only=True)
+    attempt_log = WebhookAttemptSerializer(source="webhook_attempts", many=True, read_only=True)
     response_code = serializers.SerializerMethodField()
 
     class Meta:
@@ -150,16 +153,16 @@ class WebhookRotateSecret(APIView):
 
 @extend_schema(tags=["webhooks"])
 class WebhookTest(APIView):
-    @extend_schema(operation_id="webhooks_test", request=None, responses={202: DeliverySerializer})
+    @extend_schema(operation_id="webhooks_test", request=None, responses={202: WebhookDeliverySerializer})
     def post(self, request: Request, pk: int) -> Response:
         user = _admin(request)
         message = webhooks.webhook_send_test(webhook=selectors.webhook_for(user, pk), acting_user=user)
-        return Response(DeliverySerializer(message).data, status=status.HTTP_202_ACCEPTED)
+        return Response(WebhookDeliverySerializer(message).data, status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema(tags=["webhooks"])
 class WebhookDeliveries(ListAPIView):
-    serializer_class = DeliverySerializer
+    serializer_class = WebhookDeliverySerializer
 
     def get_queryset(self) -> Any:
         return selectors.webhook_deliveries(selectors.webhook_for(_admin(self.request), int(self.kwargs["pk"])))
