@@ -370,6 +370,9 @@ MESSAGING_UNKNOWN_GRACE_SECONDS = env_int("CARELOOP_MESSAGING_UNKNOWN_GRACE_SECO
 MESSAGING_SUBSCRIPTION_CHANGES_PER_YEAR = env_int("CARELOOP_MESSAGING_SUBSCRIPTION_CHANGES_PER_YEAR", 4, minimum=0)
 MESSAGING_PROVIDERS = env_json("CARELOOP_MESSAGING_PROVIDERS", {})
 MESSAGING_RECEIPT_SECRET = env_str("CARELOOP_MESSAGING_RECEIPT_SECRET")
+# Webhooks go to https URLs on public hosts; this allows http and loopback/private hosts (development, or
+# an integrator inside the same private network).
+WEBHOOKS_ALLOW_PRIVATE = env_bool("CARELOOP_WEBHOOKS_ALLOW_PRIVATE", False)
 
 # How a web process wakes the message dispatcher after commit: "huey" (a task to the worker) or "none"
 # (the worker's poll finds the message). Tests use "none" unless a test asks for the wake-up.

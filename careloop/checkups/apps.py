@@ -8,6 +8,9 @@ class CheckupsConfig(AppConfig):
     verbose_name = _("Checkups")
 
     def ready(self) -> None:
+        from careloop.core import events
+
+        events.declare("checkup.critical_value", _("Critical value raised"))
         from careloop.checkups.timeline import checkup_entries
         from careloop.clients import timeline
         from careloop.core import nav

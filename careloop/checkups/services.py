@@ -43,6 +43,7 @@ from careloop.checkups.permissions import import_branch_for, require
 from careloop.checkups.progress import upload_dir
 from careloop.checkups.readers import RowError, detect_format, file_fingerprint
 from careloop.clients.models import Client, Enterprise, Tier
+from careloop.core import events
 from careloop.followups.models import EncounterKind, FollowupTask
 from careloop.followups.services.planning import EncounterRow, encounter_bulk_create, encounter_update
 from careloop.followups.services.tasks import followup_task_create
@@ -345,6 +346,15 @@ def lead_for(client: Client) -> User | None:
     return User.objects.filter(role_grants__role=Role.LEAD, org_unit_id__in=units, is_active=True).order_by("pk").first()
 
 
+def _critical_payload(alert: CriticalAlert, item: ResultItem, task_id: int) -> Callable[[], dict[str, Any]]:
+    """Ids and codes of a critical value for integrators; the value itself is read through the API."""
+    return lambda: {
+        "alert": alert.pk, "checkup": item.checkup_id, "client": item.checkup.client_id, "item": item.pk,
+        "item_code": item.code, "task": task_id,
+        "raised_at": timezone.localtime(alert.raised_at).isoformat(timespec="seconds"),
+    }
+
+
 def _raise_critical_alerts(item_ids: list[int], *, acting_user: User, today: dt.date) -> list[CriticalAlert]:
     """A critical value: an alert for a lead, and a follow-up task at the top of the lead's worklist.
 
@@ -367,6 +377,7 @@ def _raise_critical_alerts(item_ids: list[int], *, acting_user: User, today: dt.
         audit_record(actor=acting_user, action="checkup.critical_alert", obj=alert, client=client,
                      detail={"item": item.code, "value": item.value_text, "lead": getattr(lead, "pk", None), "task": task.pk,
                              "assignee": task.assignee_id, "team": task.team_id})
+        events.emit("checkup.critical_value", _critical_payload(alert, item, task.pk), branch_id=client.branch_id)
         alerts.append(alert)
     return alerts
 

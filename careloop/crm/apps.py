@@ -8,6 +8,9 @@ class CrmConfig(AppConfig):
     verbose_name = _("Tiers and appointments")
 
     def ready(self) -> None:
+        from careloop.core import events
+
+        events.declare("crm.appointment_booked", _("Appointment booked"))
         from careloop.audit import actions as audit_actions
 
         for name, zh, en, obj in (

@@ -20,6 +20,7 @@ from careloop.audit.services import audit_record
 from careloop.clients.models import Client, ClientStatus, Tier
 from careloop.clients.selectors import clients_visible_to
 from careloop.clients.services import client_set_tier
+from careloop.core import events
 from careloop.crm.followup_link import open_team_followup
 from careloop.crm.models import (
     SLOT_MINUTES,
@@ -443,7 +444,18 @@ def appointment_book(*, client: Client, slot: Slot, acting_user: User, notes: st
     audit_record(actor=acting_user, action="appointment.book", obj=appointment, client=client,
                  detail={"slot": slot.pk, "start": appointment.slot.start.isoformat(),
                          "confirmation": appointment.confirmation_message_id, "refused": confirmation.refused})
+    _emit_booked(appointment)
     return appointment
+
+
+def _emit_booked(appointment: Appointment) -> None:
+    """The ``crm.appointment_booked`` event (a reschedule books anew and names the booking it replaces)."""
+    slot = appointment.slot
+    events.emit("crm.appointment_booked", lambda: {
+        "appointment": appointment.pk, "client": appointment.client_id, "slot": slot.pk, "site": slot.site_id,
+        "service": slot.service.code, "start": timezone.localtime(slot.start).isoformat(timespec="seconds"),
+        "rescheduled_from": appointment.rescheduled_from_id,
+    }, branch_id=appointment.client.branch_id)
 
 
 def _locked(appointment: Appointment) -> Appointment:
@@ -499,6 +511,7 @@ def appointment_reschedule(*, appointment: Appointment, slot: Slot, acting_user:
     _enqueue_messages(new, acting_user)
     audit_record(actor=acting_user, action="appointment.reschedule", obj=new, client=new.client,
                  detail={"from": old.pk, "slot": slot.pk})
+    _emit_booked(new)
     return new
 
 

@@ -8,6 +8,10 @@ class FollowupsConfig(AppConfig):
     verbose_name = _("Follow-up")
 
     def ready(self) -> None:
+        from careloop.core import events
+
+        events.declare("followup.task_done", _("Follow-up task completed"))
+        events.declare("followup.record_signed", _("Follow-up record signed"))
         from careloop.audit import actions as audit_actions
 
         for name, zh, en, obj in (

@@ -24,7 +24,14 @@ from careloop.audit.reads import audited_read
 from careloop.clients.selectors import client_for
 from careloop.core.api import JSONParser, StrictBooleanField, StrictCharField
 from careloop.messaging import selectors, services
-from careloop.messaging.models import Channel, Message, Purpose, Status
+from careloop.messaging.models import (
+    PEOPLE_CHANNEL_CHOICES,
+    PEOPLE_PURPOSE_CHOICES,
+    Channel,
+    Message,
+    Purpose,
+    Status,
+)
 from careloop.messaging.policy import SUBSCRIBABLE_CHOICES, SUBSCRIBABLE_PURPOSES
 from careloop.messaging.providers import provider_config
 from careloop.messaging.signing import verify_params
@@ -52,8 +59,8 @@ def _id_param(raw: str, field: str) -> int:
 
 class EnqueueSerializer(serializers.Serializer):
     client = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    purpose = serializers.ChoiceField(choices=Purpose.choices)
-    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.SMS)
+    purpose = serializers.ChoiceField(choices=PEOPLE_PURPOSE_CHOICES)
+    channel = serializers.ChoiceField(choices=PEOPLE_CHANNEL_CHOICES, default=Channel.SMS)
     context = serializers.DictField(  # type: ignore[assignment]  # a field, not Serializer.context
         child=StrictCharField(allow_blank=True, max_length=500), required=False, default=dict)
     scheduled_at = serializers.DateTimeField(required=False, allow_null=True, default=None)

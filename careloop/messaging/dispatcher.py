@@ -33,10 +33,13 @@ from careloop.messaging.backoff import retry_delay
 from careloop.messaging.models import (
     DUE_STATUSES,
     PENDING_STATUSES,
+    WEBHOOK_TEST_EVENT,
+    Channel,
     DeliveryReceipt,
     Message,
     Status,
     Subscription,
+    WebhookAttempt,
 )
 from careloop.messaging.providers import (
     DeliveryError,
@@ -133,10 +136,11 @@ def sweep(*, now: datetime | None = None) -> SweepReport:
 def cancel_withdrawn(*, now: datetime | None = None) -> int:
     """Cancel pending messages whose client withdrew consent, cancelled the type, opted out or died.
 
-    Three set-based updates, so the sweep stays cheap however long the queue is.
+    Three set-based updates, so the sweep stays cheap however long the queue is. Webhook deliveries have
+    no client and are left alone (deactivating the webhook cancels them).
     """
     now = now or timezone.now()
-    pending = Message.objects.filter(status__in=PENDING_STATUSES)
+    pending = Message.objects.filter(status__in=PENDING_STATUSES, client__isnull=False)
     latest_consent = (Consent.objects.filter(client=OuterRef("client"), purpose=OuterRef("consent_purpose"))
                       .order_by("-given_at", "-id").values("granted")[:1])
     subscribed = (Subscription.objects.filter(client=OuterRef("client"), purpose=OuterRef("purpose"))
@@ -165,6 +169,9 @@ class _Outcome:
     error: str = ""
     permanent: bool = False
     provider: str = ""
+    response_code: int | None = None
+    started_at: datetime | None = None
+    duration_ms: int = 0
 
 
 class Dispatcher:
@@ -219,7 +226,7 @@ class Dispatcher:
         subscribed = (Subscription.objects.filter(client=OuterRef("client"), purpose=OuterRef("purpose"))
                       .values("active")[:1])
         rows = (Message.objects.filter(pk__in=ids, lease_owner=self.worker_id, status__in=DUE_STATUSES)
-                .select_related("client")
+                .select_related("client", "webhook")
                 .annotate(consented=Subquery(latest_consent), subscribed=Subquery(subscribed))
                 .order_by("id"))
         if connection.features.has_select_for_update_of:
@@ -235,6 +242,21 @@ class Dispatcher:
         attempts: dict[int, int] = {}
         with transaction.atomic():
             for message in self._load(ids):
+                if message.channel == Channel.WEBHOOK:
+                    # An integrator, not a person: no consent, quiet hours or caps; only the subscription.
+                    hook = message.webhook
+                    if hook is None or not (hook.active or message.subject == WEBHOOK_TEST_EVENT):
+                        Message.objects.filter(pk=message.pk, lease_owner=self.worker_id, status__in=DUE_STATUSES).update(
+                            status=Status.CANCELLED, cancelled_at=now, cancel_reason="webhook_inactive",
+                            lease_owner="", lease_expires_at=None)
+                        results[message.pk] = Status.CANCELLED
+                        continue
+                    attempts[message.pk] = message.attempts + 1
+                    outgoing[message.pk] = Outgoing(
+                        out_id=str(message.pk), channel=message.channel, to=hook.url, body=message.body,
+                        subject=message.subject, purpose=message.purpose,
+                        extra={"secret": hook.secret, "delivery_id": str(message.delivery_id)})
+                    continue
                 address = recipient_address(message.client, message.channel)
                 refusal = refusal_for(message.client, message.purpose, message.channel,
                                       consented=bool(message.consented),  # type: ignore[attr-defined]
@@ -253,7 +275,7 @@ class Dispatcher:
                     attempts[message.pk] = message.attempts + 1
                     outgoing[message.pk] = Outgoing(
                         out_id=str(message.pk), channel=message.channel, to=address, body=message.body,
-                        subject=message.subject, purpose=message.purpose, extra={"name": message.client.name})
+                        subject=message.subject, purpose=message.purpose, extra={"name": getattr(message.client, "name", "")})
             if outgoing:
                 Message.objects.filter(pk__in=list(outgoing), lease_owner=self.worker_id,
                                        status__in=DUE_STATUSES).update(
@@ -281,17 +303,25 @@ class Dispatcher:
         return results
 
     def _send(self, message: Outgoing) -> _Outcome:
+        started_at, clock = timezone.now(), time.monotonic()
+        outcome = self._call(message)
+        outcome.started_at = started_at
+        outcome.duration_ms = int((time.monotonic() - clock) * 1000)
+        return outcome
+
+    def _call(self, message: Outgoing) -> _Outcome:
         provider = self.provider_lookup(message.channel)
         try:
             result = provider.send(message)  # type: ignore[attr-defined]
         except UnknownOutcome as exc:
-            return _Outcome(Status.UNKNOWN, error=str(exc))
+            return _Outcome(Status.UNKNOWN, error=str(exc), response_code=exc.response_code)
         except DeliveryError as exc:
-            return _Outcome(Status.FAILED, error=str(exc), permanent=exc.permanent)
+            return _Outcome(Status.FAILED, error=str(exc), permanent=exc.permanent, response_code=exc.response_code)
         except Exception as exc:  # a provider bug must not kill the worker; retry like a temporary failure
             logger.exception("provider for %s crashed on message %s", message.channel, message.out_id)
             return _Outcome(Status.FAILED, error=f"{type(exc).__name__}: {exc}")
-        return _Outcome(Status.SENT, provider_id=result.provider_id or "", provider=getattr(provider, "name", ""))
+        return _Outcome(Status.SENT, provider_id=result.provider_id or "", provider=getattr(provider, "name", ""),
+                        response_code=getattr(result, "response_code", None))
 
     def _record_all(self, ordered: list[tuple[Outgoing, _Outcome]], attempts: dict[int, int]) -> dict[int, str]:
         """Write every outcome of a chunk; the successful ones in a single statement."""
@@ -304,7 +334,29 @@ class Dispatcher:
             pk = int(item.out_id)
             if pk not in sent:
                 recorded[pk] = self._record(pk, attempts[pk], outcome)
+        hooks_ok = [int(item.out_id) for item, _o in ordered
+                    if item.channel == Channel.WEBHOOK and recorded.get(int(item.out_id)) == Status.SENT]
+        if hooks_ok:
+            # A 2xx answer is the receiver's own acknowledgement: delivered, no receipt to wait for.
+            Message.objects.filter(pk__in=hooks_ok, status=Status.SENT).update(
+                status=Status.DELIVERED, delivered_at=timezone.now())
+            recorded.update(dict.fromkeys(hooks_ok, Status.DELIVERED))
+        self._log_webhook_attempts(ordered, attempts, recorded)
         return recorded
+
+    @staticmethod
+    def _log_webhook_attempts(ordered: list[tuple[Outgoing, _Outcome]], attempts: dict[int, int],
+                              recorded: dict[int, str]) -> None:
+        """Each webhook try is kept (the delivery log), in the commit that records its outcome."""
+        rows = [
+            WebhookAttempt(message_id=int(item.out_id), number=attempts[int(item.out_id)],
+                           at=outcome.started_at or timezone.now(), outcome=recorded[int(item.out_id)],
+                           response_code=outcome.response_code, error=outcome.error[:500],
+                           duration_ms=outcome.duration_ms)
+            for item, outcome in ordered if item.channel == Channel.WEBHOOK and int(item.out_id) in recorded
+        ]
+        if rows:
+            WebhookAttempt.objects.bulk_create(rows)
 
     def _mark_sent(self, sent: dict[int, _Outcome]) -> None:
         """One ``UPDATE … FROM (VALUES …)`` for the chunk's successes (PostgreSQL, SQLite ≥ 3.33).

@@ -7,12 +7,22 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from careloop.lib.fields import EncryptedTextField
+
 
 class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
     EMAIL = "email", _("Email")
     WECHAT = "wechat", _("WeChat")
     LETTER = "letter", _("Printed letter")
+    WEBHOOK = "webhook", _("Webhook")
+
+
+# Channels that reach a person (consent, quiet hours, caps apply); webhooks reach an integrator's system.
+PEOPLE_CHANNELS = [Channel.SMS, Channel.EMAIL, Channel.WECHAT, Channel.LETTER]
+PEOPLE_CHANNEL_CHOICES = [(c.value, c.label) for c in PEOPLE_CHANNELS]
+# Sent on request to one subscription, active or not (to check a receiver before switching it on).
+WEBHOOK_TEST_EVENT = "webhook.test"
 
 
 class Purpose(models.TextChoices):
@@ -27,6 +37,11 @@ class Purpose(models.TextChoices):
     NEWSLETTER = "newsletter", _("Newsletter")
     SATISFACTION_SURVEY = "satisfaction_survey", _("Satisfaction survey")
     OFFER = "offer", _("Offer")
+    WEBHOOK_EVENT = "webhook_event", _("Event for an integrator")
+
+
+PEOPLE_PURPOSES = [p for p in Purpose if p != Purpose.WEBHOOK_EVENT]
+PEOPLE_PURPOSE_CHOICES = [(p.value, p.label) for p in PEOPLE_PURPOSES]
 
 
 class Status(models.TextChoices):
@@ -83,7 +98,8 @@ class Message(models.Model):
     """The outbox row: written in the transaction that causes it, the source of truth for sending."""
 
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="messages",
-                               verbose_name=_("client"))
+                               verbose_name=_("client"), null=True, blank=True,
+                               help_text=_("Empty for a webhook delivery, which goes to an integrator."))
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     purpose = models.CharField(_("purpose"), max_length=32, choices=Purpose.choices)
     consent_purpose = models.CharField(_("consent purpose"), max_length=16)
@@ -113,6 +129,10 @@ class Message(models.Model):
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancel_reason = models.CharField(_("cancel reason"), max_length=200, blank=True)
+    # A webhook delivery: the subscription it goes to and its idempotency id (X-Careloop-Delivery).
+    webhook = models.ForeignKey("messaging.Webhook", on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="deliveries", verbose_name=_("webhook"))
+    delivery_id = models.UUIDField(_("delivery id"), null=True, blank=True, unique=True)
 
     class Meta:
         verbose_name = _("message")
@@ -193,3 +213,49 @@ class WeChatBinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} wechat"
+
+
+class Webhook(models.Model):
+    """An integrator's subscription to careloop's events, delivered through the outbox (channel ``webhook``)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    url = models.CharField(_("target URL"), max_length=500)
+    secret = EncryptedTextField(_("signing secret"), context="messaging.webhook.secret")
+    events = models.JSONField(_("event types"), default=list)
+    active = models.BooleanField(_("active"), default=True)
+    branch = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("branch scope"),
+                               help_text=_("Only events of clients in this unit and below are sent."))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    secret_rotated_at = models.DateTimeField(_("secret rotated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WebhookAttempt(models.Model):
+    """One try at delivering a webhook, written with the outcome in the dispatcher's commit."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="webhook_attempts")
+    number = models.PositiveSmallIntegerField(_("attempt"))
+    at = models.DateTimeField(_("at"))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Status.choices)
+    response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+
+    class Meta:
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
+        ordering = ["message_id", "number", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}#{self.number} {self.outcome}"

@@ -7,13 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Min, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from careloop.clients.selectors import clients_visible_to
-from careloop.messaging.models import Channel, Message, MessageTemplate, Purpose, Status
+from careloop.messaging.models import Channel, Message, MessageTemplate, Purpose, Status, Webhook
 from careloop.org.permissions import Cap, user_can
+from careloop.org.selectors import subtree_q
 
 
 def messages_for_client(client: Any) -> QuerySet[Message]:
@@ -82,8 +86,31 @@ def queue_health() -> QueueHealth:
 
 def dead_letters() -> QuerySet[Message]:
     return (Message.objects.filter(status__in=[Status.DEAD, Status.UNKNOWN])
-            .select_related("client").order_by("-id"))
+            .select_related("client", "webhook").order_by("-id"))
 
 
 def templates_current() -> QuerySet[MessageTemplate]:
     return MessageTemplate.objects.filter(is_active=True).order_by("purpose", "channel")
+
+
+# --- webhooks ----------------------------------------------------------------------------------
+def webhooks_visible_to(user: Any) -> QuerySet[Webhook]:
+    """Subscriptions an administrator may manage: those scoped to a unit of their subtree."""
+    if not user_can(user, Cap.MANAGE_INTEGRATIONS):
+        return Webhook.objects.none()
+    return Webhook.objects.filter(subtree_q(user)).select_related("branch", "created_by").order_by("name", "id")
+
+
+def webhook_for(user: Any, pk: int) -> Webhook:
+    """The subscription, or PermissionDenied without the capability, Http404 outside the scope."""
+    if not user_can(user, Cap.MANAGE_INTEGRATIONS):
+        raise PermissionDenied(_("Only an administrator manages webhooks."))
+    if pk > 2**63 - 1:
+        raise Http404
+    return get_object_or_404(webhooks_visible_to(user), pk=pk)
+
+
+def webhook_deliveries(webhook: Webhook) -> QuerySet[Message]:
+    """The delivery log: newest first, with each delivery's attempts."""
+    return (Message.objects.filter(webhook=webhook).prefetch_related("webhook_attempts")
+            .order_by("-created_at", "-id"))

@@ -23,6 +23,8 @@ from careloop.clients.services import consent_current
 from careloop.messaging import planyear, policy, wakeup
 from careloop.messaging.models import (
     PENDING_STATUSES,
+    PEOPLE_CHANNELS,
+    PEOPLE_PURPOSES,
     Channel,
     DeliveryReceipt,
     Message,
@@ -177,9 +179,9 @@ def refusal_for(
 
 def _validate_codes(purpose: str, channel: str) -> None:
     errors = {}
-    if purpose not in Purpose.values:
+    if purpose not in PEOPLE_PURPOSES:
         errors["purpose"] = _("Unknown purpose %(value)s.") % {"value": purpose}
-    if channel not in Channel.values:
+    if channel not in PEOPLE_CHANNELS:
         errors["channel"] = _("Unknown channel %(value)s.") % {"value": channel}
     if errors:
         raise ValidationError(errors)
@@ -280,11 +282,14 @@ def message_resend(*, message: Message, reason: str, acting_user: User) -> Messa
     locked = Message.objects.select_for_update().select_related("client").get(pk=message.pk)
     if locked.status not in (Status.DEAD, Status.UNKNOWN):
         raise ValidationError({"status": _("Only dead or unknown messages can be resent.")})
-    refusal = refusal_for(locked.client, locked.purpose, locked.channel)
-    if refusal is not None:
-        raise ValidationError({"client": refusal[1]})
     now = timezone.now()
-    planned = plan_for(locked.client, locked.channel, now)
+    if locked.channel == Channel.WEBHOOK:
+        planned = now  # an integrator's system: no consent, quiet hours or cap
+    else:
+        refusal = refusal_for(locked.client, locked.purpose, locked.channel)
+        if refusal is not None:
+            raise ValidationError({"client": refusal[1]})
+        planned = plan_for(locked.client, locked.channel, now)
     locked.possible_duplicate = locked.possible_duplicate or locked.status == Status.UNKNOWN
     locked.status = Status.QUEUED
     locked.attempts = 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages as flash
@@ -16,12 +16,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from careloop.messaging import selectors, services
-from careloop.messaging.models import Message, MessageTemplate
+from careloop.core import events
+from careloop.messaging import selectors, services, webhooks
+from careloop.messaging.models import Message, MessageTemplate, Webhook
 from careloop.messaging.providers import provider_config
 from careloop.messaging.providers.letter import letter_batch
-from careloop.org.models import User
+from careloop.org.models import OrgUnit, User
 from careloop.org.permissions import Cap, user_can
+from careloop.org.selectors import units_visible_to
 
 MAX_ID = 2**63 - 1
 
@@ -109,3 +111,98 @@ def letters(request: HttpRequest, day: str) -> HttpResponse:
         raise PermissionDenied from None
     directory = provider_config("letter").get("directory", str(settings.DATA_DIR / "letters"))
     return render(request, "messaging/letters.html", {"day": date, "letters": letter_batch(directory, date)})
+
+
+# --- webhooks (administrators) ---------------------------------------------------------------------
+def _webhook_form(request: HttpRequest, hook: Webhook | None) -> dict[str, Any]:
+    if request.method == "POST":
+        return {"name": request.POST.get("name", ""), "url": request.POST.get("url", ""),
+                "events": request.POST.getlist("events"), "branch": request.POST.get("branch", ""),
+                "active": request.POST.get("active") == "on"}
+    if hook is None:
+        unit = getattr(request.user, "org_unit", None)
+        return {"name": "", "url": "", "events": [], "branch": str(getattr(unit, "pk", "")), "active": True}
+    return {"name": hook.name, "url": hook.url, "events": list(hook.events), "branch": str(hook.branch_id),
+            "active": hook.active}
+
+
+def _webhook_page(request: HttpRequest, hook: Webhook | None, form: dict[str, Any], errors: dict[str, Any],
+                  secret: str = "") -> HttpResponse:
+    context: dict[str, Any] = {
+        "hook": hook, "form": form, "errors": errors, "secret": secret,
+        "event_types": events.types(), "units": units_visible_to(cast(User, request.user)),
+    }
+    if hook is not None:
+        context["page"] = Paginator(selectors.webhook_deliveries(hook), 25).get_page(request.GET.get("page"))
+        if getattr(request, "htmx", False) and request.method == "GET":
+            return render(request, "messaging/_webhook_deliveries.html", context)
+    return render(request, "messaging/webhook.html", context, status=400 if errors else 200)
+
+
+def _unit(value: str) -> Any:
+    return OrgUnit.objects.filter(pk=int(value)).first() if value.isdigit() and int(value) <= MAX_ID else None
+
+
+@login_required
+def webhook_list(request: HttpRequest) -> HttpResponse:
+    _require(request, Cap.MANAGE_INTEGRATIONS)
+    return render(request, "messaging/webhooks.html", {
+        "hooks": selectors.webhooks_visible_to(request.user), "event_labels": {t.name: t.label for t in events.types()}})
+
+
+@login_required
+def webhook_new(request: HttpRequest) -> HttpResponse:
+    _require(request, Cap.MANAGE_INTEGRATIONS)
+    form = _webhook_form(request, None)
+    if request.method == "POST":
+        try:
+            hook, secret = webhooks.webhook_create(name=form["name"], url=form["url"], events_=form["events"],
+                                                   branch=_unit(form["branch"]), active=form["active"],
+                                                   acting_user=cast(User, request.user))
+        except ValidationError as exc:
+            return _webhook_page(request, None, form, exc.message_dict)
+        flash.success(request, _("Webhook created. Copy the signing secret now: it is not shown again."))
+        return _webhook_page(request, hook, _webhook_form_of(hook), {}, secret=secret)
+    return _webhook_page(request, None, form, {})
+
+
+def _webhook_form_of(hook: Webhook) -> dict[str, Any]:
+    return {"name": hook.name, "url": hook.url, "events": list(hook.events), "branch": str(hook.branch_id),
+            "active": hook.active}
+
+
+@login_required
+def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a subscription and read its delivery log."""
+    hook = selectors.webhook_for(request.user, pk)
+    form = _webhook_form(request, hook)
+    if request.method == "POST":
+        try:
+            hook = webhooks.webhook_update(webhook=hook, name=form["name"], url=form["url"], events_=form["events"],
+                                           branch=_unit(form["branch"]), active=form["active"],
+                                           acting_user=cast(User, request.user))
+        except ValidationError as exc:
+            return _webhook_page(request, hook, form, exc.message_dict)
+        flash.success(request, _("Webhook saved."))
+        return redirect("messaging:webhook", pk=hook.pk)
+    return _webhook_page(request, hook, form, {})
+
+
+@login_required
+@require_POST
+def webhook_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    hook = selectors.webhook_for(request.user, pk)
+    user = cast(User, request.user)
+    if action == "test":
+        message = webhooks.webhook_send_test(webhook=hook, acting_user=user)
+        flash.success(request, _("Test event queued as delivery #%(id)s.") % {"id": message.pk})
+    elif action == "deactivate":
+        webhooks.webhook_deactivate(webhook=hook, acting_user=user)
+        flash.success(request, _("Webhook deactivated; deliveries still waiting are cancelled."))
+    elif action == "rotate":
+        hook, secret = webhooks.webhook_rotate_secret(webhook=hook, acting_user=user)
+        flash.success(request, _("New signing secret made. Copy it now: it is not shown again."))
+        return _webhook_page(request, hook, _webhook_form_of(hook), {}, secret=secret)
+    else:
+        raise Http404
+    return redirect("messaging:webhook", pk=hook.pk)

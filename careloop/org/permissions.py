@@ -37,6 +37,7 @@ class Cap(StrEnum):
     MANAGE_SLOTS = "manage_slots"  # publish appointment slots and their templates (crm)
     APPROVE_REWARDS = "approve_rewards"  # approve commendations before they count toward a reward (seed 003)
     DIET_PLANS = "diet_plans"  # a nutritionist writes diet plans (chronic, PLN-5)
+    MANAGE_INTEGRATIONS = "manage_integrations"  # webhook subscriptions for integrators (messaging)
 
 
 C = Cap
@@ -61,7 +62,8 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.ADMIN: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.CREATE_CLIENT, C.UPDATE_CLIENT,
                            C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.MANAGE_RULES, C.MANAGE_STAFF,
                            C.MANAGE_MESSAGES, C.IMPORT_RESULTS, C.MANAGE_LEDGER, C.MANAGE_TIERS,
-                           C.MANAGE_SLOTS, C.MANAGE_PLANS, C.SELL_PLANS, C.MANAGE_TARGETS}),
+                           C.MANAGE_SLOTS, C.MANAGE_PLANS, C.SELL_PLANS, C.MANAGE_TARGETS,
+                           C.MANAGE_INTEGRATIONS}),
     Role.AUDITOR: frozenset({C.VIEW_AUDIT, C.VIEW_STATS}),
     Role.MANAGER: frozenset({C.VIEW_STATS, C.MANAGE_TARGETS, C.APPROVE_REWARDS}),
 }

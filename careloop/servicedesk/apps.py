@@ -8,6 +8,9 @@ class ServicedeskConfig(AppConfig):
     verbose_name = _("Service desk")
 
     def ready(self) -> None:
+        from careloop.core import events
+
+        events.declare("servicedesk.ticket_opened", _("Ticket opened"))
         from careloop.audit import actions as audit_actions
 
         for name, zh, en, obj in (

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from careloop.audit.services import audit_record
+from careloop.core import events
 from careloop.org.models import OrgUnit, Role, TeamMembership, User
 from careloop.org.permissions import Cap, user_can
 
@@ -84,6 +85,11 @@ def _create(*, kind: str, channel: str, subject: str, body: str, client: Any, st
     )
     _event(ticket, Action.CREATED, acting_user, at=now)
     _audit(acting_user, "create", ticket, kind=kind, channel=channel, urgent=urgent)
+    events.emit("servicedesk.ticket_opened", lambda: {
+        "ticket": ticket.pk, "kind": ticket.kind, "channel": ticket.channel, "urgent": ticket.urgent,
+        "client": ticket.client_id, "record": ticket.record_id,
+        "due_at": timezone.localtime(ticket.due_at).isoformat(timespec="seconds") if ticket.due_at else None,
+    }, branch_id=ticket.branch_id)
     return ticket
 
 

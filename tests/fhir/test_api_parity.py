@@ -23,6 +23,9 @@ PARITY = {
     "clients:enterprise_create": "enterprises_create",
     "clients:enterprise_add_member": "enterprises_members_create",
     "messaging:message-action": "messages_cancel_create",  # and messages_resend_create
+    "messaging:webhook-new": "webhooks_create",
+    "messaging:webhook": "webhooks_update",
+    "messaging:webhook-action": "webhooks_test",  # and webhooks_rotate_secret, webhooks_deactivate
     "followups:task_attempt": "followup_tasks_attempts_create",
     "followups:task_record": "followup_tasks_record_create",  # raises the escalation when a problem is recorded
     "followups:record_addendum": "followup_tasks_addendum_create",

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from careloop.audit.services import audit_record
+from careloop.core import events
 from careloop.followups import policy
 from careloop.followups.complaints import complaint_raise
 from careloop.followups.models import (
@@ -115,6 +116,12 @@ def followup_record_submit(
     task.save(update_fields=["status", "closed_at", "next_attempt_at", "updated_at"])
     audit_record(actor=acting_user, action="followup_record.submit", obj=record, client=task.client,
                  detail={"task": task.pk, "problem": problem, "feedback": feedback_kind})
+    events.emit("followup.task_done", lambda: {
+        "task": task.pk, "client": task.client_id, "encounter": task.encounter_id, "record": record.pk,
+        "rule": task.rule_id, "problem": problem, "closed_at": timezone.localtime(now).isoformat(timespec="seconds"),
+    }, branch_id=task.client.branch_id)
+    if sign:
+        _emit_signed(record)
     if problem == FollowupRecord.Problem.GENERAL:
         _recheck_reminder(task, record, acting_user)
     elif problem == FollowupRecord.Problem.SERIOUS:
@@ -143,6 +150,14 @@ def _recheck_reminder(task: FollowupTask, record: FollowupRecord, acting_user: U
         reason=reason, channel=task.channel, priority=task.priority,
         assignee_id=task.assignee_id, team_id=task.team_id, acting_user=acting_user, origin="recheck",
     )
+
+
+def _emit_signed(record: FollowupRecord) -> None:
+    signed_at = timezone.localtime(record.signed_at).isoformat(timespec="seconds") if record.signed_at else None
+    events.emit("followup.record_signed", lambda: {
+        "record": record.pk, "task": record.task_id, "client": record.client_id, "problem": record.problem,
+        "signed_by": record.signed_by_id, "signed_at": signed_at,
+    }, branch_id=record.client.branch_id)
 
 
 @transaction.atomic

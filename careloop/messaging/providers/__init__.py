@@ -4,7 +4,8 @@
 to ``{"backend": …, **options}``. Backends: ``console``, ``file`` (``path``), ``smtp`` (``host``,
 ``port``, ``username``, ``password``, ``from_address``, ``starttls``, ``ssl_on_connect``),
 ``http_sms`` (``url``, ``app_key``, ``app_secret``, ``receipt_url``, ``timeout``), ``wechat``
-(``app_id``, ``app_secret``, ``templates``, ``api_base``) and ``letter`` (``directory``). Channels not
+(``app_id``, ``app_secret``, ``templates``, ``api_base``), ``letter`` (``directory``) and ``webhook``
+(``timeout``; always the channel ``webhook``). Channels not
 named fall back to the file provider under ``CARELOOP_DATA_DIR/outbox/`` (letters: ``letters/``).
 """
 
@@ -45,6 +46,8 @@ _lock = threading.Lock()
 
 def provider_config(channel: str) -> dict[str, Any]:
     configured = settings.MESSAGING_PROVIDERS
+    if channel == "webhook":
+        return {"backend": "webhook", **dict(configured.get("webhook", {}))}
     if channel in configured:
         return dict(configured[channel])
     if channel == "letter":
@@ -75,6 +78,10 @@ def build_provider(config: dict[str, Any]) -> Provider:
         from careloop.messaging.providers.wechat import WeChatTemplateProvider
 
         return WeChatTemplateProvider(**options)
+    if backend == "webhook":
+        from careloop.messaging.providers.webhook import WebhookProvider
+
+        return WebhookProvider(**options)
     if backend == "letter":
         from careloop.messaging.providers.letter import LetterBatchProvider
 

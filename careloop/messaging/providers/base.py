@@ -22,6 +22,7 @@ class Outgoing:
 @dataclass(frozen=True)
 class SendResult:
     provider_id: str = ""
+    response_code: int | None = None  # the HTTP status, for providers whose attempts are logged (webhooks)
 
 
 class DeliveryError(Exception):
@@ -29,9 +30,10 @@ class DeliveryError(Exception):
 
     permanent = False
 
-    def __init__(self, message: str, *, code: str = "") -> None:
+    def __init__(self, message: str, *, code: str = "", response_code: int | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.response_code = response_code
 
 
 class TemporaryFailure(DeliveryError):
