@@ -247,13 +247,20 @@ def _set_hash(client: Client, field: str, value: str) -> None:
 
 @transaction.atomic
 def client_update(*, acting_user: User, client: Client, data: dict[str, Any], source: str = "edit") -> Client:
-    """Change profile and/or contact fields. Contact changes keep their history (ARC-6)."""
+    """Change profile and/or contact fields. Contact changes keep their history (ARC-6).
+
+    The tier is not changed here: it has one door, the tier override of careloop.crm (a reason, an
+    override record that survives recomputation, its audit row) or tier computation — both through
+    ``client_set_tier``. A ``tier`` in ``data`` is refused, naming the field, and nothing is saved.
+    """
     data = dict(data)
-    tier_reason = data.pop("reason", "")
+    if "tier" in data:
+        raise ValidationError({"tier": [_("Tier: is changed on the client's tier page, with a reason "
+                                          "(a tier override), not in the client's details.")]})
     client = Client.objects.select_for_update().get(pk=client.pk)
-    touched_profile = [f for f in data if f in PROFILE_FIELDS or f in ("tier",)]
+    touched_profile = [f for f in data if f in PROFILE_FIELDS]
     touched_contact = [f for f in data if f in CONTACT_FIELDS]
-    unknown = [f for f in data if f not in PROFILE_FIELDS and f not in CONTACT_FIELDS and f != "tier"]
+    unknown = [f for f in data if f not in PROFILE_FIELDS and f not in CONTACT_FIELDS]
     if unknown:
         raise ValidationError({f: [_("cannot be changed here")] for f in unknown})
     if touched_profile:
@@ -269,15 +276,10 @@ def client_update(*, acting_user: User, client: Client, data: dict[str, Any], so
             raise DuplicateClientError(_("A client with this resident ID number already exists."), same_id, hard=True,
                                        acting_user=acting_user)
     changed: list[str] = []
-    tier_before = client.tier
     for field, value in cleaned.items():
         old = getattr(client, field)
         if old == value:
             continue
-        if field == "tier":
-            reason = tier_reason.strip() if isinstance(tier_reason, str) else ""
-            StatusChange.objects.create(client=client, kind="tier", old=old, new=value, changed_by=acting_user,
-                                        reason=reason or _("manual change"))
         if field in CONTACT_FIELDS:
             ContactChange.objects.create(client=client, field=field, old_value=str(old or ""), new_value=str(value or ""),
                                          changed_by=acting_user, source=source)
@@ -290,10 +292,6 @@ def client_update(*, acting_user: User, client: Client, data: dict[str, Any], so
         client.save(update_fields=[*changed, "updated_at"])
         audit_record(actor=acting_user, action="client.update", obj=client, client=client,
                      detail={"fields": sorted(f for f in changed if not f.endswith("_hash"))})
-        if "tier" in changed:
-            for hook in STATUS_CHANGED_HOOKS:
-                hook(client=client, kind="tier", old=tier_before, new=client.tier, reason=tier_reason or "",
-                     acting_user=acting_user)
     return client
 
 
