@@ -20,7 +20,7 @@ from careloop.audit.services import audit_record
 from careloop.clients.models import Client, ClientStatus, Tier
 from careloop.clients.selectors import clients_visible_to
 from careloop.clients.services import client_set_tier, clients_set_tier_many
-from careloop.crm.followup_link import open_team_followup
+from careloop.crm.followup_link import open_lead_followups_many, open_team_followup
 from careloop.crm.models import (
     SLOT_MINUTES,
     Appointment,
@@ -140,15 +140,15 @@ def _tier_a_upkeep_many(clients: list[Client], acting_user: User | None) -> int:
         return 0
     existing = set(FollowupTask.objects.filter(client_id__in=list(reasons), reason__in=set(reasons.values()),
                                                status__in=OPEN_STATUSES).values_list("client_id", "reason"))
-    today = timezone.localdate()
-    opened = 0
-    for client in clients:
-        reason = reasons.get(client.pk)
-        if reason and (client.pk, reason) not in existing:  # else the lead already has this item
-            open_team_followup(client=client, due_date=today, reason=reason, acting_user=acting_user,
-                               origin="tier_a_upkeep", to_lead=True, window_days=7)
-            opened += 1
-    return opened
+    items = [(c, reasons[c.pk]) for c in clients
+             if c.pk in reasons and (c.pk, reasons[c.pk]) not in existing]  # else the lead already has this item
+    if len(items) == 1:
+        open_team_followup(client=items[0][0], due_date=timezone.localdate(), reason=items[0][1],
+                           acting_user=acting_user, origin="tier_a_upkeep", to_lead=True, window_days=7)
+    elif items:
+        open_lead_followups_many(items=items, due_date=timezone.localdate(), acting_user=acting_user,
+                                 origin="tier_a_upkeep", window_days=7)
+    return len(items)
 
 
 def _apply_move(move: Move, *, acting_user: User | None) -> None:

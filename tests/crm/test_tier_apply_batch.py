@@ -132,3 +132,20 @@ def test_query_count_of_a_batch_does_not_grow_with_clients(world, no_top_share):
         assert tier_moves_apply(moves=preview.moves, acting_user=None) == 9
     assert len(large) == len(small)
     assert Client.objects.filter(pk__in=[p.pk for p in few + many], tier="B").count() == 12
+
+
+def test_clients_moved_to_a_without_a_doctor_each_get_one_lead_item_like_a_single_move(world):
+    TierPolicy.objects.update(active=False)
+    TierPolicy.objects.create(a_top_share=Decimal("0.5"))  # 5 active clients: the top 2 are A
+    bigs = [make_client(branch=world.bj, name=f"大客户{i}", health_manager=world.nurse) for i in range(2)]
+    for big in bigs:
+        spend(big, "90000")
+    assert tiers_recompute().by_pair == {("C", "A"): 2}
+    tasks = FollowupTask.objects.filter(client__in=bigs).order_by("client_id")
+    assert [(t.client_id, t.assignee_id, t.due_date, t.window_end, t.priority, t.reason) for t in tasks] == [
+        (b.pk, world.lead.pk, TODAY, TODAY + dt.timedelta(days=7), 60, "A类客户:请指定专属家庭医生") for b in bigs]
+    audits = AuditEvent.objects.filter(action="followup_task.create").order_by("seq")
+    assert [(int(a.object_id), a.detail["origin"], a.detail["assignee"]) for a in audits] == [
+        (t.pk, "tier_a_upkeep", world.lead.pk) for t in tasks]
+    tiers_recompute()
+    assert tasks.count() == 2  # never twice
