@@ -11,8 +11,9 @@ clients (random starting tiers) and ledger rows with set-based SQL, then measure
 2. `compute_moves` (the whole decision: active-client count, top-share threshold, the streamed
    aggregation joined to clients, overrides, classification) — ratio to (1), Python peak memory
    (tracemalloc) and the process's max RSS;
-3. `tiers_recompute` applying the moves (one transaction per move: tier history row, audit row) —
-   moves per second;
+3. `tiers_recompute` applying the moves (tier history row and audit row per moved client, the
+   follow-up re-plan of each moved client; `--encounter-share` of the clients have a checkup with
+   planned follow-ups, so the FU-6 upkeep series really moves) — moves per second;
 4. booking under contention: 8 threads (8 database connections) book 100 slots of capacity 4 with
    more attempts than places, through `appointment_book` (scope, window, conditional UPDATE,
    confirmation + reminder in the outbox, audit row); then checks that no slot is overbooked and
@@ -89,6 +90,27 @@ def populate(n_clients: int, per_client: int) -> dict:
         )
         cursor.execute("ANALYZE")
     return {"site": site.pk, "desk": desk.pk, "first_client": first}
+
+
+def plan_encounters(n_clients: int, share: float, first: int) -> int:
+    """Give every 1/share-th client a checkup with its follow-ups planned (encounter_bulk_create, the import
+    path), so that applying tier moves has real upkeep series (FU-6) to re-plan, as in a centre."""
+    from django.utils import timezone
+
+    from careloop.clients.models import Client
+    from careloop.followups.services.planning import EncounterRow, encounter_bulk_create
+
+    if share <= 0:
+        return 0
+    step = max(1, round(1 / share))
+    ids = list(range(first, first + n_clients, step))
+    day = timezone.localdate() - dt.timedelta(days=20)
+    made = 0
+    for i in range(0, len(ids), 2000):
+        clients = list(Client.objects.filter(pk__in=ids[i:i + 2000]))
+        rows = [EncounterRow(client=c, kind="checkup", date=day, health_status="normal") for c in clients]
+        made += len(encounter_bulk_create(rows=rows, source="bench", acting_user=None))
+    return made
 
 
 def bare_aggregation(today: dt.date) -> tuple[float, int]:
@@ -235,8 +257,10 @@ def child(args: argparse.Namespace) -> dict:
     call_command("migrate", verbosity=0)
     t1 = time.perf_counter()
     setup = populate(args.clients, args.rows_per_client)
+    encounters = plan_encounters(args.clients, args.encounter_share, setup["first_client"])
     t2 = time.perf_counter()
     result = {"clients": args.clients, "ledger_rows": args.clients * args.rows_per_client,
+              "encounters_with_followups": encounters,
               "migrate_s": round(t1 - t0, 1), "populate_s": round(t2 - t1, 1)}
     result.update(bench_tiers(apply=not args.no_apply))
     if args.no_apply:  # a steady-state run too: every client already at its computed tier
@@ -268,6 +292,8 @@ def main() -> None:
     parser.add_argument("--slots", type=int, default=100)
     parser.add_argument("--capacity", type=int, default=4)
     parser.add_argument("--attempts", type=int, default=800)
+    parser.add_argument("--encounter-share", type=float, default=0.2,
+                        help="share of clients with a checkup and its planned follow-ups (0 = none, as before)")
     parser.add_argument("--no-apply", action="store_true",
                         help="measure the decision only (no per-move writes), then a steady-state run")
     parser.add_argument("--child", action="store_true")
@@ -282,7 +308,7 @@ def main() -> None:
         conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
         conn.execute(f"CREATE DATABASE {PG_DB}")
     env = dict(os.environ)
-    env.update({"DATABASE_URL": PG_URL, "CARELOOP_DATA_DIR": "/tmp/careloop_bench_crm", "CARELOOP_LOG_LEVEL": "WARNING",
+    env.update({"DATABASE_URL": PG_URL, "CARELOOP_DATA_DIR": f"/tmp/{PG_DB}", "CARELOOP_LOG_LEVEL": "WARNING",
                 "PYTHONPATH": str(ROOT)})
     Path(env["CARELOOP_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, __file__, "--child", *sys.argv[1:]]

@@ -92,7 +92,6 @@ class ClientViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         body = s.ClientWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = s.write_data(body.validated_data)
-        data.pop("reason", None)
         data["branch"] = _unit(data["branch"])
         client = services.client_create(acting_user=request.user, data=data,  # type: ignore[arg-type]
                                         confirm_not_duplicate=body.validated_data["confirm_not_duplicate"])

@@ -69,7 +69,7 @@ class ClientSearchForm(forms.Form):
 class ClientForm(forms.Form):
     """Create or edit a client. ``profile``/``contact`` say which groups the user may change."""
 
-    PROFILE = ("name", "sex", "birth_date", "id_number", "tier", "tier_reason", "is_vip", "branch", "notes")
+    PROFILE = ("name", "sex", "birth_date", "id_number", "tier", "is_vip", "branch", "notes")
     CONTACT = ("phone", "phone2", "email", "address", "emergency_contact_name", "emergency_contact_phone",
                "preferred_channels", "contact_hours")
 
@@ -86,8 +86,9 @@ class ClientForm(forms.Form):
     preferred_channels = forms.MultipleChoiceField(label=_("preferred channels"), choices=Channel.choices,
                                                    required=False, widget=forms.CheckboxSelectMultiple)
     contact_hours = forms.CharField(label=_("preferred contact hours"), max_length=50, required=False)
+    # The starting tier of a new record; an existing client's tier changes only through the tier page
+    # (careloop.crm's override, with a reason), so the edit form has no tier field.
     tier = forms.ChoiceField(label=_("tier"), choices=Tier.choices, initial=Tier.C)
-    tier_reason = forms.CharField(label=_("Reason for a tier change"), max_length=200, required=False)
     is_vip = forms.BooleanField(label=_("VIP"), required=False)
     branch = BranchChoiceField(label=_("branch"), queryset=OrgUnit.objects.none(), required=False)
     notes = forms.CharField(label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -104,9 +105,8 @@ class ClientForm(forms.Form):
             keep.update(self.PROFILE)
         if contact:
             keep.update(self.CONTACT)
-        if not editing:
-            keep.discard("tier_reason")
-        else:
+        if editing:
+            keep.discard("tier")
             keep.discard("confirm_not_duplicate")
             for name in SECRET_FIELDS:
                 if name in self.fields:
@@ -124,7 +124,7 @@ class ClientForm(forms.Form):
 
     def service_data(self, initial: dict[str, Any] | None = None) -> dict[str, Any]:
         """The cleaned values to hand to the service; when editing, only what changed."""
-        data = {k: v for k, v in self.cleaned_data.items() if k not in ("confirm_not_duplicate", "tier_reason")}
+        data = {k: v for k, v in self.cleaned_data.items() if k != "confirm_not_duplicate"}
         if not self.editing:
             return {k: v for k, v in data.items() if not (k in SECRET_FIELDS and v == "")}
         initial = initial or {}
@@ -135,8 +135,6 @@ class ClientForm(forms.Form):
                     changed[key] = value
             elif value != initial.get(key):
                 changed[key] = value
-        if "tier" in changed and self.cleaned_data.get("tier_reason"):
-            changed["reason"] = self.cleaned_data["tier_reason"]
         return changed
 
 

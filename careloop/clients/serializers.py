@@ -58,11 +58,12 @@ class ClientWriteSerializer(serializers.Serializer):
     preferred_channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices), required=False)
     contact_hours = StrictCharField(max_length=50, required=False, allow_blank=True)
     is_vip = StrictBooleanField(required=False)
-    tier = serializers.ChoiceField(choices=Tier.choices, required=False)
+    tier = serializers.ChoiceField(
+        choices=Tier.choices, required=False,
+        help_text=_("The starting tier of a new client. Refused on update (400): a tier is changed with a reason "
+                    "through /clients/{id}/tier/."))
     branch = serializers.IntegerField(min_value=1)
     notes = StrictCharField(max_length=2000, required=False, allow_blank=True)
-    reason = StrictCharField(max_length=200, required=False, allow_blank=True,
-                                   help_text=_("Why the tier was changed by hand (kept in the tier history)."))
     confirm_not_duplicate = StrictBooleanField(required=False, default=False, write_only=True)
 
 

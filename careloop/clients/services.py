@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from careloop.audit.services import audit_record
+from careloop.audit.services import audit_record, audit_record_many
 from careloop.clients.models import (
     NOTICE_VERSION,
     Assignment,
@@ -247,13 +248,20 @@ def _set_hash(client: Client, field: str, value: str) -> None:
 
 @transaction.atomic
 def client_update(*, acting_user: User, client: Client, data: dict[str, Any], source: str = "edit") -> Client:
-    """Change profile and/or contact fields. Contact changes keep their history (ARC-6)."""
+    """Change profile and/or contact fields. Contact changes keep their history (ARC-6).
+
+    The tier is not changed here: it has one door, the tier override of careloop.crm (a reason, an
+    override record that survives recomputation, its audit row) or tier computation — both through
+    ``client_set_tier``. A ``tier`` in ``data`` is refused, naming the field, and nothing is saved.
+    """
     data = dict(data)
-    tier_reason = data.pop("reason", "")
+    if "tier" in data:
+        raise ValidationError({"tier": [_("Tier: is changed on the client's tier page, with a reason "
+                                          "(a tier override), not in the client's details.")]})
     client = Client.objects.select_for_update().get(pk=client.pk)
-    touched_profile = [f for f in data if f in PROFILE_FIELDS or f in ("tier",)]
+    touched_profile = [f for f in data if f in PROFILE_FIELDS]
     touched_contact = [f for f in data if f in CONTACT_FIELDS]
-    unknown = [f for f in data if f not in PROFILE_FIELDS and f not in CONTACT_FIELDS and f != "tier"]
+    unknown = [f for f in data if f not in PROFILE_FIELDS and f not in CONTACT_FIELDS]
     if unknown:
         raise ValidationError({f: [_("cannot be changed here")] for f in unknown})
     if touched_profile:
@@ -269,15 +277,10 @@ def client_update(*, acting_user: User, client: Client, data: dict[str, Any], so
             raise DuplicateClientError(_("A client with this resident ID number already exists."), same_id, hard=True,
                                        acting_user=acting_user)
     changed: list[str] = []
-    tier_before = client.tier
     for field, value in cleaned.items():
         old = getattr(client, field)
         if old == value:
             continue
-        if field == "tier":
-            reason = tier_reason.strip() if isinstance(tier_reason, str) else ""
-            StatusChange.objects.create(client=client, kind="tier", old=old, new=value, changed_by=acting_user,
-                                        reason=reason or _("manual change"))
         if field in CONTACT_FIELDS:
             ContactChange.objects.create(client=client, field=field, old_value=str(old or ""), new_value=str(value or ""),
                                          changed_by=acting_user, source=source)
@@ -290,10 +293,6 @@ def client_update(*, acting_user: User, client: Client, data: dict[str, Any], so
         client.save(update_fields=[*changed, "updated_at"])
         audit_record(actor=acting_user, action="client.update", obj=client, client=client,
                      detail={"fields": sorted(f for f in changed if not f.endswith("_hash"))})
-        if "tier" in changed:
-            for hook in STATUS_CHANGED_HOOKS:
-                hook(client=client, kind="tier", old=tier_before, new=client.tier, reason=tier_reason or "",
-                     acting_user=acting_user)
     return client
 
 
@@ -417,6 +416,10 @@ CONSENT_WITHDRAWN_HOOKS: list[Any] = []
 CONSENT_GIVEN_HOOKS: list[Any] = []
 # Status or tier changed: hook(client=, kind="status"|"tier", old=, new=, reason=, acting_user=).
 STATUS_CHANGED_HOOKS: list[Any] = []
+# Many tier changes at once (tier recomputation, clients_set_tier_many): hook(changes=[TierChange…], acting_user=).
+# An app whose STATUS_CHANGED_HOOKS hook reacts to tier changes registers its batch form here too: it must do for
+# each change what the one-client hook does (the batch path calls only these).
+TIERS_CHANGED_HOOKS: list[Any] = []
 
 
 @transaction.atomic
@@ -486,3 +489,52 @@ def client_set_tier(*, client: Client, tier: str, reason: str, acting_user: User
     for hook in STATUS_CHANGED_HOOKS:
         hook(client=client, kind="tier", old=old, new=tier, reason=reason.strip(), acting_user=acting_user)
     return client
+
+
+@dataclass(frozen=True)
+class TierChange:
+    client: Client  # already at ``new``
+    old: str
+    new: str
+    reason: str
+
+
+@transaction.atomic
+def clients_set_tier_many(*, moves: list[tuple[int, str, str, str]], acting_user: User | None) -> list[TierChange]:
+    """Tier computation's bulk path (automatic moves, no right checked): ``moves`` are (client id, tier it was
+    computed from, new tier, reason).
+
+    Per moved client the same rows as ``client_set_tier`` — a tier-history row and a ``client.tier`` audit row —
+    written in bulk (one insert each, one UPDATE per new tier), then TIERS_CHANGED_HOOKS once with every change
+    (follow-up upkeep re-planned per client). A client no longer at the tier it was computed from is left alone:
+    someone moved it meanwhile, and the next recomputation decides again.
+    """
+    errors: dict[str, list[str]] = {}
+    for _cid, _old, new, reason in moves:
+        if new not in Tier.values:
+            errors["tier"] = [_("Tier: must be one of: %(values)s") % {"values": ", ".join(Tier.values)}]
+        if not (reason or "").strip():
+            errors["reason"] = [_("Reason: is required when the tier changes")]
+    if errors:
+        raise ValidationError(errors)
+    wanted = {cid: (old, new, reason.strip()[:200]) for cid, old, new, reason in moves}
+    locked = list(Client.objects.select_for_update(of=("self",)).filter(pk__in=list(wanted)).order_by("pk"))
+    changes = [TierChange(c, c.tier, wanted[c.pk][1], wanted[c.pk][2]) for c in locked
+               if c.tier == wanted[c.pk][0] and c.tier != wanted[c.pk][1]]
+    if not changes:
+        return []
+    now = timezone.now()
+    StatusChange.objects.bulk_create([StatusChange(client=ch.client, kind="tier", old=ch.old, new=ch.new,
+                                                   changed_by=acting_user, reason=ch.reason) for ch in changes])
+    by_tier: dict[str, list[int]] = {}
+    for ch in changes:
+        by_tier.setdefault(ch.new, []).append(ch.client.pk)
+        ch.client.tier, ch.client.updated_at = ch.new, now
+    for tier, ids in by_tier.items():
+        Client.objects.filter(pk__in=ids).update(tier=tier, updated_at=now)
+    audit_record_many(actor=acting_user, entries=[
+        {"action": "client.tier", "obj": ch.client, "client": ch.client,
+         "detail": {"from": ch.old, "to": ch.new, "automatic": True}} for ch in changes])
+    for hook in TIERS_CHANGED_HOOKS:
+        hook(changes=changes, acting_user=acting_user)
+    return changes

@@ -272,7 +272,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
 
 def _edit_initial(client: Client) -> dict[str, Any]:
     return {
-        "name": client.name, "sex": client.sex, "birth_date": client.birth_date, "tier": client.tier,
+        "name": client.name, "sex": client.sex, "birth_date": client.birth_date,
         "is_vip": client.is_vip, "branch": client.branch, "notes": client.notes, "email": client.email,
         "emergency_contact_name": client.emergency_contact_name, "preferred_channels": client.preferred_channels,
         "contact_hours": client.contact_hours,
@@ -289,7 +289,8 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = _edit_initial(client)
     form = ClientForm(request.POST or None, user=user, editing=True, profile=profile, contact=contact,
                       initial=initial)
-    context: dict[str, Any] = {"form": form, "editing": True, "client": client}
+    context: dict[str, Any] = {"form": form, "editing": True, "client": client,
+                               "tier_action": client_actions.action_for("tier", client, user)}
     if request.method != "POST":
         audit_record(actor=user, action="client.view", obj=client, client=client, detail={"page": "edit"})
         return render(request, "clients/form.html", context)

@@ -43,7 +43,7 @@ class CrmConfig(AppConfig):
         nav.register(_("Client tiers"), "crm:dashboard", "view_clients", order=58)
         timeline.register("crm.appointments", appointment_entries)
         actions.register(_("Book an appointment"), "crm:client_book", Cap.BOOK_APPOINTMENTS, order=60)
-        actions.register(_("Tier"), "crm:client_tier", Cap.VIEW_CLIENTS, order=61)
+        actions.register(_("Tier"), "crm:client_tier", Cap.VIEW_CLIENTS, order=61, purpose="tier")
         _name_openapi_enums()
         if _demo_crm not in demo.extensions:
             demo.extensions.append(_demo_crm)

@@ -11,7 +11,7 @@ import datetime as dt
 
 from careloop.clients.models import Client
 from careloop.followups.models import FollowupTask
-from careloop.followups.services.tasks import followup_task_create
+from careloop.followups.services.tasks import followup_task_create, followup_tasks_create_many
 from careloop.org.models import Team, User
 
 
@@ -35,3 +35,20 @@ def open_team_followup(*, client: Client, due_date: dt.date, reason: str, acting
         acting_user=acting_user, priority=priority, assignee_id=_team_lead_for(client) if to_lead else None,
         origin=origin,
     )
+
+
+def open_lead_followups_many(*, items: list[tuple[Client, str]], due_date: dt.date, acting_user: User | None, origin: str,
+                             window_days: int = 3, priority: int = 60) -> list[FollowupTask]:
+    """``open_team_followup(to_lead=True)`` for many (client, reason) pairs: the lead looked up once per
+    health manager and branch, the tasks made by the followups batch constructor."""
+    leads: dict[tuple[int | None, int], int | None] = {}
+    tasks = []
+    for client, reason in items:
+        key = (client.health_manager_id, client.branch_id)
+        if key not in leads:
+            leads[key] = _team_lead_for(client)
+        tasks.append(FollowupTask(client=client, encounter_id=None, rule=None, due_date=due_date,
+                                  window_end=due_date + dt.timedelta(days=window_days), reason=reason,
+                                  channel="phone", priority=priority, sequence=1, total=1,
+                                  assignee_id=leads[key], team_id=None))
+    return followup_tasks_create_many(tasks=tasks, acting_user=acting_user, origin=origin)

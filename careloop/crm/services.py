@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from careloop.audit.services import audit_record
 from careloop.clients.models import Client, ClientStatus, Tier
 from careloop.clients.selectors import clients_visible_to
-from careloop.clients.services import client_set_tier
+from careloop.clients.services import client_set_tier, clients_set_tier_many
 from careloop.core import events
-from careloop.crm.followup_link import open_team_followup
+from careloop.crm.followup_link import open_lead_followups_many, open_team_followup
 from careloop.crm.models import (
     SLOT_MINUTES,
     Appointment,
@@ -116,20 +116,40 @@ class RecomputeResult:
         return Counter((m.old, m.new) for m in self.moves)
 
 
-def _tier_a_upkeep(client: Client, acting_user: User | None) -> None:
-    """CRM-2: a tier-A client has a dedicated health manager and doctor; a lead's worklist item when not."""
-    client.refresh_from_db(fields=["health_manager", "family_doctor"])
+def _tier_a_missing_reason(client: Client) -> str:
+    """The lead's worklist text for a tier-A client without a dedicated manager or doctor ("" when both are set)."""
     missing = [str(label) for label, value in ((_("health manager"), client.health_manager_id),
                                                 (_("family doctor"), client.family_doctor_id)) if not value]
     if not missing:
-        return
+        return ""
     with translation.override(settings.LANGUAGE_CODE):
-        reason = _("Tier A client: assign a dedicated %(missing)s") % {"missing": _(" and ").join(
+        return _("Tier A client: assign a dedicated %(missing)s") % {"missing": _(" and ").join(
             str(_(m)) for m in missing)}
-    if FollowupTask.objects.filter(client=client, reason=reason, status__in=OPEN_STATUSES).exists():
-        return  # the lead already has this item
-    open_team_followup(client=client, due_date=timezone.localdate(), reason=reason, acting_user=acting_user,
-                       origin="tier_a_upkeep", to_lead=True, window_days=7)
+
+
+def _tier_a_upkeep(client: Client, acting_user: User | None) -> None:
+    """CRM-2: a tier-A client has a dedicated health manager and doctor; a lead's worklist item when not."""
+    client.refresh_from_db(fields=["health_manager", "family_doctor"])
+    _tier_a_upkeep_many([client], acting_user)
+
+
+def _tier_a_upkeep_many(clients: list[Client], acting_user: User | None) -> int:
+    """``_tier_a_upkeep`` for clients just moved to A (fresh rows): one query for the items the leads already
+    have, then one worklist item per client still missing a manager or doctor. Returns how many were opened."""
+    reasons = {c.pk: r for c in clients if (r := _tier_a_missing_reason(c))}
+    if not reasons:
+        return 0
+    existing = set(FollowupTask.objects.filter(client_id__in=list(reasons), reason__in=set(reasons.values()),
+                                               status__in=OPEN_STATUSES).values_list("client_id", "reason"))
+    items = [(c, reasons[c.pk]) for c in clients
+             if c.pk in reasons and (c.pk, reasons[c.pk]) not in existing]  # else the lead already has this item
+    if len(items) == 1:
+        open_team_followup(client=items[0][0], due_date=timezone.localdate(), reason=items[0][1],
+                           acting_user=acting_user, origin="tier_a_upkeep", to_lead=True, window_days=7)
+    elif items:
+        open_lead_followups_many(items=items, due_date=timezone.localdate(), acting_user=acting_user,
+                                 origin="tier_a_upkeep", window_days=7)
+    return len(items)
 
 
 def _apply_move(move: Move, *, acting_user: User | None) -> None:
@@ -140,20 +160,37 @@ def _apply_move(move: Move, *, acting_user: User | None) -> None:
         _tier_a_upkeep(client, acting_user)
 
 
+APPLY_BATCH = 500
+
+
+@transaction.atomic
+def tier_moves_apply(*, moves: list[Move], acting_user: User | None) -> int:
+    """Apply computed moves in one transaction (a batch of a recompute): per client a tier-history row, a
+    ``client.tier`` audit row and the follow-up re-plan (FU-6 upkeep follows the tier), written in bulk by
+    ``clients_set_tier_many``; then the tier-A upkeep of the clients moved to A. Returns how many moved (a
+    client moved by someone since the computation is skipped)."""
+    changes = clients_set_tier_many(moves=[(m.client_id, m.old, m.new, m.reason) for m in moves],
+                                    acting_user=acting_user)
+    _tier_a_upkeep_many([ch.client for ch in changes if ch.new == "A"], acting_user)
+    return len(changes)
+
+
 def tiers_recompute(*, acting_user: User | None = None, today: dt.date | None = None, dry_run: bool = False,
                     client_ids: list[int] | None = None) -> RecomputeResult:
-    """Recompute every active client's tier (CRM-1); each move is its own transaction with its history row.
+    """Recompute every active client's tier (CRM-1); the moves are applied in batches of APPLY_BATCH clients,
+    each batch one transaction (``tier_moves_apply``), so a failure loses at most one batch, not the run.
 
     Called by the nightly job, `careloop tiers recompute` and the criteria screen (dry run = preview).
     """
     preview = compute_moves(today=today, client_ids=client_ids)
+    applied = 0
     if not dry_run:
-        for move in preview.moves:
-            with transaction.atomic():
-                _apply_move(move, acting_user=acting_user)
+        for i in range(0, len(preview.moves), APPLY_BATCH):
+            applied += tier_moves_apply(moves=preview.moves[i:i + APPLY_BATCH], acting_user=acting_user)
         with transaction.atomic():
             audit_record(actor=acting_user, action="tiers.recompute", object_type="tiers",
                          detail={"active_clients": preview.active_clients, "moves": len(preview.moves),
+                                 **({"skipped": len(preview.moves) - applied} if applied != len(preview.moves) else {}),
                                  "threshold": str(preview.threshold) if preview.threshold is not None else None})
     return RecomputeResult(active_clients=preview.active_clients, moves=preview.moves, applied=not dry_run)
 

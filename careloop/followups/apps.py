@@ -39,7 +39,8 @@ class FollowupsConfig(AppConfig):
 
         for registry, hook in ((client_services.STATUS_CHANGED_HOOKS, lifecycle.client_status_changed),
                                (client_services.CONSENT_WITHDRAWN_HOOKS, lifecycle.consent_withdrawn),
-                               (client_services.CONSENT_GIVEN_HOOKS, lifecycle.consent_given)):
+                               (client_services.CONSENT_GIVEN_HOOKS, lifecycle.consent_given),
+                               (client_services.TIERS_CHANGED_HOOKS, lifecycle.clients_tiers_changed)):
             if hook not in registry:
                 registry.append(hook)
 

@@ -1,11 +1,12 @@
 """Reads of the service desk: the worklist, and the published figures other apps (stats) call.
 
 Published for KPIs (keyword-only; ``start``/``end`` are dates, both included; ``units`` is an iterable of
-OrgUnit — each taken with its subtree — or None for the whole organisation):
+OrgUnit — each taken with its subtree — or None for the whole organisation; ``clients``, when given, is a
+queryset of client ids that narrows the figures to those clients, e.g. a team lead's clients):
 
-- ``nps(*, start, end, units=None) -> Nps``
-- ``complaint_rate(*, start, end, units=None) -> Rate``
-- ``urgent_response_minutes(*, start, end, units=None) -> float | None``
+- ``nps(*, start, end, units=None, clients=None) -> Nps``
+- ``complaint_rate(*, start, end, units=None, clients=None) -> Rate``
+- ``urgent_response_minutes(*, start, end, units=None, clients=None) -> float | None``
 - ``staff_scores(*, start, end, units=None) -> list[StaffScore]``
 - ``commendation_counts(*, start, end, units=None, approved_only=True) -> dict[int, int]``
 - ``feedback_themes(*, start, end, units=None, limit=10) -> list[ThemeCount]``
@@ -43,9 +44,14 @@ def _units_q(units: Iterable[OrgUnit] | None, field: str = "branch") -> Q:
     return reduce(or_, parts) if parts else Q(pk__in=[])
 
 
-def _answers(start: dt.date, end: dt.date, units: Iterable[OrgUnit] | None) -> QuerySet[Survey]:
+def _clients_q(clients: QuerySet[Any] | None, field: str = "client_id") -> Q:
+    return Q() if clients is None else Q(**{f"{field}__in": clients})
+
+
+def _answers(start: dt.date, end: dt.date, units: Iterable[OrgUnit] | None,
+             clients: QuerySet[Any] | None = None) -> QuerySet[Survey]:
     lo, hi = _bounds(start, end)
-    return Survey.objects.filter(_units_q(units), answered_at__gte=lo, answered_at__lt=hi)
+    return Survey.objects.filter(_units_q(units), _clients_q(clients), answered_at__gte=lo, answered_at__lt=hi)
 
 
 # --- The worklist ----------------------------------------------------------------------------------
@@ -78,9 +84,10 @@ class Nps:
     score: float | None  # % promoters − % detractors, −100…100; None without answers
 
 
-def nps(*, start: dt.date, end: dt.date, units: Iterable[OrgUnit] | None = None) -> Nps:
+def nps(*, start: dt.date, end: dt.date, units: Iterable[OrgUnit] | None = None,
+        clients: QuerySet[Any] | None = None) -> Nps:
     """Net promoter score over every survey answer in the period (one aggregate query)."""
-    row = _answers(start, end, units).aggregate(
+    row = _answers(start, end, units, clients).aggregate(
         n=Count("pk", filter=Q(recommend__isnull=False)),
         p=Count("pk", filter=Q(recommend__gte=9)),
         d=Count("pk", filter=Q(recommend__lte=6)),
@@ -96,25 +103,29 @@ class Rate:
     value: float | None  # percent; None when the base is 0
 
 
-def complaint_rate(*, start: dt.date, end: dt.date, units: Iterable[OrgUnit] | None = None) -> Rate:
+def complaint_rate(*, start: dt.date, end: dt.date, units: Iterable[OrgUnit] | None = None,
+                   clients: QuerySet[Any] | None = None) -> Rate:
     """Clients who complained / clients served (with an active visit, checkup, discharge or purchase) in the
     period, in percent. Malpractice disputes are not the desk's and are not counted (seed 003)."""
     from careloop.followups.models import Encounter
 
     lo, hi = _bounds(start, end)
-    complained = (Ticket.objects.filter(_units_q(units), kind=TicketKind.COMPLAINT, malpractice=False,
+    complained = (Ticket.objects.filter(_units_q(units), _clients_q(clients), kind=TicketKind.COMPLAINT,
+                                        malpractice=False,
                                         client__isnull=False, created_at__gte=lo, created_at__lt=hi)
                   .values("client_id").distinct().count())
-    served = (Encounter.objects.filter(_units_q(units, "client__branch"), status=Encounter.Status.ACTIVE,
+    served = (Encounter.objects.filter(_units_q(units, "client__branch"), _clients_q(clients),
+                                       status=Encounter.Status.ACTIVE,
                                        date__gte=start, date__lte=end)
               .values("client_id").distinct().count())
     return Rate(complained, served, round(100.0 * complained / served, 2) if served else None)
 
 
-def urgent_response_minutes(*, start: dt.date, end: dt.date, units: Iterable[OrgUnit] | None = None) -> float | None:
+def urgent_response_minutes(*, start: dt.date, end: dt.date, units: Iterable[OrgUnit] | None = None,
+                            clients: QuerySet[Any] | None = None) -> float | None:
     """Mean minutes from recording to answer of the urgent tickets answered in the period."""
     lo, hi = _bounds(start, end)
-    value = (Ticket.objects.filter(_units_q(units), urgent=True, answered_at__gte=lo, answered_at__lt=hi)
+    value = (Ticket.objects.filter(_units_q(units), _clients_q(clients), urgent=True, answered_at__gte=lo, answered_at__lt=hi)
              .aggregate(m=Avg("response_minutes"))["m"])
     return round(float(value), 1) if value is not None else None
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -39,7 +39,7 @@ KpiFunction = Callable[[StatsScope, dt.date, dt.date], float | None]
 
 
 def _retention(scope: StatsScope, date_from: dt.date, date_to: dt.date) -> float | None:
-    return retention(scope, date_from, date_to)["retention_rate"]
+    return retention(scope, date_from, date_to, by_team=True)["retention_rate"]
 
 
 def _not_built(source: Any) -> KpiFunction:
@@ -55,22 +55,30 @@ def _roots(scope: StatsScope) -> list[OrgUnit]:
     return list(OrgUnit.objects.filter(pk__in=scope.root_ids or scope.unit_ids))
 
 
+def _team_clients(scope: StatsScope) -> QuerySet[Any] | None:
+    """For a team lead, the ids of his teams' clients (the KPIs are his teams', not the branch's); else None."""
+    from careloop.clients.models import Client
+
+    return Client.objects.filter(scope.client_q()).values("pk") if scope.team_scoped else None
+
+
 def _nps(scope: StatsScope, date_from: dt.date, date_to: dt.date) -> float | None:
     from careloop.servicedesk import selectors as desk
 
-    return desk.nps(start=date_from, end=date_to, units=_roots(scope)).score
+    return desk.nps(start=date_from, end=date_to, units=_roots(scope), clients=_team_clients(scope)).score
 
 
 def _complaint_rate(scope: StatsScope, date_from: dt.date, date_to: dt.date) -> float | None:
     from careloop.servicedesk import selectors as desk
 
-    return desk.complaint_rate(start=date_from, end=date_to, units=_roots(scope)).value
+    return desk.complaint_rate(start=date_from, end=date_to, units=_roots(scope), clients=_team_clients(scope)).value
 
 
 def _urgent_response(scope: StatsScope, date_from: dt.date, date_to: dt.date) -> float | None:
     from careloop.servicedesk import selectors as desk
 
-    return desk.urgent_response_minutes(start=date_from, end=date_to, units=_roots(scope))
+    return desk.urgent_response_minutes(start=date_from, end=date_to, units=_roots(scope),
+                                        clients=_team_clients(scope))
 
 
 def _upgrade_coverage(scope: StatsScope, date_from: dt.date, date_to: dt.date) -> float | None:
@@ -78,7 +86,7 @@ def _upgrade_coverage(scope: StatsScope, date_from: dt.date, date_to: dt.date) -
     from careloop.clients.models import Client, ClientStatus
     from careloop.plans.models import Enrolment, EnrolmentStatus
 
-    target = Client.objects.filter(branch_id__in=scope.unit_ids, tier__in=["A", "B"], status=ClientStatus.ACTIVE)
+    target = Client.objects.filter(scope.client_q(), tier__in=["A", "B"], status=ClientStatus.ACTIVE)
     base = target.count()
     if not base:
         return None
@@ -91,7 +99,7 @@ def _value_added_share(scope: StatsScope, date_from: dt.date, date_to: dt.date) 
     """Net revenue of value-added services (plan enrolments, sold through the plans app) / all net revenue."""
     from careloop.crm.models import LedgerEntry
 
-    row = LedgerEntry.objects.filter(client__branch_id__in=scope.unit_ids, date__gte=date_from,
+    row = LedgerEntry.objects.filter(scope.client_q("client"), date__gte=date_from,
                                      date__lte=date_to).aggregate(
         total=Sum("amount"), value_added=Sum("amount", filter=Q(source__startswith="plans.")))
     total = row["total"]
@@ -114,7 +122,8 @@ CACHE_SECONDS = 600
 
 def _value(code: str, scope: StatsScope, date_from: dt.date, date_to: dt.date) -> tuple[float | None, str]:
     """(value, source not built or "") — cached for ten minutes per scope and period."""
-    key = f"stats:kpi:{code}:{date_from}:{date_to}:{hash((tuple(scope.unit_ids), tuple(scope.team_ids or ())))}"
+    teams = None if scope.team_ids is None else (tuple(scope.team_ids), tuple(scope.staff_ids or ()))
+    key = f"stats:kpi:{code}:{date_from}:{date_to}:{hash((tuple(scope.unit_ids), teams))}"
     cached = cache.get(key)
     if cached is not None:
         return cached[0], cached[1]

@@ -27,6 +27,20 @@ class StatsScope:
             return within
         return within & (Q(**{f"{team}__in": self.team_ids}) | Q(**{f"{staff}__in": self.staff_ids or []}))
 
+    @property
+    def team_scoped(self) -> bool:
+        """A team lead's (or member's) scope: only the teams' clients and tasks, not the whole branch."""
+        return self.team_ids is not None
+
+    def client_q(self, prefix: str = "") -> Q:
+        """The clients of the scope: in the units, and for a team scope those whose health manager is in the
+        teams (the clients a lead may open, clients.selectors). ``prefix``: the path to the client, e.g. ``client``."""
+        p = f"{prefix}__" if prefix else ""
+        within = Q(**{f"{p}branch_id__in": self.unit_ids})
+        if self.team_ids is None:
+            return within
+        return within & Q(**{f"{p}health_manager_id__in": self.staff_ids or []})
+
     def rollup_q(self) -> Q:
         return self.q(branch="branch_id", team="team_id", staff="staff_id")
 

@@ -161,6 +161,12 @@ def sections(data: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]], lis
          [[r["band"], r["male"], r["female"]] for r in h["abnormal_by_band"]]),
         (_("Risk distribution"), [(_("Model"), "text"), (_("Low"), "int"), (_("Medium"), "int"), (_("High"), "int")],
          [[r["name"], r["low"], r["medium"], r["high"]] for r in h["risk"]]),
+        # STA-2: blood pressure and glucose control (reports kept before this section have no "control").
+        (_("Control in chronic plans"),
+         [(_("Indicator"), "text"), (_("Readings in target (%)"), "pct"), (_("Readings within target"), "int"),
+          (_("Readings judged"), "int"), (_("Controlled clients"), "int"), (_("Clients with readings"), "int")],
+         [[r["name"], r["rate"], r["in_target"], r["readings"], r["controlled_clients"], r["clients"]]
+          for r in h.get("control", [])]),
     ]
 
 

@@ -188,9 +188,9 @@ def client_figures(scope: StatsScope, date_from: dt.date, date_to: dt.date) -> d
     }
 
 
-def retention(scope: StatsScope, date_from: dt.date, date_to: dt.date) -> dict[str, Any]:
+def retention(scope: StatsScope, date_from: dt.date, date_to: dt.date, *, by_team: bool = False) -> dict[str, Any]:
     """Clients served in the year before ``date_from`` (an encounter, or a purchase, visit or checkup in the
-    crm ledger) who were served again by ``date_to``."""
+    crm ledger) who were served again by ``date_to``. ``by_team``: only the scope's team clients (a lead's KPI)."""
     from careloop.crm.models import LedgerEntry
 
     base_from = date_from - dt.timedelta(days=365)
@@ -202,7 +202,7 @@ def retention(scope: StatsScope, date_from: dt.date, date_to: dt.date) -> dict[s
                 | Q(pk__in=ledger.filter(date__gte=lo, date__lte=hi).values("client_id")))
 
     before = Client.objects.filter(served(base_from, date_from - dt.timedelta(days=1)),
-                                   branch_id__in=scope.unit_ids)
+                                   scope.client_q() if by_team else Q(branch_id__in=scope.unit_ids))
     base = before.count()
     again = before.filter(served(date_from, date_to)).count() if base else 0
     return {"retention_base": base, "retained": again,

@@ -89,7 +89,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     trend = followup_trend(scope, date_from, date_to, grain="month" if (date_to - date_from).days > 92 else "day")
     data = {"period": "yearly" if (date_to - date_from).days > 92 else "monthly", "trend":
             [{**r, "bucket": r["bucket"].isoformat()} for r in trend], "totals": totals}
-    context.update(kpis=kpis, kpi_year=year_from.year,
+    context.update(kpis=kpis, kpi_year=year_from.year, kpi_team_scoped=scope.team_scoped,
                    charts=[mark_safe(charts.svg(c)) for c in report_charts(data)])  # noqa: S308
     return render(request, "stats/dashboard.html", context)
 

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 
 from careloop.audit.models import AuditEvent
 from careloop.clients.models import Client, ClientStatus, ConsentPurpose
-from careloop.clients.services import client_change_status, client_update, consent_record
+from careloop.clients.services import client_change_status, client_set_tier, consent_record
 from careloop.followups.models import OPEN_STATUSES, Encounter, FollowupTask, TaskStatus
 from careloop.followups.owners import OwnerChain
 from careloop.followups.services.planning import encounter_create
@@ -158,7 +158,7 @@ def test_upkeep_exists_once_per_client_and_follows_the_tier(world) -> None:
     upkeep = FollowupTask.objects.filter(client=world.own, status__in=OPEN_STATUSES, rule__client_series="upkeep")
     assert {t.rule.code for t in upkeep.select_related("rule")} == {"FU-6-B"}
     assert upkeep.count() == 12  # one a month, not two
-    client_update(acting_user=world.lead, client=world.own, data={"tier": "A", "reason": "升级为A类"})
+    client_set_tier(acting_user=world.lead, client=world.own, tier="A", reason="升级为A类")
     codes = sorted(t.rule.code for t in upkeep.select_related("rule"))
     assert codes == ["FU-6-A"] * 4
 

@@ -19,11 +19,13 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from careloop.audit.services import audit_record
+from careloop.audit.services import audit_record, audit_record_many
 from careloop.followups.models import OPEN_STATUSES, Encounter, FollowupRule, FollowupTask, HealthStatus
+from careloop.followups.owners import OwnerChain
 from careloop.followups.schedule import EncounterFacts, plan_schedule
 from careloop.followups.services.planning import (
     HEALTH_DATA,
+    active_rules,
     client_replan,
     consent_withdrawn_ids,
     task_priority,
@@ -105,6 +107,33 @@ def client_status_changed(*, client: Any, kind: str, old: str, new: str, reason:
     else:
         return
     audit_record(actor=acting_user, action="followups.client_changed", obj=client, client=client, detail=detail)
+
+
+def clients_tiers_changed(*, changes: list[Any], acting_user: User | None) -> None:
+    """clients.TIERS_CHANGED_HOOKS: what ``client_status_changed`` does for one tier change, for many at once.
+
+    Each active client's encounters are re-planned as before (its upkeep series follows the new tier);
+    the rules, the consent state, the encounters and the owner chain are loaded once for the batch, and
+    the ``followups.client_changed`` rows (one per client) are written in one insert.
+    """
+    active = [ch for ch in changes if ch.old != ch.new and ch.client.status == "active"]
+    if not active:
+        return
+    ids = [ch.client.pk for ch in active]
+    suspended = consent_withdrawn_ids(ids)
+    encounters: dict[int, list[Encounter]] = {}
+    for encounter in Encounter.objects.filter(client_id__in=ids, status=Encounter.Status.ACTIVE).order_by(
+            "client_id", "date", "pk"):
+        encounters.setdefault(encounter.client_id, []).append(encounter)
+    rules = active_rules()
+    owners = OwnerChain()
+    entries = []
+    for ch in active:
+        detail: dict[str, Any] = {"kind": "tier", "from": ch.old, "to": ch.new}
+        detail.update(client_replan(client=ch.client, acting_user=acting_user, encounters=encounters.get(ch.client.pk, []),
+                                    rules=rules, owners=owners, suspended=ch.client.pk in suspended))
+        entries.append({"action": "followups.client_changed", "obj": ch.client, "client": ch.client, "detail": detail})
+    audit_record_many(actor=acting_user, entries=entries)
 
 
 def consent_withdrawn(*, client: Any, purpose: str, acting_user: User) -> None:

@@ -255,14 +255,23 @@ def _replan(encounter: Encounter, *, acting_user: User | None, is_first: bool | 
     return _apply_diff(plan_diff(encounter, rules=rules, is_first=is_first, suspended=suspended), owners=owners)
 
 
-def client_replan(*, client: Any, acting_user: User) -> dict[str, int]:
-    """Re-plan every active encounter of a client (reactivation, consent given again, a tier change)."""
+def client_replan(*, client: Any, acting_user: User | None, encounters: list[Encounter] | None = None,
+                  rules: list[tuple[FollowupRule, RuleSpec]] | None = None, owners: OwnerChain | None = None,
+                  suspended: bool | None = None) -> dict[str, int]:
+    """Re-plan every active encounter of a client (reactivation, consent given again, a tier change).
+
+    A batch (many tier moves) passes what it loaded once for every client: the client's active
+    encounters in date order, the rules, one owner chain, and whether the client's consent is withdrawn.
+    """
     totals = {"created": 0, "updated": 0, "cancelled": 0, "replaced": 0, "skipped": 0}
-    rules = active_rules()
-    owners = OwnerChain()
-    suspended = client.pk in consent_withdrawn_ids([client.pk])
-    for encounter in Encounter.objects.filter(client_id=client.pk, status=Encounter.Status.ACTIVE).order_by(
-            "date", "pk"):
+    rules = active_rules() if rules is None else rules
+    owners = OwnerChain() if owners is None else owners
+    if suspended is None:
+        suspended = client.pk in consent_withdrawn_ids([client.pk])
+    if encounters is None:
+        encounters = list(Encounter.objects.filter(client_id=client.pk, status=Encounter.Status.ACTIVE)
+                          .order_by("date", "pk"))
+    for encounter in encounters:
         encounter.client = client
         for k, v in _replan(encounter, acting_user=acting_user, rules=rules, owners=owners,
                             suspended=suspended).items():

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from careloop.audit.services import audit_record
+from careloop.audit.services import audit_record, audit_record_many
 from careloop.followups import policy
 from careloop.followups.ladder import Attempt, decide, within_carrier_limit
 from careloop.followups.models import OPEN_STATUSES, CallAttempt, FollowupTask, TaskStatus
@@ -80,6 +80,26 @@ def followup_task_create(
                  detail={"origin": origin, "due": due_date.isoformat(), "assignee": task.assignee_id,
                          "team": task.team_id})
     return task
+
+
+@transaction.atomic
+def followup_tasks_create_many(*, tasks: list[FollowupTask], acting_user: User | None, origin: str) -> list[FollowupTask]:
+    """Many ad-hoc follow-ups at once (a batch of tier moves): each exactly as ``followup_task_create`` would
+    make it — an owner from the owner chain (one chain for the batch), and one audit row per task — with one
+    insert for the tasks and one for the audit rows. ``tasks`` are unsaved, without a rule."""
+    if any(not (t.reason or "").strip() for t in tasks):
+        raise ValidationError({"reason": _("Say why the follow-up is needed.")})
+    if not tasks:
+        return []
+    for task in tasks:
+        task.reason = task.reason.strip()[:300]
+    owners_for(tasks)
+    FollowupTask.objects.bulk_create(tasks, batch_size=500)
+    audit_record_many(actor=acting_user, entries=[
+        {"action": "followup_task.create", "obj": t, "client": t.client,
+         "detail": {"origin": origin, "due": t.due_date.isoformat(), "assignee": t.assignee_id, "team": t.team_id}}
+        for t in tasks])
+    return tasks
 
 
 def tasks_cancel(tasks: list[FollowupTask], *, reason: str) -> int:
