@@ -13,7 +13,7 @@ from careloop.clients.models import Client
 from careloop.clients.services import consent_record
 from careloop.core import events
 from careloop.followups.services.planning import encounter_create
-from careloop.followups.services.records import followup_record_sign, followup_record_submit
+from careloop.followups.services.records import followup_record_submit
 from careloop.messaging.models import Channel, Message
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -67,7 +67,7 @@ def test_the_five_event_types_are_declared(db) -> None:
 
 def test_record_submit_fires_task_done_and_record_signed(world, task, hook_factory) -> None:
     hook, _ = hook_factory(events=["followup.task_done", "followup.record_signed"])
-    record = followup_record_submit(task=task, acting_user=world.nurse, identity_confirmed=True, sign=True,
+    record = followup_record_submit(task=task, acting_user=world.nurse, identity_confirmed=True,
                                     answers=answers_for(task))
     done, signed = deliveries()
     assert (done.subject, signed.subject, done.webhook, done.client) == ("followup.task_done",
@@ -82,16 +82,6 @@ def test_record_submit_fires_task_done_and_record_signed(world, task, hook_facto
                                                "problem": "none", "signed_by": world.nurse.pk,
                                                "signed_at": "2026-11-23T10:00:00+08:00"}
     no_pii(done.body + signed.body, world.own)
-
-
-def test_signing_later_fires_record_signed(world, task, hook_factory) -> None:
-    hook_factory(events=["followup.record_signed"])
-    record = followup_record_submit(task=task, acting_user=world.nurse, identity_confirmed=True, sign=False,
-                                    answers=answers_for(task))
-    assert deliveries() == []
-    followup_record_sign(record=record, acting_user=world.nurse)
-    [signed] = deliveries()
-    assert json.loads(signed.body)["data"]["record"] == record.pk
 
 
 def test_a_rolled_back_service_leaves_no_delivery(world, task, hook_factory) -> None:

@@ -77,7 +77,6 @@ def followup_record_submit(
     recheck_item: str = "",
     feedback_kind: str = "",
     feedback_text: str = "",
-    sign: bool = True,
 ) -> FollowupRecord:
     """Save the signed record of a follow-up and close its task (FU-13), then handle problems (FU-14)."""
     task = FollowupTask.objects.select_for_update(of=("self",)).select_related("client", "rule").get(pk=task.pk)
@@ -110,7 +109,7 @@ def followup_record_submit(
         performed_at=performed_at or now, performed_by=acting_user, identity_confirmed=True, answers=clean,
         client_words=client_words, guidance=guidance, next_step=next_step[:300], problem=problem,
         problem_note=problem_note, recheck_item=recheck_item[:60], feedback_kind=feedback_kind, feedback_text=feedback_text,
-        signed_by=acting_user if sign else None, signed_at=now if sign else None,
+        signed_by=acting_user, signed_at=now,
     )
     task.status, task.closed_at, task.next_attempt_at = TaskStatus.DONE, now, None
     task.save(update_fields=["status", "closed_at", "next_attempt_at", "updated_at"])
@@ -120,8 +119,7 @@ def followup_record_submit(
         "task": task.pk, "client": task.client_id, "encounter": task.encounter_id, "record": record.pk,
         "rule": task.rule_id, "problem": problem, "closed_at": timezone.localtime(now).isoformat(timespec="seconds"),
     }, branch_id=task.client.branch_id)
-    if sign:
-        _emit_signed(record)
+    _emit_signed(record)
     if problem == FollowupRecord.Problem.GENERAL:
         _recheck_reminder(task, record, acting_user)
     elif problem == FollowupRecord.Problem.SERIOUS:
@@ -153,7 +151,8 @@ def _recheck_reminder(task: FollowupTask, record: FollowupRecord, acting_user: U
 
 
 def _emit_signed(record: FollowupRecord) -> None:
-    signed_at = timezone.localtime(record.signed_at).isoformat(timespec="seconds") if record.signed_at else None
+    assert record.signed_at is not None
+    signed_at = timezone.localtime(record.signed_at).isoformat(timespec="seconds")
     events.emit("followup.record_signed", lambda: {
         "record": record.pk, "task": record.task_id, "client": record.client_id, "problem": record.problem,
         "signed_by": record.signed_by_id, "signed_at": signed_at,
