@@ -103,8 +103,10 @@ def test_expert_sees_masked_values_and_no_reveal(world, page_for, live_server):
 def test_language_switch_to_english(world, page_for, live_server):
     page = page_for(world.nurse)
     page.goto(f"{live_server.url}/clients/")
-    page.select_option("select[name=language]", "en")
-    page.wait_for_load_state("load")
+    # setlang posts, redirects and renders the list again: on a busy 2-core CI box that can take
+    # longer than expect()'s default 5 s, so wait for the round trip itself.
+    with page.expect_navigation(url=f"{live_server.url}/clients/", timeout=30_000):
+        page.select_option("select[name=language]", "en")
     expect(page.locator("h1")).to_have_text("Clients")
     expect(page.locator("label[for=id_q]")).to_have_text("Name, mobile or ID number")
 
