@@ -23,6 +23,7 @@ from careloop.chronic.models import (
     MonitoringPlan,
     PlanIndicator,
     Reading,
+    Referral,
 )
 from careloop.chronic.permissions import can_write, client_for_monitoring
 from careloop.clients.selectors import clients_visible_to
@@ -219,3 +220,47 @@ class MonitoringLogBatch(APIView):
         return Response({"logs": len(results), "readings": sum(len(r.readings) for r in results),
                          "flags": sum(len(r.flags) for r in results), "tasks": [t for r in results for t in r.tasks]},
                         status=status.HTTP_201_CREATED)
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    hospital_name = serializers.CharField(source="hospital_label", read_only=True)
+    department_name = serializers.CharField(source="department_label", read_only=True)
+
+    class Meta:
+        model = Referral
+        fields = ["id", "client", "hospital", "hospital_name", "department", "department_name", "expert",
+                  "clinic_time", "reason", "note", "created_at"]
+
+
+class ReferralInSerializer(serializers.Serializer):
+    client = serializers.IntegerField()
+    hospital = serializers.IntegerField(help_text="A partner hospital of the client's branch (GET /partner-hospitals/).")
+    department = serializers.IntegerField(required=False, allow_null=True,
+                                          help_text="One of that hospital's departments.")
+    expert = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    clinic_time = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    reason = serializers.CharField(max_length=2000)
+
+
+class ReferralList(generics.ListCreateAPIView):
+    """Referrals to partner-hospital experts; ``?client=`` filters. POST refers a client (400 names the field
+    when the hospital is not a partner of the client's branch or the department not one of its own)."""
+
+    serializer_class = ReferralSerializer
+
+    def get_queryset(self) -> QuerySet[Referral]:
+        return _scoped(self.request, Referral.objects.select_related("hospital", "department"))
+
+    @extend_schema(request=ReferralInSerializer, responses={201: ReferralSerializer})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = ReferralInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        client = client_for_monitoring(request.user, v["client"], write=True)
+        try:
+            referral = services.referral_create(
+                client=client, hospital=v["hospital"], department=v.get("department"), reason=v["reason"],
+                expert=v.get("expert", ""), clinic_time=v.get("clinic_time", ""), acting_user=request.user)
+        except ValidationError as exc:
+            return Response(_errors(exc), status=400)
+        return Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED)

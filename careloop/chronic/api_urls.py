@@ -10,6 +10,7 @@ urlpatterns = [
     path("monitoring-logs/", api.MonitoringLogList.as_view(), name="monitoring-log-list"),
     path("monitoring-logs/batch/", api.MonitoringLogBatch.as_view(), name="monitoring-log-batch"),
     path("monitoring-logs/<int:pk>/", api.MonitoringLogDetail.as_view(), name="monitoring-log-detail"),
+    path("referrals/", api.ReferralList.as_view(), name="referral-list"),
     path("health-plans/", api_plans.HealthPlanList.as_view(), name="health-plan-list"),
     path("health-plans/<int:pk>/", api_plans.HealthPlanDetail.as_view(), name="health-plan-detail"),
     path("health-plans/<int:pk>/adjustments/", api_plans.AdjustmentCreate.as_view(), name="health-plan-adjust"),

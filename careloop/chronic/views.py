@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -42,9 +43,11 @@ from careloop.chronic.models import (
 )
 from careloop.chronic.permissions import adjustment_for, can_write, client_for_monitoring
 from careloop.chronic.selfentry import RateLimited, link_from_token, self_entry_link_create, self_entry_submit
+from careloop.clients.models import Client
 from careloop.clients.selectors import clients_visible_to
 from careloop.org.models import User
 from careloop.org.permissions import Cap, user_can
+from careloop.plans.selectors import partner_hospitals  # published read of the plans app
 
 
 def _user(request: HttpRequest) -> User:
@@ -77,6 +80,19 @@ def worklist(request: HttpRequest) -> HttpResponse:
     return render(request, "chronic/worklist.html", {"rows": rows, "templates": templates})
 
 
+def _referral_choices(client: Client) -> list[dict[str, object]]:
+    """The partner hospitals of the client's branch, each department labelled with its clinic times."""
+    out = []
+    for h in partner_hospitals(branch=client.branch):
+        departments = []
+        for d in h.departments:
+            times = "；".join(f"{WEEKDAYS_ABBR[t.weekday - 1]} {t.start:%H:%M}–{t.end:%H:%M} {t.doctor_name}".strip()
+                             for t in d.clinic_times)
+            departments.append({"id": d.id, "label": f"{d.name}（{times}）" if times else d.name})
+        out.append({"id": h.id, "name": h.name, "grade": h.grade, "departments": departments})
+    return out
+
+
 @login_required
 def client_page(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
@@ -87,7 +103,9 @@ def client_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "chronic/client.html", {
         "client": client, "plans": selectors.active_plans(client), "trends": trends,
         "logs": selectors.recent_logs(client), "can_write": can_write(user),
-        "referrals": Referral.objects.filter(client=client).select_related("created_by")[:20],
+        "referrals": Referral.objects.filter(client=client).select_related("created_by", "hospital",
+                                                                            "department")[:20],
+        "hospitals": _referral_choices(client) if can_write(user) else [],
         "plan_form": PlanForm(), "log_form": LogForm(initial={"at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}),
     })
 
