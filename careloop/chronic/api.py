@@ -264,3 +264,61 @@ class ReferralList(generics.ListCreateAPIView):
         except ValidationError as exc:
             return Response(_errors(exc), status=400)
         return Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
+
+
+class ScreeningFlagSerializer(serializers.Serializer):
+    condition = serializers.ChoiceField(choices=Condition.choices)
+    condition_label = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class ScreeningCandidateSerializer(serializers.Serializer):
+    client = serializers.IntegerField(source="client.pk")
+    name = serializers.CharField(source="client.name")
+    branch = serializers.CharField(source="client.branch.name")
+    answered_on = serializers.DateField()
+    flags = ScreeningFlagSerializer(many=True)
+
+
+class ScreeningEnrolInSerializer(serializers.Serializer):
+    client = serializers.IntegerField()
+    condition = serializers.ChoiceField(choices=Condition.choices)
+
+
+class ScreeningCandidateList(APIView):
+    """Screening candidates of the caller's scope (leads and experts): active, non-VIP clients whose latest ASM-1
+    questionnaire flags a condition they have no active monitoring plan for."""
+
+    @extend_schema(responses={200: ScreeningCandidateSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        from careloop.audit.services import audit_read
+        from careloop.chronic.screening import can_screen, screening_candidates
+
+        user = cast(User, request.user)
+        if not can_screen(user):
+            raise PermissionDenied()
+        rows = screening_candidates(user)
+        audit_read(actor=user, action="chronic.read", detail={"what": "screening candidates",
+                                                              "clients": [c.client.pk for c in rows][:200]})
+        return Response(ScreeningCandidateSerializer(rows, many=True).data)
+
+
+class ScreeningEnrol(APIView):
+    """Enrol a screening candidate for one flagged condition: the monitoring plan with the guideline's defaults."""
+
+    @extend_schema(request=ScreeningEnrolInSerializer, responses={201: MonitoringPlanSerializer})
+    def post(self, request: Request) -> Response:
+        from careloop.chronic.screening import can_screen, screening_candidate_enrol
+
+        data = ScreeningEnrolInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        user = cast(User, request.user)
+        if not can_screen(user):
+            raise PermissionDenied()
+        client = client_for_monitoring(user, v["client"], write=True)
+        try:
+            plan = screening_candidate_enrol(client=client, condition=v["condition"], acting_user=user)
+        except ValidationError as exc:
+            return Response(_errors(exc), status=400)
+        return Response(MonitoringPlanSerializer(plan).data, status=status.HTTP_201_CREATED)

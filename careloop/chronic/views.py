@@ -17,7 +17,7 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from careloop.audit.services import audit_record
+from careloop.audit.services import audit_read, audit_record
 from careloop.chronic import selectors, services
 from careloop.chronic.charts import trend_chart
 from careloop.chronic.diet import clients_waiting_for_diet_plan, diet_plan_create, menu_days
@@ -42,6 +42,7 @@ from careloop.chronic.models import (
     Referral,
 )
 from careloop.chronic.permissions import adjustment_for, can_write, client_for_monitoring
+from careloop.chronic.screening import can_screen, screening_candidate_enrol, screening_candidates
 from careloop.chronic.selfentry import RateLimited, link_from_token, self_entry_link_create, self_entry_submit
 from careloop.clients.models import Client
 from careloop.clients.selectors import clients_visible_to
@@ -353,3 +354,30 @@ def referral_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
     return redirect("chronic:client", pk=client.pk)
+
+
+@login_required
+def screening_page(request: HttpRequest) -> HttpResponse:
+    """Clients whose ASM-1 answers flag a chronic condition they are not monitored for (leads and experts)."""
+    user = _user(request)
+    if not can_screen(user):
+        raise PermissionDenied(_("Only team leads and experts screen for the chronic programme."))
+    candidates = screening_candidates(user)
+    audit_read(actor=user, action="chronic.read", detail={"what": "screening candidates",
+                                                          "clients": [c.client.pk for c in candidates][:200]})
+    return render(request, "chronic/screening.html", {"candidates": candidates})
+
+
+@login_required
+@require_POST
+def screening_enrol_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    if not can_screen(user):
+        raise PermissionDenied(_("Only team leads and experts enrol screening candidates."))
+    client = client_for_monitoring(user, pk, write=True)
+    try:
+        screening_candidate_enrol(client=client, condition=request.POST.get("condition", ""), acting_user=user)
+        messages.success(request, _("%(name)s enrolled in the chronic programme.") % {"name": client.name})
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    return redirect("chronic:screening")

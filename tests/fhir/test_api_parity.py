@@ -68,6 +68,7 @@ PARITY = {
     "chronic:adjustment-request": "health_plans_adjustments_create",
     "chronic:adjustment-review": "plan_adjustments_review_create",
     "chronic:referral-create": "referrals_create",
+    "chronic:screening-enrol": "screening_candidates_enrol_create",
     "quality:draw": "supervision_periods_create",
     "quality:score": "supervision_samples_score_create",
     "quality:finding_create": "supervision_samples_findings_create",
