@@ -108,6 +108,28 @@ def client_inputs(client: Client, *, today: dt.date | None = None) -> ClientInpu
     return bundle
 
 
+@dataclass(frozen=True)
+class HealthAnswers:
+    """A client's latest answers to the ASM-1 health questionnaire (published for the chronic screening)."""
+
+    client_id: int
+    response_id: int
+    answered_on: dt.date
+    answers: dict[str, Any]
+
+
+def latest_health_answers(clients: QuerySet[Client]) -> dict[int, HealthAnswers]:
+    """Published read: each of ``clients``' latest ASM-1 questionnaire answers, by client id (one query).
+    The caller scopes ``clients``; the answers are health data, so it audits what it shows."""
+    latest: dict[int, HealthAnswers] = {}
+    rows = (QuestionnaireResponse.objects.filter(client__in=clients, questionnaire__code=HEALTH_QUESTIONNAIRE)
+            .order_by("client_id", "-answered_on", "-pk").values_list("client_id", "pk", "answered_on", "answers"))
+    for client_id, pk, answered_on, answers in rows:
+        if client_id not in latest:
+            latest[client_id] = HealthAnswers(client_id, pk, answered_on, dict(answers or {}))
+    return latest
+
+
 def prescription_rules() -> list[dict[str, Any]]:
     return [r.as_rule() for r in PrescriptionRule.objects.filter(is_active=True)]
 

@@ -24,6 +24,7 @@ from careloop.chronic.models import (
     MonitoringPlan,
     PlanIndicator,
     Reading,
+    Referral,
 )
 from careloop.chronic.permissions import can_write, client_for_monitoring
 from careloop.clients.selectors import clients_visible_to
@@ -220,3 +221,105 @@ class MonitoringLogBatch(APIView):
         return Response({"logs": len(results), "readings": sum(len(r.readings) for r in results),
                          "flags": sum(len(r.flags) for r in results), "tasks": [t for r in results for t in r.tasks]},
                         status=status.HTTP_201_CREATED)
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    hospital_name = serializers.CharField(source="hospital_label", read_only=True)
+    department_name = serializers.CharField(source="department_label", read_only=True)
+
+    class Meta:
+        model = Referral
+        fields = ["id", "client", "hospital", "hospital_name", "department", "department_name", "expert",
+                  "clinic_time", "reason", "note", "created_at"]
+
+
+class ReferralInSerializer(serializers.Serializer):
+    client = serializers.IntegerField()
+    hospital = serializers.IntegerField(help_text="A partner hospital of the client's branch (GET /partner-hospitals/).")
+    department = serializers.IntegerField(required=False, allow_null=True,
+                                          help_text="One of that hospital's departments.")
+    expert = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    clinic_time = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    reason = serializers.CharField(max_length=2000)
+
+
+class ReferralList(generics.ListCreateAPIView):
+    """Referrals to partner-hospital experts; ``?client=`` filters. POST refers a client (400 names the field
+    when the hospital is not a partner of the client's branch or the department not one of its own)."""
+
+    serializer_class = ReferralSerializer
+
+    def get_queryset(self) -> QuerySet[Referral]:
+        return _scoped(self.request, Referral.objects.select_related("hospital", "department"))
+
+    @extend_schema(request=ReferralInSerializer, responses={201: ReferralSerializer})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = ReferralInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        client = client_for_monitoring(request.user, v["client"], write=True)
+        try:
+            referral = services.referral_create(
+                client=client, hospital=v["hospital"], department=v.get("department"), reason=v["reason"],
+                expert=v.get("expert", ""), clinic_time=v.get("clinic_time", ""), acting_user=request_user(request))
+        except ValidationError as exc:
+            return Response(_errors(exc), status=400)
+        return Response(ReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
+
+
+class ScreeningFlagSerializer(serializers.Serializer):
+    condition = serializers.ChoiceField(choices=Condition.choices)
+    condition_label = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class ScreeningCandidateSerializer(serializers.Serializer):
+    client = serializers.IntegerField(source="client.pk")
+    name = serializers.CharField(source="client.name")
+    branch = serializers.CharField(source="client.branch.name")
+    answered_on = serializers.DateField()
+    flags = ScreeningFlagSerializer(many=True)
+
+
+class ScreeningEnrolInSerializer(serializers.Serializer):
+    client = serializers.IntegerField()
+    condition = serializers.ChoiceField(choices=Condition.choices)
+
+
+class ScreeningCandidateList(APIView):
+    """Screening candidates of the caller's scope (leads and experts): active, non-VIP clients whose latest ASM-1
+    questionnaire flags a condition they have no active monitoring plan for."""
+
+    @extend_schema(responses={200: ScreeningCandidateSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        from careloop.audit.services import audit_read
+        from careloop.chronic.screening import can_screen, screening_candidates
+
+        user = cast(User, request.user)
+        if not can_screen(user):
+            raise PermissionDenied()
+        rows = screening_candidates(user)
+        audit_read(actor=user, action="chronic.read", detail={"what": "screening candidates",
+                                                              "clients": [c.client.pk for c in rows][:200]})
+        return Response(ScreeningCandidateSerializer(rows, many=True).data)
+
+
+class ScreeningEnrol(APIView):
+    """Enrol a screening candidate for one flagged condition: the monitoring plan with the guideline's defaults."""
+
+    @extend_schema(request=ScreeningEnrolInSerializer, responses={201: MonitoringPlanSerializer})
+    def post(self, request: Request) -> Response:
+        from careloop.chronic.screening import can_screen, screening_candidate_enrol
+
+        data = ScreeningEnrolInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        user = cast(User, request.user)
+        if not can_screen(user):
+            raise PermissionDenied()
+        client = client_for_monitoring(user, v["client"], write=True)
+        try:
+            plan = screening_candidate_enrol(client=client, condition=v["condition"], acting_user=user)
+        except ValidationError as exc:
+            return Response(_errors(exc), status=400)
+        return Response(MonitoringPlanSerializer(plan).data, status=status.HTTP_201_CREATED)

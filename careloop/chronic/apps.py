@@ -24,6 +24,7 @@ class ChronicConfig(AppConfig):
             ('chronic.read', '查看慢病管理', 'Chronic care viewed'),
             ('chronic.referral_create', '转诊专家', 'Referral to an expert'),
             ('chronic.reminder', '监测提醒', 'Monitoring reminder'),
+            ('chronic.screening_enrol', '筛查对象纳入慢病管理', 'Screening candidate enrolled'),
             ('chronic.self_link_create', '生成自助填报链接', 'Self-entry link created'),
         ):
             audit_actions.register(name, zh, en)
@@ -34,6 +35,7 @@ class ChronicConfig(AppConfig):
         nav.register(_("Chronic care"), "chronic:worklist", "view_results", order=55)
         nav.register(_("Plan reviews"), "chronic:adjustments", "consult", order=56)
         nav.register(_("Diet plans"), "chronic:diet-home", "diet_plans", order=57)
+        nav.register(_("Screening candidates"), "chronic:screening", ("reassign_tasks", "consult"), order=58)
         if hasattr(nav, "register_home"):  # the nutritionist's home page, where the tree offers one
             nav.register_home("nutritionist", "chronic:diet-home", 10)
         timeline.register("chronic.monitoring", monitoring_entries)

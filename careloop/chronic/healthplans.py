@@ -201,11 +201,13 @@ def plan_adjustment_review(*, adjustment: PlanAdjustment, decision: str, opinion
     messages_cancel_for_client(client=client, reason="health plan version replaced", purposes=("medication_reminder",),
                                acting_user=acting_user)
     with translation.override(settings.LANGUAGE_CODE):
-        tip = _("Your personal health plan was updated to version %(v)d: %(reason)s. The written notice "
-                "explains the changes.") % {"v": nxt.version, "reason": adjustment.reason[:60]}
+        summary = "、".join(str(row["label"]) for row in plan_diff(plan, nxt)) or str(_("see the written notice"))
         track = _("Track the plan change (version %(v)d): %(effect)s") % {"v": nxt.version,
                                                                            "effect": adjustment.expected_effect[:100]}
-    outcome = message_enqueue(client=client, purpose="health_tips", channel="letter", context={"tip": tip},
+    # A change to the client's own plan is service communication (reminders consent), not a health tip
+    # (marketing consent, which a client may refuse or opt out of without losing the notice).
+    outcome = message_enqueue(client=client, purpose="plan_change_notice", channel="letter",
+                              context={"version": nxt.version, "summary": summary[:200]},
                               cause=f"chronic.adjustment:{adjustment.pk}", acting_user=acting_user)
     due = timezone.localdate() + dt.timedelta(days=TRACK_AFTER_DAYS)
     task = followup_task_create(client=client, due_date=due, reason=track, acting_user=acting_user,

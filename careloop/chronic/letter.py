@@ -1,12 +1,12 @@
-"""The written notice of a plan change: a Chinese letter PDF with the project's CJK font (assessments' PDF base)."""
+"""The written notice of a plan change and the diet plan: Chinese PDFs on the shared base (careloop/lib/pdf.py)."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 
-from careloop.assessments.pdf import ReportPDF
 from careloop.chronic.healthplans import plan_diff
 from careloop.chronic.models import DietPlan, PlanAdjustment
+from careloop.lib.pdf import ReportPDF
 
 
 def adjustment_letter_pdf(adjustment: PlanAdjustment) -> bytes:

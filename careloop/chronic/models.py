@@ -301,12 +301,19 @@ class DietPlan(models.Model):
 
 
 class Referral(models.Model):
-    """A referral to a partner-hospital expert (free text until the plans app's partner hospitals land)."""
+    """A referral to a partner-hospital expert: the hospital and department are the plans app's partner data
+    (chosen through ``plans.selectors.partner_hospitals``)."""
 
     client = models.ForeignKey("clients.Client", on_delete=models.CASCADE, related_name="chronic_referrals",
                                verbose_name=_("client"))
-    hospital = models.CharField(_("hospital"), max_length=100)
-    department = models.CharField(_("department"), max_length=60, blank=True, default="")
+    # Null only for referrals written as free text before partner hospitals were data (see ``note``).
+    hospital = models.ForeignKey("plans.PartnerHospital", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name=_("hospital"))
+    department = models.ForeignKey("plans.Department", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("department"))
+    note = models.CharField(_("note"), max_length=200, blank=True, default="",
+                            help_text=_("The hospital and department as first written, for referrals recorded as "
+                                        "free text."))
     expert = models.CharField(_("expert"), max_length=60, blank=True, default="")
     clinic_time = models.CharField(_("clinic time"), max_length=100, blank=True, default="")
     reason = models.TextField(_("reason"))
@@ -318,3 +325,12 @@ class Referral(models.Model):
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
         ordering = ["-created_at", "-id"]
+
+    @property
+    def hospital_label(self) -> str:
+        """The partner hospital's name; for a free-text referral of before, the text as written."""
+        return self.hospital.name if self.hospital_id and self.hospital else self.note
+
+    @property
+    def department_label(self) -> str:
+        return self.department.name if self.department_id and self.department else ""

@@ -360,23 +360,48 @@ def monitoring_reminders_send(*, today: dt.date | None = None, acting_user: User
     return sent
 
 
+def _parse_choice(value: object) -> int | None:
+    """A form or API id as an int; None when empty; -1 (never an id) when it is no number."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return -1
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    return int(text) if text.isdigit() and len(text) < 12 else -1
+
+
 @transaction.atomic
-def referral_create(*, client: Client, hospital: str, reason: str, acting_user: User, department: str = "",
+def referral_create(*, client: Client, hospital: object, reason: str, acting_user: User, department: object = None,
                     expert: str = "", clinic_time: str = "") -> Any:
-    """Refer the client to a partner-hospital expert at a clinic time (recorded; shown on the timeline)."""
+    """Refer the client to an expert of a partner hospital (the plans app's data, for the client's branch) at a
+    clinic time; recorded, audited and shown on the timeline. ``hospital`` and ``department`` are ids."""
     from careloop.chronic.models import Referral
+    from careloop.plans.selectors import partner_hospitals  # published read of the plans app
 
     _require_writer(acting_user)
     errors = {}
-    if not (hospital or "").strip():
-        errors["hospital"] = _("Name the hospital.")
+    offered = {h.id: h for h in partner_hospitals(branch=client.branch)}
+    hospital_id, department_id = _parse_choice(hospital), _parse_choice(department)
+    chosen = offered.get(hospital_id) if hospital_id is not None else None
+    if hospital_id is None:
+        errors["hospital"] = _("Choose the partner hospital.")
+    elif chosen is None:
+        errors["hospital"] = _("Choose one of the partner hospitals of the client's branch.")
+    if chosen is not None and department_id is not None and department_id not in {d.id for d in chosen.departments}:
+        errors["department"] = _("Choose a department of %(hospital)s.") % {"hospital": chosen.name}
     if not (reason or "").strip():
         errors["reason"] = _("Say why the client is referred.")
     if errors:
         raise ValidationError(errors)
-    referral = Referral.objects.create(client=client, hospital=hospital.strip()[:100], department=department.strip()[:60],
-                                       expert=expert.strip()[:60], clinic_time=clinic_time.strip()[:100],
+    assert chosen is not None and hospital_id is not None
+    referral = Referral.objects.create(client=client, hospital_id=hospital_id, department_id=department_id,
+                                       expert=(expert or "").strip()[:60],
+                                       clinic_time=(clinic_time or "").strip()[:100],
                                        reason=reason.strip()[:2000], created_by=acting_user)
+    dept_name = next((d.name for d in chosen.departments if d.id == department_id), "")
     audit_record(actor=acting_user, action="chronic.referral_create", obj=referral, client=client,
-                 detail={"hospital": referral.hospital, "department": referral.department})
+                 detail={"hospital": hospital_id, "hospital_name": chosen.name, "department": department_id,
+                         "department_name": dept_name})
     return referral

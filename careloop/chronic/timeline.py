@@ -25,9 +25,10 @@ def monitoring_entries(client: Client, user: User) -> Iterable[TimelineEntry]:
     for reading in Reading.objects.filter(client=client, flag__startswith="alarm").order_by("-at")[:20]:
         yield TimelineEntry(reading.at, "plan", _("Alarming monitoring reading"),
                             f"{reading.code} {reading.value:g} · {reading.get_flag_display()}", url)
-    for ref in Referral.objects.filter(client=client).order_by("-created_at")[:20]:
-        yield TimelineEntry(ref.created_at, "plan", _("Referral to %(h)s") % {"h": ref.hospital},
-                            " ".join(x for x in (ref.department, ref.expert, ref.clinic_time) if x), url)
+    for ref in Referral.objects.filter(client=client).select_related("hospital", "department").order_by(
+            "-created_at")[:20]:
+        yield TimelineEntry(ref.created_at, "plan", _("Referral to %(h)s") % {"h": ref.hospital_label},
+                            " ".join(x for x in (ref.department_label, ref.expert, ref.clinic_time) if x), url)
     for version in HealthPlan.objects.filter(client=client).order_by("-version")[:20]:
         yield TimelineEntry(version.created_at, "plan", _("Personal health plan version %(v)d") % {"v": version.version},
                             version.origin, reverse("chronic:health-plan", args=[client.pk]))

@@ -21,4 +21,6 @@ urlpatterns = [
     path("diet/clients/<int:pk>/", views.diet_plan_create_view, name="diet-plan-create"),
     path("diet/<int:pk>/", views.diet_plan_page, name="diet-plan"),
     path("clients/<int:pk>/referrals/", views.referral_create_view, name="referral-create"),
+    path("screening/", views.screening_page, name="screening"),
+    path("screening/<int:pk>/enrol/", views.screening_enrol_view, name="screening-enrol"),
 ]

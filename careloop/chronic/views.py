@@ -13,11 +13,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from careloop.accounts.auth import request_user
-from careloop.audit.services import audit_record
+from careloop.audit.services import audit_read, audit_record
 from careloop.chronic import selectors, services
 from careloop.chronic.charts import trend_chart
 from careloop.chronic.diet import clients_waiting_for_diet_plan, diet_plan_create, menu_days
@@ -42,10 +43,13 @@ from careloop.chronic.models import (
     Referral,
 )
 from careloop.chronic.permissions import adjustment_for, can_write, client_for_monitoring
+from careloop.chronic.screening import can_screen, screening_candidate_enrol, screening_candidates
 from careloop.chronic.selfentry import RateLimited, link_from_token, self_entry_link_create, self_entry_submit
+from careloop.clients.models import Client
 from careloop.clients.selectors import clients_visible_to
 from careloop.org.models import User
 from careloop.org.permissions import Cap, user_can
+from careloop.plans.selectors import partner_hospitals  # published read of the plans app
 
 
 def _user(request: HttpRequest) -> User:
@@ -78,6 +82,19 @@ def worklist(request: HttpRequest) -> HttpResponse:
     return render(request, "chronic/worklist.html", {"rows": rows, "templates": templates})
 
 
+def _referral_choices(client: Client) -> list[dict[str, object]]:
+    """The partner hospitals of the client's branch, each department labelled with its clinic times."""
+    out = []
+    for h in partner_hospitals(branch=client.branch):
+        departments = []
+        for d in h.departments:
+            times = "；".join(f"{WEEKDAYS_ABBR[t.weekday - 1]} {t.start:%H:%M}–{t.end:%H:%M} {t.doctor_name}".strip()
+                             for t in d.clinic_times)
+            departments.append({"id": d.id, "label": f"{d.name}（{times}）" if times else d.name})
+        out.append({"id": h.id, "name": h.name, "grade": h.grade, "departments": departments})
+    return out
+
+
 @login_required
 def client_page(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
@@ -88,7 +105,9 @@ def client_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "chronic/client.html", {
         "client": client, "plans": selectors.active_plans(client), "trends": trends,
         "logs": selectors.recent_logs(client), "can_write": can_write(user),
-        "referrals": Referral.objects.filter(client=client).select_related("created_by")[:20],
+        "referrals": Referral.objects.filter(client=client).select_related("created_by", "hospital",
+                                                                            "department")[:20],
+        "hospitals": _referral_choices(client) if can_write(user) else [],
         "plan_form": PlanForm(), "log_form": LogForm(initial={"at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")}),
     })
 
@@ -336,3 +355,30 @@ def referral_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
     return redirect("chronic:client", pk=client.pk)
+
+
+@login_required
+def screening_page(request: HttpRequest) -> HttpResponse:
+    """Clients whose ASM-1 answers flag a chronic condition they are not monitored for (leads and experts)."""
+    user = _user(request)
+    if not can_screen(user):
+        raise PermissionDenied(_("Only team leads and experts screen for the chronic programme."))
+    candidates = screening_candidates(user)
+    audit_read(actor=user, action="chronic.read", detail={"what": "screening candidates",
+                                                          "clients": [c.client.pk for c in candidates][:200]})
+    return render(request, "chronic/screening.html", {"candidates": candidates})
+
+
+@login_required
+@require_POST
+def screening_enrol_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    if not can_screen(user):
+        raise PermissionDenied(_("Only team leads and experts enrol screening candidates."))
+    client = client_for_monitoring(user, pk, write=True)
+    try:
+        screening_candidate_enrol(client=client, condition=request.POST.get("condition", ""), acting_user=user)
+        messages.success(request, _("%(name)s enrolled in the chronic programme.") % {"name": client.name})
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    return redirect("chronic:screening")

@@ -36,6 +36,7 @@ class Purpose(models.TextChoices):
     HEALTH_TIPS = "health_tips", _("Health tips")
     NEWSLETTER = "newsletter", _("Newsletter")
     SATISFACTION_SURVEY = "satisfaction_survey", _("Satisfaction survey")
+    PLAN_CHANGE_NOTICE = "plan_change_notice", _("Health plan change notice")
     OFFER = "offer", _("Offer")
     WEBHOOK_EVENT = "webhook_event", _("Event for an integrator")
 

@@ -15,7 +15,8 @@ from careloop.messaging.models import Purpose
 from careloop.messaging.scheduling import QuietHours
 
 # Consent purpose each message purpose needs (clients' Consent purposes: health_data/reminders/marketing).
-# Service messages — reports, follow-up notices, appointments, surveys — count as reminders.
+# Service messages — reports, follow-up notices, appointments, surveys, the notice of a change to the client's
+# own health plan — count as reminders; tips, newsletters and offers are marketing.
 CONSENT_FOR_PURPOSE: dict[str, str] = {
     Purpose.REPORT_READY: "reminders",
     Purpose.FOLLOWUP_NOTICE: "reminders",
@@ -25,6 +26,7 @@ CONSENT_FOR_PURPOSE: dict[str, str] = {
     Purpose.APPOINTMENT_CONFIRMATION: "reminders",
     Purpose.APPOINTMENT_REMINDER: "reminders",
     Purpose.SATISFACTION_SURVEY: "reminders",
+    Purpose.PLAN_CHANGE_NOTICE: "reminders",
     Purpose.HEALTH_TIPS: "marketing",
     Purpose.NEWSLETTER: "marketing",
     Purpose.OFFER: "marketing",

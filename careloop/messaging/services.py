@@ -322,7 +322,7 @@ def messages_cancel_for_consent(*, client: Any, consent_purpose: str, acting_use
 
 
 # Messages that carry health results: withdrawing consent to health-data processing cancels them.
-RESULT_BEARING_PURPOSES = (Purpose.REPORT_READY, Purpose.RECHECK_REMINDER)
+RESULT_BEARING_PURPOSES = (Purpose.REPORT_READY, Purpose.RECHECK_REMINDER, Purpose.PLAN_CHANGE_NOTICE)
 
 
 @transaction.atomic

@@ -236,7 +236,7 @@ def _cell_text(value: Any, kind: str) -> str:
 
 
 def report_pdf(data: dict[str, Any]) -> bytes:
-    from careloop.assessments.pdf import FONT, ReportPDF
+    from careloop.lib.pdf import FONT, ReportPDF
 
     pdf = ReportPDF(_period_title(data), footer_text="careloop")
     pdf.alias_nb_pages()

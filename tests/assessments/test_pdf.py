@@ -14,6 +14,7 @@ from careloop.assessments.documents import assessment_document
 from careloop.assessments.engine import normalize_inputs
 from careloop.assessments.engine.common import DATA_DIR
 from careloop.assessments.engine.report import default_rules
+from careloop.lib import pdf as pdf_base
 
 CJK_SAMPLE = "健康评估报告气虚质阴阳痰湿"
 
@@ -31,10 +32,10 @@ def render_pages(pdf_bytes: bytes, scale: float = 2.0) -> list:
 
 def glyph_images(text: str) -> list:
     """Each character on its own page, rendered large; returns the cropped bitmaps."""
-    pdf = pdf_module.ReportPDF("glyphs")
+    pdf = pdf_base.ReportPDF("glyphs")
     for char in text:
         pdf.add_page()
-        pdf.set_font(pdf_module.FONT, size=72)
+        pdf.set_font(pdf_base.FONT, size=72)
         pdf.cell(40, 40, char, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     images = []
     for image, _text in render_pages(bytes(pdf.output()), scale=1.0):
@@ -48,9 +49,9 @@ def ink(image) -> int:
 
 
 def test_font_ships_with_the_project():
-    assert pdf_module.FONT_PATH.is_file()
-    assert (pdf_module.FONT_PATH.parent / "OFL.txt").is_file()
-    assert str(pdf_module.FONT_PATH).startswith(str(Path(pdf_module.__file__).parent))
+    assert pdf_base.FONT_PATH.is_file()
+    assert (pdf_base.FONT_PATH.parent / "OFL.txt").is_file()
+    assert str(pdf_base.FONT_PATH).startswith(str(Path(pdf_base.__file__).parent))
 
 
 def test_each_chinese_character_is_drawn_as_its_own_glyph():
@@ -68,7 +69,7 @@ def test_each_chinese_character_is_drawn_as_its_own_glyph():
 
 def test_glyphs_differ_from_the_fonts_missing_glyph_box():
     # U+4DC0 (易经 hexagram) is not in the shipped subset: it renders as .notdef (or nothing)
-    cmap = TTFont(pdf_module.FONT_PATH, lazy=True).getBestCmap()
+    cmap = TTFont(pdf_base.FONT_PATH, lazy=True).getBestCmap()
     assert 0x4DC0 not in cmap
     notdef, *real = glyph_images("\u4dc0" + CJK_SAMPLE[:4])
     for image in real:
@@ -105,7 +106,7 @@ def _strings_in(value):
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in DATA_DIR.glob("*.json")))
 def test_every_character_of_the_data_files_is_in_the_font(name):
-    cmap = TTFont(pdf_module.FONT_PATH, lazy=True).getBestCmap()
+    cmap = TTFont(pdf_base.FONT_PATH, lazy=True).getBestCmap()
     data = json.loads((DATA_DIR / f"{name}.json").read_text(encoding="utf-8"))
     missing = {ch for s in _strings_in(data) for ch in s if ord(ch) >= 0x80 and ord(ch) not in cmap}
     assert missing == set()

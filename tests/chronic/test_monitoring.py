@@ -161,17 +161,20 @@ def test_client_page_renders_chart(world, client, password):
 def test_referral_recorded_and_on_timeline(world, client):
     from careloop.chronic.models import Referral
     from careloop.clients.timeline import timeline_for
+    from tests.plans.builders import hospital_with_department
 
+    dept = hospital_with_department("北京协和医院")
     client.force_login(world.nurse)
     r = client.post(f"/chronic/clients/{world.own.pk}/referrals/", {
-        "hospital": "北京协和医院", "department": "内分泌科", "expert": "李主任", "clinic_time": "周三上午",
-        "reason": "血糖控制不佳"})
+        "hospital": dept.hospital_id, "department": dept.pk, "expert": "李主任", "clinic_time": "周三上午",
+        "reason": "血压控制不佳"})
     assert r.status_code == 302
     ref = Referral.objects.get()
-    assert (ref.hospital, ref.clinic_time, ref.created_by_id) == ("北京协和医院", "周三上午", world.nurse.pk)
+    assert (ref.hospital_id, ref.department_id, ref.clinic_time, ref.created_by_id) == (
+        dept.hospital_id, dept.pk, "周三上午", world.nurse.pk)
     assert any("北京协和医院" in e.title for e in timeline_for(world.own, world.nurse, kinds=["plan"]))
     client.force_login(world.nutritionist)
-    client.post(f"/chronic/clients/{world.own.pk}/referrals/", {"hospital": "x", "reason": "y"})
+    client.post(f"/chronic/clients/{world.own.pk}/referrals/", {"hospital": dept.hospital_id, "reason": "y"})
     assert Referral.objects.count() == 1
 
 

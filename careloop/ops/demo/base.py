@@ -319,4 +319,7 @@ def load_base(*, n_clients: int, password: str, rng: random.Random, stdout: Outp
         world.clients = build_clients(world, n=n_clients, rng=rng, gen=gen)
         for extension in demo.extensions:
             extension(world.clients, rng, stdout)
+        from careloop.ops.demo.chronic_extras import load_chronic_extras
+
+        load_chronic_extras(world.clients, stdout)  # needs the chronic and plans demos both
     return world
