@@ -150,7 +150,7 @@ def _tasks(client: Client, user: User) -> Iterator[dict[str, Any]]:
     history: dict[str, list[Any]] = {}
     for event in (AuditEvent.objects.filter(client_id=client.pk, object_type="followups.followuptask",
                                             action__startswith="task.")
-                  .order_by("seq").only("at", "action", "object_id", "actor_name")):
+                  .order_by("append_id").only("at", "action", "object_id", "actor_name")):
         history.setdefault(event.object_id, []).append(event)
     for task in tasks:
         resource: dict[str, Any] = {
