@@ -162,12 +162,17 @@ def audit_seal(*, batch: int = SEAL_BATCH) -> SealResult:
     One sealer at a time (an advisory lock on PostgreSQL, SQLite's writer lock). Rows are read in append_id
     order and chained until the first *gap*: an append_id that is not visible. On PostgreSQL a gap is either
     a transaction still open (its row will commit later) or one that rolled back (the number is lost for
-    good). The sealer stops at a gap while any other transaction of this database that began before the
-    read is still open — the only ones that can hold a missing number — and steps over it once none is,
-    so a lower append_id is never chained after a higher one while its writer can still commit. A row that
-    still turns up below the chained tail (it committed in the instant between the read and that check) is
-    chained at the end on the next pass: never lost, only out of append order. Each batch is its own short
-    transaction; sealing never waits for writers and writers never wait for it.
+    good). A transaction holding a missing number began before the read (it took its number before a
+    higher one that had committed), so the sealer stops at a gap while any other client transaction of
+    this database that began before the read is still open (pg_stat_activity.xact_start), and steps over
+    it only once none is and a fresh look shows the number still missing (a writer that committed in
+    between is sealed on the next pass, in order). So a lower append_id should never be chained after a
+    higher one (the chain's order is append order; docs/performance.md records one unexplained inversion of
+    two adjacent rows seen under 16 writers, which left the chain valid), and a long transaction that wrote audit rows holds back the
+    sealing (not the writing) of every row appended after its first one until it ends. Rows inserted by
+    hand with a chosen append_id below the tail are still chained, at the end. A row whose MAC does not
+    match stops the sealer (``refused``) until someone looks. Each batch is its own short transaction;
+    writers never wait for the sealer.
     """
     sealed = 0
     while True:

@@ -94,12 +94,10 @@ def test_trigger_allows_only_sealing_an_unsealed_row(world, sql):
 
 def _insert_forged_unsealed():
     append_id = "DEFAULT" if connection.vendor == "postgresql" else "(SELECT MAX(append_id) + 1 FROM audit_auditevent)"
+    columns = "append_id, at, actor_name, roles, action, object_type, object_id, ip, channel, result, detail, mac"
+    sql = f"INSERT INTO audit_auditevent ({columns}) VALUES ({append_id}, %s, 'x', '', 'client.view', '', '', '', 'web', 'ok', '{{}}', %s)"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO audit_auditevent (append_id, at, actor_name, roles, action, object_type, object_id, ip, channel,"
-            f" result, detail, mac) VALUES ({append_id}, %s, 'x', '', 'client.view', '', '', '', 'web', 'ok', '{{}}', %s)",
-            [dt.datetime(2026, 11, 30, tzinfo=dt.UTC), "0" * 64],
-        )
+        cursor.execute(sql, [dt.datetime(2026, 11, 30, tzinfo=dt.UTC), "0" * 64])
 
 
 def test_sealer_refuses_a_row_slipped_in_without_the_key(five_rows, world):
