@@ -239,6 +239,11 @@ CARELOOP_REQUIRE_CONFIDENTIALITY = env_bool("CARELOOP_REQUIRE_CONFIDENTIALITY", 
 CARELOOP_QUALITY_RETRAINING_DAYS = env_int("CARELOOP_QUALITY_RETRAINING_DAYS", 30, minimum=1, maximum=365)
 # CARELOOP_KEYS may carry the key ring instead of files (see docs/security.md).
 AUDIT_RETENTION_DAYS = env_int("CARELOOP_AUDIT_RETENTION_DAYS", 3650, minimum=180)
+# Audit rows are chained after commit by the worker's sealer, every AUDIT_SEAL_SECONDS; `careloop audit verify`
+# fails when a row has waited longer than AUDIT_UNSEALED_MAX_SECONDS (the sealer is down, or a transaction that
+# wrote audit rows has been open that long: a very large import holds the rows written after it).
+AUDIT_SEAL_SECONDS = env_int("CARELOOP_AUDIT_SEAL_SECONDS", 5, minimum=1, maximum=60)
+AUDIT_UNSEALED_MAX_SECONDS = env_int("CARELOOP_AUDIT_UNSEALED_MAX_SECONDS", 900, minimum=10)
 BACKUP_DIR = env_path("CARELOOP_BACKUP_DIR", str(DATA_DIR / "backups"))
 # Scheduled backups (the worker's periodic job): local time of day, how many to keep, and the age past
 # which an alert is raised for the administrators (docs/operations.md).

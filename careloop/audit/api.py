@@ -26,7 +26,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditEvent
-        fields = ["id", "seq", "at", "actor", "roles", "action", "object", "client", "ip", "channel", "result", "detail"]
+        fields = ["id", "append_id", "seq", "at", "actor", "roles", "action", "object", "client", "ip", "channel", "result", "detail"]
         read_only_fields = fields
 
     def get_object(self, obj: AuditEvent) -> str:
@@ -48,7 +48,7 @@ def _date(value: str, field: str) -> dt.date:
 
 
 def audit_events_filtered(params: Any) -> Any:
-    qs = AuditEvent.objects.all().order_by("-seq")
+    qs = AuditEvent.objects.all().order_by("-append_id")
     if params.get("client"):
         qs = qs.filter(client_id=_int(params["client"], "client"))
     if params.get("actor"):

@@ -21,14 +21,27 @@ def _chain_key() -> bytes:
     return hmac.new(crypto.keyring().index_key, b"careloop-audit-chain", hashlib.sha256).digest()
 
 
-def canonical(row: dict[str, Any]) -> bytes:
-    fields = (
-        row["seq"], row["at"].isoformat(timespec="microseconds"), row["actor_id"], row["actor_name"], row["roles"],
+def _content(row: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        row["at"].isoformat(timespec="microseconds"), row["actor_id"], row["actor_name"], row["roles"],
         row["action"], row["object_type"], row["object_id"], row["client_id"], row["ip"], row["channel"],
         row["result"], row["detail"],
     )
+
+
+def _dump(fields: tuple[Any, ...]) -> bytes:
     return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def canonical(row: dict[str, Any]) -> bytes:
+    return _dump((row["seq"], *_content(row)))
 
 
 def row_hash(prev_hash: str, row: dict[str, Any]) -> str:
     return hmac.new(_chain_key(), prev_hash.encode("ascii") + b"\x00" + canonical(row), hashlib.sha256).hexdigest()
+
+
+def row_mac(row: dict[str, Any]) -> str:
+    """The row's own MAC, written with it before it has a place in the chain: the sealer seals only rows
+    whose MAC matches, so a row slipped into the table by someone without the key is never chained."""
+    return hmac.new(_chain_key(), b"unsealed\x00" + _dump(_content(row)), hashlib.sha256).hexdigest()

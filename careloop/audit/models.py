@@ -8,7 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditEvent(models.Model):
-    seq = models.BigIntegerField(unique=True, editable=False)
+    """One audit row. Written unsealed (``append_id`` and ``mac`` only); the sealer later gives it its place
+    in the chain (``seq``, ``prev_hash``, ``hash``) — the one change the database triggers allow."""
+
+    # Assigned at INSERT: a sequence's nextval on PostgreSQL, max + 1 on SQLite (writers are serialised there).
+    append_id = models.BigIntegerField(unique=True, editable=False)
+    seq = models.BigIntegerField(unique=True, null=True, editable=False)
     at = models.DateTimeField(_("time"), db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
@@ -24,17 +29,23 @@ class AuditEvent(models.Model):
     channel = models.CharField(_("channel"), max_length=10, blank=True)  # web, api, cli, job
     result = models.CharField(_("result"), max_length=20, default="ok")
     detail = models.JSONField(_("detail"), default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    # HMAC of the content at INSERT (chain.row_mac): the sealer seals only rows careloop wrote.
+    mac = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64, null=True)
+    hash = models.CharField(max_length=64, null=True)
 
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        ordering = ["-seq"]
-        indexes = [models.Index(fields=["actor", "-seq"], name="audit_actor_seq")]
+        ordering = ["-append_id"]
+        indexes = [
+            models.Index(fields=["actor", "-append_id"], name="audit_actor_append"),
+            # The sealer's queue: only the rows not chained yet.
+            models.Index(fields=["append_id"], condition=models.Q(seq__isnull=True), name="audit_unsealed"),
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action}"
+        return f"#{self.append_id} {self.action}"
 
     @property
     def detail_pairs(self) -> list[tuple[str, object]]:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from careloop.audit import actions
 from careloop.audit.models import AuditEvent
+from careloop.audit.services import audit_seal
 from careloop.audit.verify import verify_chain
 from careloop.org.models import Role
 from careloop.org.permissions import Cap, user_can
@@ -56,7 +57,7 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 
 def audit_events_filtered(data: dict[str, Any]) -> QuerySet[AuditEvent]:
-    qs = AuditEvent.objects.all().order_by("-seq")
+    qs = AuditEvent.objects.all().order_by("-append_id")
     if data.get("client"):
         qs = qs.filter(client_id=data["client"])
     if data.get("actor"):
@@ -115,6 +116,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 def audit_verify(request: HttpRequest) -> HttpResponse:
     """Check the whole chain now; the stored checkpoint is left as it is (that is the CLI's job)."""
     _require_auditor(request.user)
+    audit_seal()  # chain what has committed, so the answer is about now
     result = verify_chain(update_checkpoint=False)
     template = "audit/_verify.html" if request.htmx else "audit/verify.html"  # type: ignore[attr-defined]
     return render(request, template, {"result": result}, status=200 if result.ok else 409)

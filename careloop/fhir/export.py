@@ -81,7 +81,7 @@ def _prefetch_tasks(clients: list[Client], user: User) -> None:
 
 def _task_events(events: Any) -> Any:
     return (events.filter(object_type="followups.followuptask", action__startswith="task.")
-            .order_by("seq").only("at", "action", "object_id", "actor_name", "client_id"))
+            .order_by("append_id").only("at", "action", "object_id", "actor_name", "client_id"))
 
 
 # --- checkups: DiagnosticReport + Observation ----------------------------------------------------

@@ -18,6 +18,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 
+from careloop.audit.services import audit_seal
+
 
 class BackupError(Exception):
     pass
@@ -77,6 +79,7 @@ def backup_create(directory: Path | None = None) -> BackupInfo:
     as of the backup's own snapshot, which ``careloop restore --drill`` checks the restored copy against)."""
     directory = Path(directory or settings.BACKUP_DIR)
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    audit_seal()  # chain what has committed, so the copy's trail is sealed as far as it can be
     now = dt.datetime.now(dt.UTC)
     stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
     vendor = connection.vendor

@@ -68,11 +68,12 @@ def restore_drill(path: Path | None = None) -> DrillResult:
                 if got != want:
                     result.mismatches.append(f"{table}: {got} rows restored, {want} in the manifest")
         result.tables = len(expected)
-        chain = verify_chain(using=ALIAS, update_checkpoint=False, use_checkpoint=False)
+        # A copy taken while rows waited for the sealer has unsealed rows: not a fault of the copy.
+        chain = verify_chain(using=ALIAS, update_checkpoint=False, use_checkpoint=False, max_unsealed_seconds=None)
         result.audit_message = chain.message
         if not chain.ok:
             result.problems.append(f"audit chain in the restored copy: {chain.message}")
-        last = AuditEvent.objects.using(ALIAS).order_by("-seq").values_list("seq", "hash").first()
+        last = AuditEvent.objects.using(ALIAS).filter(seq__isnull=False).order_by("-seq").values_list("seq", "hash").first()
         if last is not None:
             live = AuditEvent.objects.filter(seq=last[0]).values_list("hash", flat=True).first()
             if live is not None and live != last[1]:

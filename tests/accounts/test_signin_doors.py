@@ -78,7 +78,7 @@ def test_every_refusal_and_failure_is_audited(world, password, api):
         api(lang="en").post("/api/v1/auth/token/", {"username": "lead", "password": "x"}, format="json",
                             REMOTE_ADDR="10.9.9.9")                                          # wrong, via API
         client.post("/accounts/login/", {"username": "nurse", "password": password})     # throttled
-    reasons = list(AuditEvent.objects.filter(action="auth.login").order_by("seq").values_list("result", "detail"))
+    reasons = list(AuditEvent.objects.filter(action="auth.login").order_by("append_id").values_list("result", "detail"))
     assert reasons == [
         ("denied", {"username": "ghost", "reason": "unknown"}),
         ("denied", {"username": "nurse", "reason": "invalid"}),
@@ -99,7 +99,7 @@ def test_locked_refusal_and_wrong_code_are_audited(world, password):
     world.lead.locked_until = T0 + dt.timedelta(days=3650)
     world.lead.save(update_fields=["locked_until"])
     web().post("/accounts/login/", {"username": "lead", "password": password})
-    rows = list(AuditEvent.objects.filter(action="auth.login").order_by("seq").values_list("result", "detail"))
+    rows = list(AuditEvent.objects.filter(action="auth.login").order_by("append_id").values_list("result", "detail"))
     assert rows == [("denied", {"username": "nurse", "reason": "totp"}),
                     ("denied", {"username": "lead", "reason": "locked"})]
 

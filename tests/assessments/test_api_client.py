@@ -158,7 +158,7 @@ def test_expert_edits_then_issues_and_the_report_is_frozen(api, prepared):
     assert again.status_code == 400 and list(again.json()) == ["status"]
     actions = list(
         AuditEvent.objects.filter(client_id=w.own.pk, action__startswith="assessment.")
-        .order_by("seq")
+        .order_by("append_id")
         .values_list("action", flat=True)
     )
     assert actions[-3:] == ["assessment.run", "assessment.prescription", "assessment.issue"]

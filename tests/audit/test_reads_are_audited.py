@@ -80,7 +80,7 @@ def test_every_read_of_client_data_writes_an_audit_row(world, health_data):
             browser.force_login(getattr(world, role))
             for route in routes:
                 for url in _concrete(route, health_data):
-                    before = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+                    before = AuditEvent.objects.order_by("-append_id").values_list("append_id", flat=True).first() or 0
                     response = browser.get(url)
                     if response.status_code != 200 or response.streaming:
                         continue
@@ -88,7 +88,7 @@ def test_every_read_of_client_data_writes_an_audit_row(world, health_data):
                     if not any(marker in body for marker in MARKERS):
                         continue
                     seen_reads += 1
-                    if not AuditEvent.objects.filter(seq__gt=before, actor_name=role).exists():
+                    if not AuditEvent.objects.filter(append_id__gt=before, actor_name=role).exists():
                         unaudited.add(f"GET /{route} (as {role}, e.g. {url})")
     assert seen_reads > 20  # the walk reached the pages that show client data
     assert sorted(unaudited) == [], "\n".join(sorted(unaudited))

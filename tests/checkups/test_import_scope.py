@@ -156,7 +156,7 @@ def test_one_audit_row_per_report_in_one_valid_chain(world, tmp_path):
     rows = [result_row(exam_no=f"TJ{n}", id_number=i, name=name, sex=sex)
             for n, (i, name, sex) in enumerate([(ZHANG_ID, "张伟", "男"), (LI_ID, "李娜", "女")])]
     batch = do_import(write_csv(tmp_path / "r.csv", rows), world.clerk)
-    creates = AuditEvent.objects.filter(action="checkup.create").order_by("seq")
+    creates = AuditEvent.objects.filter(action="checkup.create").order_by("append_id")
     assert [(e.object_id, e.client_id, e.actor_name) for e in creates] == [
         (str(c.pk), c.client_id, "clerk") for c in Checkup.objects.order_by("pk")]
     assert [e.detail["batch"] for e in creates] == [batch.pk, batch.pk]

@@ -4,7 +4,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.urls import reverse
 
 from careloop.audit.models import AuditEvent
@@ -111,8 +110,7 @@ def test_client_page_shows_trends_with_abnormal_marks(world, client, tmp_path, d
         results_import(batch=results_import_start(upload=path, branch=None, acting_user=world.clerk, enqueue=False), acting_user=world.clerk)
     login(client, world.nurse)
     url = reverse("checkups:client", args=[zhang.pk])
-    # PostgreSQL adds one query: the audit chain's advisory lock.
-    with django_assert_num_queries(22 + (connection.vendor == "postgresql")):
+    with django_assert_num_queries(19):
         page = client.get(url)
     html = page.content.decode()
     assert page.status_code == 200

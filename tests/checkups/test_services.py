@@ -87,7 +87,7 @@ def test_import_opens_encounters_deliveries_interpretation_and_a_critical_alert(
     assert task.reason == "危急值：收缩压 185 mmHg——请立即联系客户"
     top = FollowupTask.objects.filter(assignee=world.lead, status="pending").first()
     assert top == task
-    actions = list(AuditEvent.objects.filter(action__startswith="checkup.").values_list("action", flat=True).order_by("seq"))
+    actions = list(AuditEvent.objects.filter(action__startswith="checkup.").values_list("action", flat=True).order_by("append_id"))
     assert actions == ["checkup.import_queued", "checkup.create", "checkup.create", "checkup.critical_alert", "checkup.import"]
 
 

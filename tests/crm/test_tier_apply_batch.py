@@ -144,7 +144,7 @@ def test_clients_moved_to_a_without_a_doctor_each_get_one_lead_item_like_a_singl
     tasks = FollowupTask.objects.filter(client__in=bigs).order_by("client_id")
     assert [(t.client_id, t.assignee_id, t.due_date, t.window_end, t.priority, t.reason) for t in tasks] == [
         (b.pk, world.lead.pk, TODAY, TODAY + dt.timedelta(days=7), 60, "A类客户:请指定专属家庭医生") for b in bigs]
-    audits = AuditEvent.objects.filter(action="followup_task.create").order_by("seq")
+    audits = AuditEvent.objects.filter(action="followup_task.create").order_by("append_id")
     assert [(int(a.object_id), a.detail["origin"], a.detail["assignee"]) for a in audits] == [
         (t.pk, "tier_a_upkeep", world.lead.pk) for t in tasks]
     tiers_recompute()

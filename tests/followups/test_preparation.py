@@ -44,7 +44,7 @@ def test_one_click_call_reveals_the_number_audited_as_a_follow_up_call(world) ->
     response = browser.post(f"/followups/tasks/{task.pk}/call/", HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert 'href="tel:13812341234"' in response.content.decode()
-    event = AuditEvent.objects.filter(action="client.reveal").latest("seq")
+    event = AuditEvent.objects.filter(action="client.reveal").latest("append_id")
     assert event.detail == {"field": "phone", "reason": "followup_call"}
     assert event.actor_id == world.nurse.pk
     # who may not work the task gets no number and no reveal row

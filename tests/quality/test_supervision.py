@@ -142,7 +142,7 @@ def test_findings_are_tracked_to_closure_and_seen_by_the_staff_member(world):
     assert (finding.status, finding.closed_by_id) == ("closed", world.nurse.pk)
     with pytest.raises(ValidationError):
         services.finding_close(finding=finding, closure_note="again", acting_user=world.inspector)
-    assert list(AuditEvent.objects.filter(action__startswith="quality.finding").order_by("seq").values_list("action", flat=True)
+    assert list(AuditEvent.objects.filter(action__startswith="quality.finding").order_by("append_id").values_list("action", flat=True)
                 ) == ["quality.finding.record", "quality.finding.close"]
 
 
@@ -153,7 +153,7 @@ def test_inspector_reads_sampled_records_only_audited(world):
     before = AuditEvent.objects.count()
     context = sampled_record_read(world.inspector, sample.record_id)
     assert context["record"].pk == sample.record_id
-    event = AuditEvent.objects.latest("seq")
+    event = AuditEvent.objects.latest("append_id")
     assert (event.action, event.client_id, event.actor_id) == ("quality.sample.read", world.own.pk, world.inspector.pk)
     assert AuditEvent.objects.count() == before + 1
     with pytest.raises(Http404):

@@ -10,14 +10,14 @@ from django.db import connection
 from django.urls import reverse
 
 from careloop.audit.models import AuditEvent
-from careloop.audit.services import audit_record
+from careloop.audit.services import audit_record, audit_seal
 
 pytestmark = pytest.mark.django_db
 LIST = "/audit/"
 
 
 def seqs(response) -> list[int]:
-    return [e.seq for e in response.context["page"].object_list]
+    return [e.append_id for e in response.context["page"].object_list]
 
 
 def test_url_names():
@@ -40,6 +40,8 @@ def test_anonymous_is_sent_to_login(web):
 
 def test_auditor_sees_the_trail_in_chinese_with_every_column(world, web):
     web(world.nurse).get(reverse("clients:detail", args=[world.own.pk]))
+    audit_seal()
+    audit_record(actor=world.nurse, action="client.update", client=world.own)  # not sealed yet
     response = web(world.auditor).get(LIST)
     assert response.status_code == 200
     html = response.content.decode()
@@ -47,6 +49,8 @@ def test_auditor_sees_the_trail_in_chinese_with_every_column(world, web):
         assert f"<th>{header}</th>" in html, header
     row = AuditEvent.objects.get(action="client.view")
     assert f"<td>{row.seq}</td>" in html
+    # the row waiting for the sealer has no place in the chain yet
+    assert '<span class="muted" title="尚未封入链中">—</span>' in html
     assert "随访人员" in html  # the nurse's role, translated
     # the action by its label from the registry (audit/actions.py); the raw name stays in the title
     assert '<td title="client.view">查看客户档案</td>' in html and "127.0.0.1" in html
@@ -68,14 +72,14 @@ def test_filters(world, web):
         denied = audit_record(actor=world.expert, action="client.reveal", client=world.own, obj=world.own,
                               result="denied")
     browser = web(world.auditor)
-    assert seqs(browser.get(LIST, {"client": world.own.pk})) == [denied.seq, update.seq, old.seq]
-    assert seqs(browser.get(LIST, {"actor": "lead"})) == [update.seq, view.seq]
-    assert seqs(browser.get(LIST, {"action": "client.view"})) == [view.seq, old.seq]
-    assert seqs(browser.get(LIST, {"action": "client."})) == [denied.seq, update.seq, view.seq, old.seq]
+    assert seqs(browser.get(LIST, {"client": world.own.pk})) == [denied.append_id, update.append_id, old.append_id]
+    assert seqs(browser.get(LIST, {"actor": "lead"})) == [update.append_id, view.append_id]
+    assert seqs(browser.get(LIST, {"action": "client.view"})) == [view.append_id, old.append_id]
+    assert seqs(browser.get(LIST, {"action": "client."})) == [denied.append_id, update.append_id, view.append_id, old.append_id]
     assert seqs(browser.get(LIST, {"date_from": "2026-11-21", "date_to": "2026-11-22"})) == [
-        denied.seq, update.seq, view.seq]
-    assert seqs(browser.get(LIST, {"date_to": "2026-11-20"})) == [old.seq]
-    assert seqs(browser.get(LIST, {"result": "denied"})) == [denied.seq]
+        denied.append_id, update.append_id, view.append_id]
+    assert seqs(browser.get(LIST, {"date_to": "2026-11-20"})) == [old.append_id]
+    assert seqs(browser.get(LIST, {"result": "denied"})) == [denied.append_id]
 
 
 def test_htmx_gets_the_fragment(world, web):
@@ -110,10 +114,29 @@ def test_verify_reports_an_intact_chain(world, web):
     assert "审计日志完整：已校验 3 条。" in html and "<html" not in html
 
 
+def test_verify_names_an_altered_unsealed_row(world, web):
+    from careloop.audit import triggers
+
+    rows = [audit_record(actor=world.nurse, action="client.view", client=world.own) for _n in range(3)]
+    triggers.remove(connection)
+    try:
+        AuditEvent.objects.filter(pk=rows[2].pk).update(action="client.tampered")
+    finally:
+        triggers.install(connection)
+    response = web(world.auditor).post(reverse("audit:verify"))
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "审计日志异常：已封存的 2 条完整" in html
+    assert f"unsealed row append_id {rows[2].append_id}" in html
+    assert list(AuditEvent.objects.filter(seq__isnull=True).values_list("pk", flat=True)) == [rows[2].pk]
+
+
 def test_verify_names_the_broken_row(world, web):
     from careloop.audit import triggers
 
     rows = [audit_record(actor=world.nurse, action="client.view", client=world.own) for _n in range(3)]
+    audit_seal()
+    rows = [AuditEvent.objects.get(pk=row.pk) for row in rows]
     triggers.remove(connection)
     try:
         AuditEvent.objects.filter(pk=rows[1].pk).update(action="client.tampered")

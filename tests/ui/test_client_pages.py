@@ -122,7 +122,7 @@ def test_timeline_filter_is_an_htmx_fragment(world, web):
     assert html.startswith('<div id="timeline">')
     assert "<html" not in html
     assert "建档" in html or "Archive opened" in html
-    row = AuditEvent.objects.order_by("-seq").first()
+    row = AuditEvent.objects.order_by("-append_id").first()
     assert (row.action, row.client_id, row.detail) == ("client.view", world.own.pk, {"part": "timeline"})
 
 

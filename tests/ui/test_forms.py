@@ -206,7 +206,7 @@ def test_consent_grant_and_withdraw(world, web):
     assert browser.post(url, {**base, "granted": "0", "note": "电话中要求不再提醒"}).status_code == 302
     assert [(c.granted, c.recorded_by) for c in Consent.objects.filter(client=world.own).order_by("id")] == [
         (True, world.nurse), (False, world.nurse)]
-    assert list(AuditEvent.objects.filter(action__startswith="consent.").order_by("seq")
+    assert list(AuditEvent.objects.filter(action__startswith="consent.").order_by("append_id")
                 .values_list("action", flat=True)) == ["consent.grant", "consent.withdraw"]
     html = browser.get(reverse("clients:detail", args=[world.own.pk])).content.decode()
     assert "已撤回" in html

@@ -38,7 +38,7 @@ def test_admin_creates_and_sees_the_secret_once(world, api) -> None:
     rotated = c.post(f"/api/v1/webhooks/{hook.pk}/rotate-secret/").json()["secret"]
     hook.refresh_from_db()
     assert rotated == hook.secret != body["secret"]
-    actions = list(AuditEvent.objects.filter(action__startswith="webhook.").order_by("seq").values_list("action", "actor_id"))
+    actions = list(AuditEvent.objects.filter(action__startswith="webhook.").order_by("append_id").values_list("action", "actor_id"))
     assert actions == [("webhook.create", world.admin.pk), ("webhook.rotate_secret", world.admin.pk)]
     assert all(body["secret"] not in str(e.detail) for e in AuditEvent.objects.all())
 
@@ -127,7 +127,7 @@ def test_update_deactivate_test_and_the_delivery_log(world, api, hook_factory) -
     assert hook.active is False
     log = c.get(f"/api/v1/webhooks/{hook.pk}/deliveries/").json()
     assert (log["results"][0]["status"], log["results"][0]["cancel_reason"]) == ("cancelled", "webhook_inactive")
-    assert list(AuditEvent.objects.filter(action__startswith="webhook.").order_by("seq").values_list("action", flat=True)) == [
+    assert list(AuditEvent.objects.filter(action__startswith="webhook.").order_by("append_id").values_list("action", flat=True)) == [
         "webhook.create", "webhook.update", "webhook.test", "webhook.deactivate"]
     names = [t["name"] for t in c.get("/api/v1/webhooks/events/").json()]
     assert "crm.appointment_booked" in names and len(names) == 5

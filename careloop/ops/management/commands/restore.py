@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from careloop.audit.services import audit_seal
 from careloop.audit.verify import checkpoint_path, verify_chain
 from careloop.ops.backup import BackupError, backup_latest, backup_restore
 
@@ -36,6 +37,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         # The restored trail ends earlier than the last checkpoint: verify it afresh and re-anchor.
         checkpoint_path().unlink(missing_ok=True)
+        audit_seal()  # rows that waited for the sealer when the backup was taken
         result = verify_chain()
         self.stdout.write(f"restored from {path}; {result.message}")
         if not result.ok:
