@@ -248,6 +248,9 @@ READY_OUTBOX_LAG_SECONDS = env_int("CARELOOP_READY_OUTBOX_LAG_SECONDS", 600, min
 # A planned follow-up already past by more than this many days when its encounter is recorded
 # (a historical import) is skipped, not created as an overdue call.
 CARELOOP_FU_HISTORY_GRACE_DAYS = env_int("CARELOOP_FU_HISTORY_GRACE_DAYS", 14, minimum=0, maximum=3650)
+# A message rule's occurrence is handed to the outbox for this local hour of its due date (quiet hours and
+# the daily cap may still move it later).
+CARELOOP_FU_MESSAGE_HOUR = env_int("CARELOOP_FU_MESSAGE_HOUR", 9, minimum=0, maximum=23)
 
 
 def _keys_outside_data() -> None:

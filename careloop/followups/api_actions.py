@@ -113,7 +113,8 @@ class RuleUpdate(APIView):
 class RuleApply(APIView):
     @extend_schema(operation_id="followup_rules_apply", request=None,
                    responses={200: inline_serializer("RuleApplied", {k: serializers.IntegerField() for k in (
-                       "encounters", "created", "updated", "cancelled", "replaced", "skipped")})})
+                       "encounters", "created", "updated", "cancelled", "replaced", "skipped", "messages_planned",
+                       "messages_cancelled")})})
     def post(self, request: Request, pk: int) -> Response:
         require_manage_rules(request.user)
         rule = get_object_or_404(FollowupRule, pk=pk)
