@@ -84,7 +84,9 @@ class RecordAddendum(APIView):
 
 _RuleData = inline_serializer("FollowupRuleData", {
     "code": serializers.CharField(), "name": serializers.CharField(), "kinds": serializers.ListField(),
-    "steps": serializers.ListField(required=False), "active": serializers.BooleanField(required=False)})
+    "steps": serializers.ListField(required=False), "active": serializers.BooleanField(required=False),
+    "action": serializers.ChoiceField(choices=["task", "message"], required=False),
+    "message_purpose": serializers.CharField(required=False, allow_blank=True)})
 _RuleOut = inline_serializer("FollowupRuleSaved", {"id": serializers.IntegerField(), "code": serializers.CharField()})
 
 

@@ -184,3 +184,23 @@ def test_a_message_rule_names_its_template_and_a_message_channel(world) -> None:
     assert set(unknown.value.message_dict) == {"action"}
     rule.refresh_from_db()
     assert (rule.version, rule.action, rule.message_purpose) == (1, "message", "health_reminder")
+
+
+def test_the_api_saves_a_message_rule_with_the_same_structure(world) -> None:
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(world.admin)
+    data = {"code": "FU-X-msg", "name": "出院后第2天健康提醒", "kinds": ["discharge"], "channel": "sms",
+            "steps": [{"anchor": "encounter", "offset": 2, "unit": "day", "window_days": 1}],
+            "action": "message", "message_purpose": "health_reminder"}
+    bad = api.post("/api/v1/followup-rules/", {**data, "message_purpose": ""}, format="json")
+    assert bad.status_code == 400 and set(bad.json()) >= {"message_purpose"}
+    assert not FollowupRule.objects.filter(code="FU-X-msg").exists()
+    created = api.post("/api/v1/followup-rules/", data, format="json")
+    assert created.status_code == 201, created.json()
+    rule = FollowupRule.objects.get(code="FU-X-msg")
+    assert (rule.action, rule.message_purpose) == ("message", "health_reminder")
+    encounter_create(client=world.own, kind="discharge", date=TODAY, acting_user=world.nurse)
+    assert planned(world.own) == [("FU-X-msg", dt.date(2026, 11, 4))]
+    assert not FollowupTask.objects.filter(client=world.own, rule=rule).exists()
