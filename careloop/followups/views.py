@@ -426,7 +426,8 @@ def _preview(data: dict[str, Any], sample: EncounterFacts) -> dict[str, Any]:
     except RuleDataError as exc:
         return {"preview_error": str(exc), "preview": []}
     years = {i.due_date.year for i in items}
-    return {"preview": items, "preview_error": "", "sample": sample,
+    kind_label = EncounterKind(sample.kind).label if sample.kind in EncounterKind.values else sample.kind
+    return {"preview": items, "preview_error": "", "sample": sample, "sample_kind_label": kind_label,
             "missing_years": years_missing(years) if spec.move_off_nonworking else []}
 
 

@@ -64,6 +64,8 @@ def test_every_shipped_rule_previews_its_dates_on_its_page(world) -> None:
             dt.date(2026, 11, 5), dt.date(2026, 11, 17), dt.date(2026, 12, 2)]
         html = page.content.decode()
         assert "高级：规则的 JSON" in html and "就诊日期" in html
+        assert "tcm_first_visit" not in html.split('id="preview"')[1]  # the sample's kind by its label
+        assert "中医初诊" in html.split('id="preview"')[1]
 
 
 def test_a_new_rule_is_saved_from_the_form_with_its_audit_row(world) -> None:
