@@ -286,6 +286,9 @@ CARELOOP_FU_DAILY_CAPACITY = env_int("CARELOOP_FU_DAILY_CAPACITY", 40, minimum=1
 # FU-14: a general problem's recheck reminder, and the tracking calls after a serious one (days).
 CARELOOP_FU_RECHECK_DAYS = env_int("CARELOOP_FU_RECHECK_DAYS", 14, minimum=1)
 CARELOOP_FU_TRACKING_DAYS = env_int_list("CARELOOP_FU_TRACKING_DAYS", [7, 30], minimum=1)
+# A message rule's occurrence is handed to the outbox for this local hour of its due date (quiet hours and
+# the daily cap may still move it later).
+CARELOOP_FU_MESSAGE_HOUR = env_int("CARELOOP_FU_MESSAGE_HOUR", 9, minimum=0, maximum=23)
 
 
 def _keys_outside_data() -> None:

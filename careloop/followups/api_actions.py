@@ -85,7 +85,9 @@ class RecordAddendum(APIView):
 
 _RuleData = inline_serializer("FollowupRuleData", {
     "code": serializers.CharField(), "name": serializers.CharField(), "kinds": serializers.ListField(),
-    "steps": serializers.ListField(required=False), "active": serializers.BooleanField(required=False)})
+    "steps": serializers.ListField(required=False), "active": serializers.BooleanField(required=False),
+    "action": serializers.ChoiceField(choices=["task", "message"], required=False),
+    "message_purpose": serializers.CharField(required=False, allow_blank=True)})
 _RuleOut = inline_serializer("FollowupRuleSaved", {"id": serializers.IntegerField(), "code": serializers.CharField()})
 
 
@@ -114,7 +116,8 @@ class RuleUpdate(APIView):
 class RuleApply(APIView):
     @extend_schema(operation_id="followup_rules_apply", request=None,
                    responses={200: inline_serializer("RuleApplied", {k: serializers.IntegerField() for k in (
-                       "encounters", "created", "updated", "cancelled", "replaced", "skipped")})})
+                       "encounters", "created", "updated", "cancelled", "replaced", "skipped", "messages_planned",
+                       "messages_cancelled")})})
     def post(self, request: Request, pk: int) -> Response:
         require_manage_rules(request.user)
         rule = get_object_or_404(FollowupRule, pk=pk)

@@ -24,6 +24,7 @@ class FollowupsConfig(AppConfig):
             ('followups.client_changed', '客户变更后调整随访', 'Follow-ups re-planned', ''),
             ('followups.resumed', '恢复随访', 'Follow-ups resumed', ''),
             ('followups.suspended', '暂停随访', 'Follow-ups suspended', ''),
+            ('followups.messages_due', '随访规则消息交付发送', 'Rule messages handed to the outbox', ''),
         ):
             audit_actions.register(name, zh, en, obj)
         from careloop.clients import scope, timeline

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from careloop.clients.models import Channel
 from careloop.followups.schedule import RuleSpec, rule_from_data
+from careloop.messaging.models import Purpose as MessagePurpose
 
 
 class EncounterKind(models.TextChoices):
@@ -63,6 +64,13 @@ class Encounter(models.Model):
         return f"{self.get_kind_display()} {self.date}"
 
 
+class RuleAction(models.TextChoices):
+    """What an occurrence of a rule makes: a follow-up for staff, or a message to the client."""
+
+    TASK = "task", _("A follow-up task for staff")
+    MESSAGE = "message", _("A message to the client")
+
+
 class FollowupRule(models.Model):
     """A follow-up rule as data (SPEC FU intro); the JSON fields have the shape of schedule.rule_from_data."""
 
@@ -79,6 +87,12 @@ class FollowupRule(models.Model):
     repeat = models.JSONField(_("repeat"), null=True, blank=True)
     cycle = models.JSONField(_("cycle"), null=True, blank=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.PHONE)
+    action = models.CharField(_("each occurrence makes"), max_length=10, choices=RuleAction.choices,
+                              default=RuleAction.TASK)
+    message_purpose = models.CharField(
+        _("message template"), max_length=32, blank=True, choices=MessagePurpose.choices,
+        help_text=_("For a message rule: the template (by purpose) sent on the rule's channel."),
+    )
     move_off_nonworking = models.CharField(
         _("move off non-working days"),
         max_length=10,
@@ -101,6 +115,7 @@ class FollowupRule(models.Model):
     DATA_FIELDS = (
         "code", "name", "kinds", "min_days", "max_days", "health_statuses", "tiers", "first_only",
         "steps", "repeat", "cycle", "channel", "move_off_nonworking", "priority", "script", "client_series",
+        "action", "message_purpose",
     )
 
     class Meta:
@@ -236,6 +251,51 @@ def reason_labels() -> ReasonLabels:
     if labels is None:
         labels = _REASON_LABELS[language] = ReasonLabels()
     return labels
+
+
+class PlannedMessage(models.Model):
+    """One occurrence of a message rule: the outbox row is written when it comes due (followups/services/reminders).
+
+    Planned like a task (one series per encounter or per client, replaced, cancelled with the reason);
+    consent, subscriptions, opt-outs and quiet hours are the outbox's, checked when it is handed over.
+    """
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned, not yet sent")
+        QUEUED = "queued", _("Handed to the outbox")
+        REFUSED = "refused", _("Not sent")
+        SKIPPED = "skipped", _("Skipped: its window had passed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="planned_messages")
+    encounter = models.ForeignKey(Encounter, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="planned_messages")
+    rule = models.ForeignKey(FollowupRule, on_delete=models.PROTECT, related_name="planned_messages")
+    sequence = models.PositiveSmallIntegerField(_("sequence"), default=1)
+    total = models.PositiveSmallIntegerField(_("of"), default=1)
+    labels = models.CharField(_("timing"), max_length=120, blank=True)
+    purpose = models.CharField(_("message template"), max_length=32, choices=MessagePurpose.choices)
+    channel = models.CharField(_("channel"), max_length=16)
+    due_date = models.DateField(_("due date"))
+    window_end = models.DateField(_("window end"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PLANNED)
+    message = models.ForeignKey("messaging.Message", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        indexes = [
+            models.Index(fields=["status", "due_date"], name="fu_plannedmsg_due"),
+            models.Index(fields=["client", "status"], name="fu_plannedmsg_client"),
+            models.Index(fields=["encounter", "status"], name="fu_plannedmsg_encounter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.due_date} {self.purpose}/{self.channel} {self.status}"
 
 
 class CallAttempt(models.Model):

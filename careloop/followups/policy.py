@@ -44,6 +44,11 @@ def history_grace_days() -> int:
     return int(settings.CARELOOP_FU_HISTORY_GRACE_DAYS)
 
 
+def message_hour() -> int:
+    """The local hour a message rule's occurrence is asked to go out on its due date."""
+    return int(settings.CARELOOP_FU_MESSAGE_HOUR)
+
+
 def recheck_days() -> int:
     """A general problem found on a call: the recheck reminder and task come this many days later."""
     return int(settings.CARELOOP_FU_RECHECK_DAYS)

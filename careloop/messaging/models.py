@@ -31,6 +31,7 @@ class Purpose(models.TextChoices):
     RECHECK_REMINDER = "recheck_reminder", _("Recheck reminder")
     MEDICATION_REMINDER = "medication_reminder", _("Medication reminder")
     MONITORING_REMINDER = "monitoring_reminder", _("Monitoring reminder")
+    HEALTH_REMINDER = "health_reminder", _("Health reminder")
     APPOINTMENT_CONFIRMATION = "appointment_confirmation", _("Appointment confirmation")
     APPOINTMENT_REMINDER = "appointment_reminder", _("Appointment reminder")
     HEALTH_TIPS = "health_tips", _("Health tips")

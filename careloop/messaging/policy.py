@@ -23,6 +23,7 @@ CONSENT_FOR_PURPOSE: dict[str, str] = {
     Purpose.RECHECK_REMINDER: "reminders",
     Purpose.MEDICATION_REMINDER: "reminders",
     Purpose.MONITORING_REMINDER: "reminders",
+    Purpose.HEALTH_REMINDER: "reminders",  # a follow-up rule's upkeep reminder (FU-6 tier B): not marketing
     Purpose.APPOINTMENT_CONFIRMATION: "reminders",
     Purpose.APPOINTMENT_REMINDER: "reminders",
     Purpose.SATISFACTION_SURVEY: "reminders",
@@ -37,6 +38,7 @@ SUBSCRIBABLE_PURPOSES = frozenset({
     Purpose.RECHECK_REMINDER,
     Purpose.MEDICATION_REMINDER,
     Purpose.MONITORING_REMINDER,
+    Purpose.HEALTH_REMINDER,
     Purpose.APPOINTMENT_REMINDER,
     Purpose.HEALTH_TIPS,
     Purpose.NEWSLETTER,

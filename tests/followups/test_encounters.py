@@ -161,7 +161,7 @@ def test_bulk_create_plans_like_one_by_one(world) -> None:
     assert set(encounters[1].tasks.values_list("assignee_id", "team_id")) == {(world.nurse_b.pk, world.team_b.pk)}
     event = AuditEvent.objects.get(action="encounter.bulk_create")
     assert event.detail == {"source": "his", "encounters": [e.pk for e in encounters], "tasks": 12, "skipped": 0,
-                            "replaced": 0}
+                            "replaced": 0, "messages_planned": 0}
 
 
 def test_bulk_create_is_all_or_nothing(world) -> None:

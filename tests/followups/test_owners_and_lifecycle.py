@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from careloop.audit.models import AuditEvent
 from careloop.clients.models import Client, ClientStatus, ConsentPurpose
 from careloop.clients.services import client_change_status, client_set_tier, consent_record
-from careloop.followups.models import OPEN_STATUSES, Encounter, FollowupTask, TaskStatus
+from careloop.followups.models import OPEN_STATUSES, Encounter, FollowupTask, PlannedMessage, TaskStatus
 from careloop.followups.owners import OwnerChain
 from careloop.followups.services.planning import encounter_create
 from careloop.followups.services.tasks import attempt_record, followup_task_create, followup_task_miss
@@ -156,11 +156,13 @@ def test_upkeep_exists_once_per_client_and_follows_the_tier(world) -> None:
     encounter_create(client=world.own, kind="checkup", date=TODAY, health_status="normal", acting_user=world.nurse)
     encounter_create(client=world.own, kind="purchase", date=TODAY, acting_user=world.nurse)
     upkeep = FollowupTask.objects.filter(client=world.own, status__in=OPEN_STATUSES, rule__client_series="upkeep")
-    assert {t.rule.code for t in upkeep.select_related("rule")} == {"FU-6-B"}
-    assert upkeep.count() == 12  # one a month, not two
+    assert not upkeep.exists()  # tier B's upkeep is a monthly message (a message rule), not a call
+    reminders = PlannedMessage.objects.filter(client=world.own, status="planned", rule__code="FU-6-B")
+    assert reminders.count() == 12  # one a month, not two
     client_set_tier(acting_user=world.lead, client=world.own, tier="A", reason="升级为A类")
     codes = sorted(t.rule.code for t in upkeep.select_related("rule"))
     assert codes == ["FU-6-A"] * 4
+    assert not reminders.exists()
 
 
 # --- history grace period --------------------------------------------------------------------------

@@ -130,18 +130,34 @@ def test_rules_screen_preview_save_and_apply(world) -> None:
     assert web(world.nurse).get("/followups/rules/").status_code == 403
     listing = admin.get("/followups/rules/")
     assert listing.status_code == 200 and "FU-3-2w" in listing.content.decode()
+    page = admin.get(f"/followups/rules/{rule.pk}/")
+    assert page.context["formset"].initial == [{"anchor": "encounter", "offset": 9, "unit": "day", "if_after_end": -3,
+                                                "last": True, "label": "day 9"}]
+    assert '"if_after_end": -3' in page.context["rule_json"]  # the advanced, read-only view
     form = {
         "name": rule.name, "active": "on", "kinds": ["tcm_return_visit"], "min_days": "1", "max_days": "14",
-        "steps": '[{"anchor": "encounter", "offset": 10, "unit": "day", "last": true, "if_after_end": -3}]',
-        "channel": "phone", "priority": "20", "script": "tcm_return",
+        "steps-TOTAL_FORMS": "1", "steps-INITIAL_FORMS": "1",
+        "steps-0-anchor": "encounter", "steps-0-offset": "10", "steps-0-unit": "day", "steps-0-last": "on",
+        "steps-0-if_after_end": "-3", "steps-0-label": "day 10",
+        "repeat_unit": "month", "cycle_unit": "month",
+        "makes": "task", "channel": "phone", "priority": "20", "script": "tcm_return",
         "sample_kind": "tcm_return_visit", "sample_date": "2026-11-02", "sample_days": "14",
     }
     preview = admin.post(f"/followups/rules/{rule.pk}/", {**form, "action": "preview"}, HTTP_HX_REQUEST="true")
     assert [i.due_date for i in preview.context["preview"]] == [dt.date(2026, 11, 12)]
     rule.refresh_from_db()
     assert rule.version == 1  # a preview saves nothing
-    bad = admin.post(f"/followups/rules/{rule.pk}/", {**form, "steps": "[{", "action": "save"})
-    assert bad.status_code == 400 and "steps" in bad.context["errors"]
+    added = admin.post(f"/followups/rules/{rule.pk}/", {**form, "action": "add_step"})
+    assert (added.status_code, added.context["formset"].total_form_count()) == (200, 2)
+    bad = admin.post(f"/followups/rules/{rule.pk}/", {**form, "steps-0-unit": "fortnight", "action": "save"})
+    assert bad.status_code == 400
+    assert bad.context["error_list"] == ["第 1 步 · 单位：选择一个有效的选项。 fortnight 不在可用的选项中。"]
+    no_purpose = admin.post(f"/followups/rules/{rule.pk}/", {**form, "makes": "message", "channel": "sms",
+                                                              "action": "save"})
+    assert no_purpose.status_code == 400
+    assert no_purpose.context["form"].errors["message_purpose"] == ["消息类规则须选择要发送的消息模板。"]
+    rule.refresh_from_db()
+    assert rule.version == 1
     saved = admin.post(f"/followups/rules/{rule.pk}/", {**form, "action": "save"})
     assert saved.status_code == 302
     rule.refresh_from_db()

@@ -46,21 +46,15 @@ ENGLISH = {
 SNAKE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")
 WORD = re.compile(r"\b[A-Za-z]{2,}\b")
 
-# Known gaps, each (url pattern name, offending token): pages another branch is rewriting (followups,
-# issue 9 items 2–8). Empty this list as they land; the test fails on anything new.
-# The rules' schedule labels ("monthly", "within 7 days", "day 15") are shipped rule DATA (followups
-# defaults/rules.json, migration 0002), which branch `loop` rewrites with a structured rule form; the rule
-# detail page shows rule JSON keys until that form lands.
+# Known gaps, each (url pattern name, offending token). Empty this list as they land; the test fails on anything new.
+# The schedule labels ("monthly", "within 7 days", "day 15") are shipped rule DATA (followups
+# defaults/rules.json) that the encounter and task pages show.
 _RULE_LABELS = {"monthly", "yearly", "within", "days", "day"}
 KNOWN: set[tuple[str, str]] = {
-    *{(page, word) for page in ("followups:encounter", "followups:task", "followups:rule") for word in _RULE_LABELS},
-    *{("followups:rule", key) for key in ("if_after_end", "in_week", "per_period", "window_days", "tcm_first_visit",
-                                          "tcm_return_visit", "encounter", "true")},
+    *{(page, word) for page in ("followups:encounter", "followups:task") for word in _RULE_LABELS},
     # The template editor's preview has no sample value for the appointment template's own variable and
     # names it in its error (messaging/views.py: the sample context should fill every declared variable).
     ("messaging:template-edit", "appointment_time"),
-    # The rule page's JSON view names the encounter kinds by code (the structured form is not built yet).
-    ("followups:rule", "checkup"),
     # The import page names the indicator codes a spreadsheet's 指标 column must hold.
     ("chronic:import", "fasting_glucose"),
 }

@@ -15,7 +15,7 @@ def load(name: str) -> list[dict[str, Any]]:
 
 RULE_MODEL_FIELDS = (
     "kinds", "min_days", "max_days", "health_statuses", "tiers", "first_only", "steps", "repeat", "cycle",
-    "channel", "move_off_nonworking", "priority", "script", "client_series",
+    "channel", "move_off_nonworking", "priority", "script", "client_series", "action", "message_purpose",
 )
 
 
@@ -28,5 +28,7 @@ def rule_row(raw: dict[str, Any]) -> dict[str, Any]:
     row["move_off_nonworking"] = row["move_off_nonworking"] or ""
     row["priority"] = row["priority"] or 0
     row["client_series"] = row["client_series"] or ""
+    row["action"] = row["action"] or "task"
+    row["message_purpose"] = row["message_purpose"] or ""
     row["name"] = raw.get("name_zh") or raw["name"]
     return row

@@ -20,7 +20,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from careloop.audit.services import audit_record, audit_record_many
-from careloop.followups.models import OPEN_STATUSES, Encounter, FollowupRule, FollowupTask, HealthStatus
+from careloop.followups.models import (
+    OPEN_STATUSES,
+    Encounter,
+    FollowupRule,
+    FollowupTask,
+    HealthStatus,
+    PlannedMessage,
+    RuleAction,
+)
 from careloop.followups.owners import OwnerChain
 from careloop.followups.schedule import EncounterFacts, plan_schedule
 from careloop.followups.services.planning import (
@@ -31,6 +39,7 @@ from careloop.followups.services.planning import (
     task_priority,
     too_old,
 )
+from careloop.followups.services.reminders import planned_messages_cancel_for_client, window_passed
 from careloop.followups.services.tasks import owners_for, tasks_cancel
 from careloop.org.models import User
 from careloop.workdays.calendar import is_working_day
@@ -51,6 +60,7 @@ def _start_cured_series(client: Any, acting_user: User) -> int:
     today = timezone.localdate()
     latest = Encounter.objects.filter(client_id=client.pk, status=Encounter.Status.ACTIVE).order_by("-date", "-pk").first()
     tasks = []
+    messages = []
     for rule in FollowupRule.objects.filter(active=True).order_by("code"):
         if HealthStatus.CURED not in (rule.health_statuses or []):
             continue
@@ -58,6 +68,13 @@ def _start_cured_series(client: Any, acting_user: User) -> int:
         facts = EncounterFacts(kind=kind, date=today, prescription_days=None, health_status=HealthStatus.CURED,
                                tier=client.tier or "", report_delivered_on=None, is_first=False)
         for item in plan_schedule(rule.spec(), facts, is_working_day=is_working_day):
+            if rule.action == RuleAction.MESSAGE:
+                if not window_passed(item, today):
+                    messages.append(PlannedMessage(
+                        client=client, encounter=None, rule=rule, sequence=item.sequence, total=item.total,
+                        labels=", ".join(item.labels), purpose=rule.message_purpose, channel=rule.channel,
+                        due_date=item.due_date, window_end=item.window_end))
+                continue
             if too_old(item, today):
                 continue
             tasks.append(FollowupTask(
@@ -68,7 +85,8 @@ def _start_cured_series(client: Any, acting_user: User) -> int:
             ))
     owners_for(tasks)
     FollowupTask.objects.bulk_create(tasks)
-    return len(tasks)
+    PlannedMessage.objects.bulk_create(messages)
+    return len(tasks) + len(messages)
 
 
 def _reason(text: str, why: str) -> str:
@@ -91,18 +109,23 @@ def client_status_changed(*, client: Any, kind: str, old: str, new: str, reason:
         with translation.override(settings.LANGUAGE_CODE):  # stored text: the system language
             why = _reason(_("client status changed to %(status)s") % {"status": ClientStatus(new).label}, reason)
         detail["cancelled"] = _cancel_open(client, why)
+        detail["planned_messages_cancelled"] = planned_messages_cancel_for_client(client, reason=why)
         detail["messages_cancelled"] = messages_cancel_for_client(client=client, reason=why, acting_user=acting_user)
     elif new == "cured":
         with translation.override(settings.LANGUAGE_CODE):
             why = _("client cured: disease follow-up ended")
         detail["cancelled"] = _cancel_open(client, why, keep_series=UPKEEP_SERIES)
+        detail["planned_messages_cancelled"] = planned_messages_cancel_for_client(client, reason=why,
+                                                                                  keep_series=UPKEEP_SERIES)
         detail["created"] = _start_cured_series(client, acting_user)
     elif new == "active":
         if client.pk in consent_withdrawn_ids([client.pk]):
             return
         if old == "cured":
             with translation.override(settings.LANGUAGE_CODE):
-                _cancel_open(client, _("client active again: the cured series ends"), keep_series=UPKEEP_SERIES)
+                why = _("client active again: the cured series ends")
+            _cancel_open(client, why, keep_series=UPKEEP_SERIES)
+            planned_messages_cancel_for_client(client, reason=why, keep_series=UPKEEP_SERIES)
         detail.update(client_replan(client=client, acting_user=acting_user))
     else:
         return
@@ -145,10 +168,11 @@ def consent_withdrawn(*, client: Any, purpose: str, acting_user: User) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         why = _("consent to health-data processing withdrawn: follow-up suspended")
     cancelled = _cancel_open(client, why)
+    planned = planned_messages_cancel_for_client(client, reason=why)
     messages = messages_cancel_for_client(client=client, reason=why, purposes=RESULT_BEARING_PURPOSES,
                                           acting_user=acting_user)
     audit_record(actor=acting_user, action="followups.suspended", obj=client, client=client,
-                 detail={"cancelled": cancelled, "messages_cancelled": messages})
+                 detail={"cancelled": cancelled, "planned_messages_cancelled": planned, "messages_cancelled": messages})
 
 
 def consent_given(*, client: Any, purpose: str, acting_user: User) -> None:

@@ -30,11 +30,14 @@ from careloop.followups.models import (
     FollowupRule,
     FollowupTask,
     HealthStatus,
+    PlannedMessage,
+    RuleAction,
     TaskStatus,
 )
 from careloop.followups.owners import OwnerChain
 from careloop.followups.permissions import require_encounter_write
 from careloop.followups.schedule import EncounterFacts, PlannedFollowup, RuleSpec, plan_schedule
+from careloop.followups.services.reminders import planned_messages_cancel, window_passed
 from careloop.followups.services.tasks import followup_task_create, owners_for, tasks_cancel
 from careloop.org.models import User
 from careloop.workdays.calendar import is_working_day
@@ -143,10 +146,23 @@ class PlanDiff:
     cancel: list[FollowupTask] = field(default_factory=list)
     replaced: list[FollowupTask] = field(default_factory=list)  # per-client series of other encounters
     skipped: int = 0
+    # The same for the occurrences of message rules (planned messages, not tasks).
+    messages_create: list[PlannedMessage] = field(default_factory=list)
+    messages_update: list[tuple[PlannedMessage, dict[str, Any]]] = field(default_factory=list)
+    messages_cancel: list[PlannedMessage] = field(default_factory=list)
+    messages_replaced: list[PlannedMessage] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.create or self.update or self.cancel or self.replaced)
+        return not (self.create or self.update or self.cancel or self.replaced or self.messages_create
+                    or self.messages_update or self.messages_cancel or self.messages_replaced)
+
+
+COUNT_KEYS = ("created", "updated", "cancelled", "replaced", "skipped", "messages_planned", "messages_cancelled")
+
+
+def zero_counts() -> dict[str, int]:
+    return dict.fromkeys(COUNT_KEYS, 0)
 
 
 def _newer_encounter_kinds(encounter: Encounter) -> set[str]:
@@ -173,6 +189,9 @@ def plan_diff(encounter: Encounter, *, rules: list[tuple[FollowupRule, RuleSpec]
     if any(rule.client_series for rule, _item in planned):
         newer = _newer_encounter_kinds(encounter)  # a newer encounter carries the client's series
         planned = [(r, i) for r, i in planned if not (r.client_series and newer & set(r.kinds or []))]
+    series = {rule.client_series for rule, _item in planned if rule.client_series}
+    _message_diff(diff, [(r, i) for r, i in planned if r.action == RuleAction.MESSAGE], series, today)
+    planned = [(r, i) for r, i in planned if r.action != RuleAction.MESSAGE]
     existing = (
         list(encounter.tasks.select_related("rule")) if encounter.pk and not encounter._state.adding else []
     )
@@ -210,7 +229,6 @@ def plan_diff(encounter: Encounter, *, rules: list[tuple[FollowupRule, RuleSpec]
         diff.create.append(FollowupTask(client=client, encounter=encounter, due_date=item.due_date,
                                         channel=rule.channel, **values))
     diff.cancel = [t for k, t in kept_pending.items() if k not in wanted]
-    series = {rule.client_series for rule, _item in planned if rule.client_series}
     if series and encounter.pk:
         diff.replaced = list(
             FollowupTask.objects.filter(client_id=client.pk, status=TaskStatus.PENDING,
@@ -218,6 +236,46 @@ def plan_diff(encounter: Encounter, *, rules: list[tuple[FollowupRule, RuleSpec]
             .exclude(encounter_id=encounter.pk).select_related("rule")
         )
     return diff
+
+
+def _message_diff(diff: PlanDiff, planned: list[tuple[FollowupRule, PlannedFollowup]], series: set[str],
+                  today: date) -> None:
+    """The planned messages of the encounter against its plan; handed-over, refused and skipped ones never change."""
+    encounter, client = diff.encounter, diff.encounter.client
+    existing = (list(encounter.planned_messages.select_related("rule"))
+                if encounter.pk and not encounter._state.adding else [])
+    kept: dict[tuple[str, date], PlannedMessage] = {}
+    closed: set[tuple[str, date]] = set()
+    for row in existing:
+        key = (_series(row.rule), row.due_date)
+        if row.status == PlannedMessage.Status.PLANNED:
+            kept[key] = row
+        elif row.status != PlannedMessage.Status.CANCELLED:
+            closed.add(key)
+    wanted: set[tuple[str, date]] = set()
+    for rule, item in planned:
+        key = (_series(rule), item.due_date)
+        wanted.add(key)
+        if key in closed:
+            continue
+        values = {"rule": rule, "sequence": item.sequence, "total": item.total, "window_end": item.window_end,
+                  "labels": ", ".join(item.labels), "purpose": rule.message_purpose, "channel": rule.channel}
+        pending = kept.get(key)
+        if pending is not None:
+            changes = {k: v for k, v in values.items() if getattr(pending, k) != v}
+            if changes:
+                diff.messages_update.append((pending, changes))
+            continue
+        if window_passed(item, today):
+            diff.skipped += 1
+            continue
+        diff.messages_create.append(PlannedMessage(client=client, encounter=encounter, due_date=item.due_date,
+                                                   **values))
+    diff.messages_cancel = [row for k, row in kept.items() if k not in wanted]
+    if series and encounter.pk:
+        diff.messages_replaced = list(
+            PlannedMessage.objects.filter(client_id=client.pk, status=PlannedMessage.Status.PLANNED,
+                                          rule__client_series__in=series).exclude(encounter_id=encounter.pk))
 
 
 def _replaced_reason(encounter: Encounter) -> str:
@@ -244,8 +302,21 @@ def _apply_diff(diff: PlanDiff, *, owners: OwnerChain | None = None) -> dict[str
     owners_for(diff.create, owners=owners)
     if diff.create:
         FollowupTask.objects.bulk_create(diff.create, batch_size=500)
+    planned_messages_cancel(diff.messages_cancel, reason=replanned)
+    planned_messages_cancel(diff.messages_replaced, reason=_replaced_reason(diff.encounter))
+    for row, changes in diff.messages_update:
+        for name, value in changes.items():
+            setattr(row, name, value)
+        row.updated_at = now
+    if diff.messages_update:
+        PlannedMessage.objects.bulk_update(
+            [r for r, _c in diff.messages_update],
+            ["rule", "sequence", "total", "window_end", "labels", "purpose", "channel", "updated_at"])
+    if diff.messages_create:
+        PlannedMessage.objects.bulk_create(diff.messages_create, batch_size=500)
     return {"created": len(diff.create), "updated": len(diff.update), "cancelled": len(diff.cancel),
-            "replaced": len(diff.replaced), "skipped": diff.skipped}
+            "replaced": len(diff.replaced), "skipped": diff.skipped, "messages_planned": len(diff.messages_create),
+            "messages_cancelled": len(diff.messages_cancel) + len(diff.messages_replaced)}
 
 
 def _replan(encounter: Encounter, *, acting_user: User | None, is_first: bool | None = None,
@@ -263,7 +334,7 @@ def client_replan(*, client: Any, acting_user: User | None, encounters: list[Enc
     A batch (many tier moves) passes what it loaded once for every client: the client's active
     encounters in date order, the rules, one owner chain, and whether the client's consent is withdrawn.
     """
-    totals = {"created": 0, "updated": 0, "cancelled": 0, "replaced": 0, "skipped": 0}
+    totals = zero_counts()
     rules = active_rules() if rules is None else rules
     owners = OwnerChain() if owners is None else owners
     if suspended is None:
@@ -452,6 +523,7 @@ def encounter_bulk_create(  # noqa: C901 (one pass over the rows: checks, series
     now = ops.adapt_datetimefield_value(timezone.now())
     day = ops.adapt_datefield_value
     task_rows: list[tuple[Any, ...]] = []
+    message_rows: list[PlannedMessage] = []
     skipped = 0
     series_started: dict[int, set[str]] = {}
     seen = set(previous)
@@ -470,6 +542,15 @@ def encounter_bulk_create(  # noqa: C901 (one pass over the rows: checks, series
                 if not carries_series:
                     continue
                 series_started.setdefault(client.pk, set()).add(rule.client_series)
+            if rule.action == RuleAction.MESSAGE:
+                if window_passed(item, today):
+                    skipped += 1
+                else:
+                    message_rows.append(PlannedMessage(
+                        client=client, encounter=encounter, rule=rule, sequence=item.sequence, total=item.total,
+                        labels=", ".join(item.labels), purpose=rule.message_purpose, channel=rule.channel,
+                        due_date=item.due_date, window_end=item.window_end))
+                continue
             if too_old(item, today):
                 skipped += 1
                 continue
@@ -493,10 +574,20 @@ def encounter_bulk_create(  # noqa: C901 (one pass over the rows: checks, series
                     by_client.setdefault(task.client_id, []).append(task)
         for client_id, old in by_client.items():
             replaced += tasks_cancel(old, reason=_replaced_reason(last_in_batch[client_id]))
+        old_messages: dict[int, list[PlannedMessage]] = {}
+        for start in range(0, len(earlier), 1000):
+            for planned_message in PlannedMessage.objects.filter(
+                    client_id__in=earlier[start:start + 1000], status=PlannedMessage.Status.PLANNED,
+                    rule__client_series__in=all_series).select_related("rule"):
+                if planned_message.rule.client_series in series_started[planned_message.client_id]:
+                    old_messages.setdefault(planned_message.client_id, []).append(planned_message)
+        for client_id, rows_of_client in old_messages.items():
+            replaced += planned_messages_cancel(rows_of_client, reason=_replaced_reason(last_in_batch[client_id]))
     _insert_task_rows(task_rows)
+    PlannedMessage.objects.bulk_create(message_rows, batch_size=1000)
     audit_record(actor=acting_user, action="encounter.bulk_create",
                  detail={"source": source, "encounters": [e.pk for e in encounters], "tasks": len(task_rows),
-                         "skipped": skipped, "replaced": replaced})
+                         "messages_planned": len(message_rows), "skipped": skipped, "replaced": replaced})
     return encounters
 
 

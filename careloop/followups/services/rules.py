@@ -12,7 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from careloop.audit.services import audit_record
-from careloop.followups.models import Encounter, EncounterKind, FollowupRule, FollowupTask, TaskStatus
+from careloop.followups.models import (
+    Encounter,
+    EncounterKind,
+    FollowupRule,
+    FollowupTask,
+    PlannedMessage,
+    RuleAction,
+    TaskStatus,
+)
 from careloop.followups.owners import OwnerChain
 from careloop.followups.permissions import require_manage_rules
 from careloop.followups.schedule import RuleDataError, RuleSpec, rule_from_data
@@ -22,7 +30,10 @@ from careloop.followups.services.planning import (
     active_rules,
     consent_withdrawn_ids,
     plan_diff,
+    zero_counts,
 )
+from careloop.messaging.models import Channel as MessageChannel
+from careloop.messaging.models import Purpose as MessagePurpose
 from careloop.org.models import User
 
 
@@ -42,9 +53,28 @@ def rule_clean(data: dict[str, Any]) -> RuleSpec:
         errors["kinds"] = _("Unknown encounter kind “%(kind)s”.") % {"kind": bad[0]}
     if not (spec.steps or spec.cycle):
         errors["steps"] = _("A rule needs steps or a cycle.")
+    errors.update(_action_errors(data))
     if errors:
         raise ValidationError(errors)
     return spec
+
+
+def _action_errors(data: dict[str, Any]) -> dict[str, str]:
+    """A message rule names a template (by purpose) and a channel the outbox has."""
+    action = data.get("action") or RuleAction.TASK
+    if action not in RuleAction.values:
+        return {"action": _("Unknown action “%(value)s”.") % {"value": action}}
+    purpose = data.get("message_purpose") or ""
+    if purpose and purpose not in MessagePurpose.values:
+        return {"message_purpose": _("Unknown message template “%(value)s”.") % {"value": purpose}}
+    if action != RuleAction.MESSAGE:
+        return {}
+    errors: dict[str, str] = {}
+    if not purpose:
+        errors["message_purpose"] = _("A message rule needs the message template it sends.")
+    if data.get("channel") not in MessageChannel.values:
+        errors["channel"] = _("A message rule sends by SMS, e-mail, WeChat or letter.")
+    return errors
 
 
 @transaction.atomic
@@ -78,9 +108,12 @@ def rule_affected_encounters(rule: FollowupRule, *, today: date | None = None) -
     """Active encounters a rule change may re-plan: those with pending tasks of it, and recent ones it matches."""
     today = today or timezone.localdate()
     with_tasks = FollowupTask.objects.filter(rule=rule, status=TaskStatus.PENDING).values("encounter_id")
+    with_messages = PlannedMessage.objects.filter(rule=rule, status=PlannedMessage.Status.PLANNED).values(
+        "encounter_id")
     return list(
         Encounter.objects.filter(status=Encounter.Status.ACTIVE)
-        .filter(Q(pk__in=with_tasks) | Q(kind__in=rule.kinds or [], date__gte=today - timedelta(days=400)))
+        .filter(Q(pk__in=with_tasks) | Q(pk__in=with_messages)
+                | Q(kind__in=rule.kinds or [], date__gte=today - timedelta(days=400)))
         .select_related("client")
         .order_by("date", "pk")
     )
@@ -101,7 +134,7 @@ def rule_pending_diff(rule: FollowupRule, *, limit: int | None = None) -> list[P
 def rule_apply_pending(*, rule: FollowupRule, acting_user: User) -> dict[str, int]:
     """Re-plan the pending tasks of every encounter the rule affects (done ones never change)."""
     require_manage_rules(acting_user)
-    totals = {"encounters": 0, "created": 0, "updated": 0, "cancelled": 0, "replaced": 0, "skipped": 0}
+    totals = {"encounters": 0, **zero_counts()}
     rules = active_rules()
     owners = OwnerChain()
     encounters = rule_affected_encounters(rule)
