@@ -17,7 +17,7 @@ from careloop.crm import services
 from careloop.crm.models import LedgerEntry, TierPolicy
 from careloop.crm.services import tier_moves_apply, tiers_recompute
 from careloop.crm.tiers import compute_moves
-from careloop.followups.models import OPEN_STATUSES, FollowupTask, TaskStatus
+from careloop.followups.models import OPEN_STATUSES, FollowupTask, PlannedMessage
 from careloop.followups.services.planning import encounter_create
 from tests.factories import make_client
 
@@ -85,20 +85,22 @@ def test_upkeep_series_follows_the_new_tier_per_client(world):
     encounter_create(client=world.other_team, kind="checkup", date=TODAY, health_status="normal",
                      acting_user=world.nurse)
     upkeep = FollowupTask.objects.filter(client=world.own, status__in=OPEN_STATUSES, rule__client_series="upkeep")
-    assert {t.rule.code for t in upkeep.select_related("rule")} == {"FU-6-B"} and upkeep.count() == 12
+    reminders = PlannedMessage.objects.filter(client=world.own, rule__code="FU-6-B")
+    # tier B's upkeep is a monthly reminder message (a message rule), tier A's the quarterly salon call
+    assert not upkeep.exists() and reminders.filter(status="planned").count() == 12
     others_before = sorted(FollowupTask.objects.filter(client=world.other_team).values_list("pk", "status"))
     spend(world.own, "50000")
     moves = tiers_recompute().moves
     assert [(m.client_id, m.old, m.new) for m in moves] == [(world.own.pk, "B", "A")]
     assert sorted(t.rule.code for t in upkeep.select_related("rule")) == ["FU-6-A"] * 4
-    cancelled = FollowupTask.objects.filter(client=world.own, status=TaskStatus.CANCELLED, rule__code="FU-6-B")
-    assert cancelled.count() == 12 and set(cancelled.values_list("close_reason", flat=True)) == {"已重新安排"}
+    assert reminders.filter(status="planned").count() == 0
+    assert reminders.count() == 12 and set(reminders.values_list("note", flat=True)) == {"已重新安排"}
     # the client who did not move keeps his tasks untouched
     assert sorted(FollowupTask.objects.filter(client=world.other_team).values_list("pk", "status")) == others_before
     replanned = AuditEvent.objects.get(action="followups.client_changed")
     # updated: the checkup's other pending follow-ups take tier A's priority
-    assert replanned.detail == {"kind": "tier", "from": "B", "to": "A", "created": 4, "updated": 2, "cancelled": 12,
-                                "replaced": 0, "skipped": 0}
+    assert replanned.detail == {"kind": "tier", "from": "B", "to": "A", "created": 4, "updated": 2, "cancelled": 0,
+                                "replaced": 0, "skipped": 0, "messages_planned": 0, "messages_cancelled": 12}
 
 
 def test_a_client_moved_since_the_computation_is_left_alone(world, no_top_share):

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 
 from careloop.audit.models import AuditEvent
 from careloop.clients.models import ClientStatus, ConsentPurpose
-from careloop.clients.services import client_change_status, client_update, consent_record
+from careloop.clients.services import client_change_status, client_set_tier, consent_record
 from careloop.followups.models import FollowupRule, FollowupTask, PlannedMessage
 from careloop.followups.services.planning import encounter_create
 from careloop.followups.services.reminders import planned_messages_send_due
@@ -150,12 +150,12 @@ def test_a_status_change_cancels_planned_and_queued_messages_with_the_reason(wor
 
 def test_the_reminder_follows_the_tier(world, tier_b) -> None:
     encounter_create(client=tier_b, kind="checkup", date=TODAY, health_status="normal", acting_user=world.nurse)
-    client_update(acting_user=world.lead, client=tier_b, data={"tier": "A", "reason": "升级为A类"})
+    client_set_tier(acting_user=world.lead, client=tier_b, tier="A", reason="升级为A类")
     assert planned(tier_b) == []
     assert {r.note for r in PlannedMessage.objects.filter(client=tier_b)} == {"已重新安排"}
     assert sorted(t.rule.code for t in FollowupTask.objects.filter(
         client=tier_b, status="pending", rule__client_series="upkeep").select_related("rule")) == ["FU-6-A"] * 4
-    client_update(acting_user=world.lead, client=tier_b, data={"tier": "B", "reason": "降为B类"})
+    client_set_tier(acting_user=world.lead, client=tier_b, tier="B", reason="降为B类")
     assert planned(tier_b) == [("FU-6-B", d) for d in MONTHLY]
     assert not FollowupTask.objects.filter(client=tier_b, status="pending", rule__client_series="upkeep").exists()
 

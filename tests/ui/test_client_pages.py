@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db.models import Max
 from django.urls import reverse
 
 from careloop.audit.models import AuditEvent
@@ -56,10 +57,10 @@ def test_client_list_shows_only_clients_in_scope(world, web, persona):
 
 
 def test_page_view_writes_exactly_one_audit_row(world, web):
-    before = AuditEvent.objects.count()
+    before = AuditEvent.objects.aggregate(last=Max("append_id"))["last"] or 0
     response = web(world.nurse).get(detail(world.own))
     assert response.status_code == 200
-    rows = list(AuditEvent.objects.filter(seq__gt=before))
+    rows = list(AuditEvent.objects.filter(append_id__gt=before))
     assert len(rows) == 1
     row = rows[0]
     assert (row.action, row.actor_name, row.roles, row.client_id, row.channel, row.result) == (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db.models import Max
 from django.urls import reverse
 
 from careloop.audit.models import AuditEvent
@@ -15,13 +16,13 @@ def reveal(browser, client, field="phone", reason="call", **extra):
 
 
 def test_nurse_reveals_phone_with_a_reason_and_it_is_audited(world, web):
-    before = AuditEvent.objects.count()
+    before = AuditEvent.objects.aggregate(last=Max("append_id"))["last"] or 0
     response = reveal(web(world.nurse), world.own, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     html = response.content.decode()
     assert html.startswith('<span class="revealed" data-field="phone">13812341234</span>')
     assert "<html" not in html
-    rows = list(AuditEvent.objects.filter(seq__gt=before))
+    rows = list(AuditEvent.objects.filter(append_id__gt=before))
     assert [(r.action, r.result, r.client_id, r.detail, r.actor_name) for r in rows] == [
         ("client.reveal", "ok", world.own.pk, {"field": "phone", "reason": "call"}, "nurse")]
 
@@ -34,11 +35,11 @@ def test_reveal_without_htmx_renders_a_page(world, web):
 
 
 def test_expert_is_refused_and_only_a_denied_row_is_written(world, web):
-    before = AuditEvent.objects.count()
+    before = AuditEvent.objects.aggregate(last=Max("append_id"))["last"] or 0
     response = reveal(web(world.expert), world.own, HTTP_HX_REQUEST="true")
     assert response.status_code == 403
     assert "13812341234" not in response.content.decode()
-    rows = list(AuditEvent.objects.filter(seq__gt=before))
+    rows = list(AuditEvent.objects.filter(append_id__gt=before))
     assert [(r.action, r.result, r.actor_name, r.detail) for r in rows] == [
         ("client.reveal", "denied", "expert", {"field": "phone", "reason": "call"})]
     world.own.refresh_from_db()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -21,6 +21,9 @@ from careloop.audit.services import audit_record
 from careloop.followups import policy
 from careloop.followups.models import PlannedMessage
 from careloop.followups.schedule import PlannedFollowup
+
+if TYPE_CHECKING:
+    from careloop.org.models import User
 
 PLANNED = PlannedMessage.Status.PLANNED
 
@@ -54,7 +57,7 @@ def send_time(due: date) -> _dt.datetime:
 
 
 @transaction.atomic
-def planned_messages_send_due(*, today: date | None = None, acting_user: Any = None) -> dict[str, int]:
+def planned_messages_send_due(*, today: date | None = None, acting_user: User | None = None) -> dict[str, int]:
     """Hand every planned occurrence due by today to the outbox; a closed window is skipped, a refusal kept.
 
     Idempotent: a row leaves ``planned`` in the transaction that writes its outbox row (or its refusal).
@@ -73,7 +76,7 @@ def planned_messages_send_due(*, today: date | None = None, acting_user: Any = N
     return counts
 
 
-def _hand_over(row: PlannedMessage, counts: dict[str, int], *, now: _dt.datetime, today: date, acting_user: Any) -> None:
+def _hand_over(row: PlannedMessage, counts: dict[str, int], *, now: _dt.datetime, today: date, acting_user: User | None) -> None:
     from careloop.messaging.services import message_enqueue
 
     row.closed_at = row.updated_at = now
