@@ -279,7 +279,7 @@ def message_resend(*, message: Message, reason: str, acting_user: User) -> Messa
     """Put a dead (or unknown) message back in the queue; consent is checked again."""
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the message is sent again.")})
-    locked = Message.objects.select_for_update().select_related("client").get(pk=message.pk)
+    locked = Message.objects.select_for_update(of=("self",)).select_related("client").get(pk=message.pk)
     if locked.status not in (Status.DEAD, Status.UNKNOWN):
         raise ValidationError({"status": _("Only dead or unknown messages can be resent.")})
     now = timezone.now()
