@@ -7,6 +7,7 @@ few seconds, and prints requests/s, p50/p95/p99 and errors per request type and 
 
     python bench/load_test.py --clients 1000000 --users 60 --minutes 10    # the issue's run
     python bench/load_test.py --clients 20000 --users 30 --minutes 2       # a quick look
+    python bench/load_test.py --clients 1000000 --users 60 --think 0.1 --reuse   # capacity: users 10× busier
 
 Loopback only; bounded in time.
 """
@@ -76,11 +77,62 @@ def clerk_uploads(base: str, stop: threading.Event, every: float, counts: dict[s
             counts["imports_failed"] += 1
 
 
+class CpuMeter(threading.Thread):
+    """CPU seconds spent by the web server's processes and by the PostgreSQL backends serving its database.
+
+    On a machine shared with other work, requests per second and latencies measure the contention as much as
+    careloop; CPU seconds per request do not. cores ÷ (CPU seconds per request) is the rate the server and its
+    database could sustain with the machine to themselves (an upper bound: it ignores queueing and locks)."""
+
+    def __init__(self, root_pid: int, database_url: str, database: str) -> None:
+        super().__init__(daemon=True)
+        self.root_pid, self.database_url, self.database = root_pid, database_url, database
+        self.first: dict[tuple[str, int], float] = {}
+        self.last: dict[tuple[str, int], float] = {}
+        self.stop = threading.Event()
+
+    def _sample(self, conn) -> None:
+        import psutil
+
+        pids: list[tuple[str, int]] = []
+        try:
+            root = psutil.Process(self.root_pid)
+            pids = [("web", p.pid) for p in [root, *root.children(recursive=True)]]
+        except psutil.Error:
+            pass
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database]).fetchall()
+        pids += [("db", int(pid)) for (pid,) in rows]
+        initial = not self.last  # processes seen at the start count from there; later ones from their birth
+        for key in pids:
+            try:
+                times = psutil.Process(key[1]).cpu_times()
+            except psutil.Error:
+                continue
+            used = times.user + times.system
+            self.first.setdefault(key, used if initial else 0.0)
+            self.last[key] = used
+
+    def run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            while True:
+                self._sample(conn)
+                if self.stop.wait(2):
+                    self._sample(conn)
+                    return
+
+    def seconds(self, kind: str) -> float:
+        return sum(self.last[k] - self.first[k] for k in self.last if k[0] == kind)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=1_000_000)
     parser.add_argument("--users", type=int, default=60, help="simulated people (locust users)")
     parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="think time as a multiple of a person's pauses (0.1: each user ten times busier)")
     parser.add_argument("--processes", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--import-every", type=float, default=20.0, help="seconds between background imports")
@@ -127,11 +179,17 @@ def main() -> None:
                 time.sleep(0.3)
         uploader = threading.Thread(target=clerk_uploads, args=(base, stop, args.import_every, counts), daemon=True)
         uploader.start()
+        meter = CpuMeter(web.pid, args.database_url, name)
+        meter.start()
+        load_before = os.getloadavg()
         prefix = work / "locust"
         subprocess.run([sys.executable, "-m", "locust", "-f", str(ROOT / "bench/load/locustfile.py"), "--headless",
                         "-u", str(args.users), "-r", str(max(1, args.users // 10)), "-t", f"{int(args.minutes * 60)}s",
                         "--host", base, "--csv", str(prefix), "--only-summary"], cwd=ROOT,
-                       env={**env, "LOAD_NURSES": "nurse,nurse2,nurse3,nurse4,nurse5,nurse6"}, check=False)
+                       env={**env, "LOAD_NURSES": "nurse,nurse2,nurse3,nurse4,nurse5,nurse6",
+                            "LOAD_THINK": str(args.think)}, check=False)
+        meter.stop.set()
+        meter.join(timeout=30)
     finally:
         stop.set()
         for process in (web, worker):
@@ -147,6 +205,16 @@ def main() -> None:
         print(f"{row['Name'][:34]:34} {int(row['Request Count']):8,} {int(row['Failure Count']):6,} "
               f"{float(row['Requests/s']):8.1f} {row['50%']:>6} {row['95%']:>6} {row['99%']:>6}")
     print(f"background imports: {counts}")
+    total = next((r for r in rows if r["Name"] == "Aggregated"), None)
+    if total:
+        count = int(total["Request Count"])
+        web_s, db_s = meter.seconds("web"), meter.seconds("db")
+        per = (web_s + db_s) / count if count else float("nan")
+        cores = os.cpu_count() or 1
+        print(f"load average before/after: {load_before[0]:.1f} / {os.getloadavg()[0]:.1f} on {cores} cores")
+        print(f"CPU: web processes {web_s:,.1f} s, PostgreSQL backends {db_s:,.1f} s for {count:,} requests "
+              f"(+ {counts['imports_accepted']} background imports) = {per * 1000:.1f} ms CPU per request; "
+              f"the machine to itself would serve ≈ {cores / per:,.0f} req/s (cores ÷ CPU per request)")
 
 
 if __name__ == "__main__":

@@ -192,6 +192,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Health probes (the image's HEALTHCHECK, a load balancer, Prometheus) speak plain HTTP to the process itself,
+# behind the TLS proxy: redirecting them to https would mark a healthy container unhealthy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 if TLS:
     SECURE_SSL_REDIRECT = env_bool("CARELOOP_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -17,6 +17,9 @@ from locust import HttpUser, between, events, task
 
 PASSWORD = os.environ["CARELOOP_DEMO_PASSWORD"]
 NURSES = os.environ.get("LOAD_NURSES", "nurse").split(",")
+# Think time between a person's actions, as a multiple of the realistic pauses below (1 = a person at work;
+# 0.1 = ten times busier: the capacity run, where few simulated users stand for many real ones).
+THINK = float(os.environ.get("LOAD_THINK", "1"))
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 _tokens: dict[str, str] = {}
 _lock = threading.Lock()
@@ -35,7 +38,7 @@ def token_for(client, username: str) -> str:
 
 class Nurse(HttpUser):
     weight = 8
-    wait_time = between(1, 3)
+    wait_time = between(1 * THINK, 3 * THINK)
 
     def on_start(self) -> None:
         with _lock:
@@ -85,7 +88,7 @@ class Nurse(HttpUser):
 
 class Lead(HttpUser):
     weight = 1
-    wait_time = between(2, 5)
+    wait_time = between(2 * THINK, 5 * THINK)
 
     def on_start(self) -> None:
         self.headers = {"Authorization": f"Token {token_for(self.client, 'lead')}"}
@@ -97,7 +100,7 @@ class Lead(HttpUser):
 
 class Manager(HttpUser):
     weight = 1
-    wait_time = between(5, 10)
+    wait_time = between(5 * THINK, 10 * THINK)
 
     def on_start(self) -> None:
         self.headers = {"Authorization": f"Token {token_for(self.client, 'manager')}"}
