@@ -83,8 +83,8 @@ def measures(today: dt.date) -> dict:
     return {
         "orphans": report["orphans"],
         "overlapping_clients": report["overlapping_clients"],
-        "overlapping_task_clients": report["overlapping_task_clients"],
-        "overlapping_message_clients": report["overlapping_message_clients"],
+        "overlapping_task_clients": report.get("overlapping_task_clients"),  # older trees: absent
+        "overlapping_message_clients": report.get("overlapping_message_clients"),
         "open_tasks": FollowupTask.objects.filter(status__in=OPEN_STATUSES).count(),
         "due_by_today": due.count(),
         "nurses": len(rows),
