@@ -11,7 +11,9 @@ The owner chain, in order:
    else a lead of the branch (or above) in person, else the first follow-up team of the organisation.
 
 A chain is built once per batch: teams, members and capacities are loaded once and reused, and
-the day's load is counted once per (person, day) and then kept in memory.
+the day's load is counted once per (person, day) and then kept in memory. A task due today or
+already overdue (a historical import) lands on today's worklist, so it counts against today's
+capacity together with everything open and due by today; a future day counts the tasks due that day.
 """
 
 from __future__ import annotations
@@ -36,7 +38,10 @@ def _unit_chain(branch: Any) -> list[int]:
 class OwnerChain:
     """Assign owners to many tasks with a handful of queries (one chain per batch)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, today: date | None = None) -> None:
+        from django.utils import timezone
+
+        self._today = today or timezone.localdate()
         self._load: dict[tuple[int, date], int] = {}
         self._branch_team: dict[int, int | None] = {}
         self._manager_team: dict[int, int | None] = {}
@@ -98,8 +103,9 @@ class OwnerChain:
         missing = [m for m in members if (m, due) not in self._load]
         if not missing:
             return
+        days = {"due_date__lte": due} if due <= self._today else {"due_date": due}  # today: the whole worklist
         counts = dict(
-            FollowupTask.objects.filter(assignee_id__in=missing, due_date=due, status__in=OPEN_STATUSES)
+            FollowupTask.objects.filter(assignee_id__in=missing, status__in=OPEN_STATUSES, **days)
             .values_list("assignee_id")
             .annotate(n=Count("id"))
             .values_list("assignee_id", "n")
@@ -149,6 +155,7 @@ class OwnerChain:
         members = self._team_members(team_id)
         if not members:
             return None, team_id  # the team's unassigned queue: its lead hands it out
+        due = max(due, self._today)  # overdue on arrival: it is on today's worklist
         self._count_load(members, due)
         best = min(members, key=lambda m: (self._load[(m, due)], m))
         if self._load[(best, due)] >= self._capacity.get(best, policy.default_daily_capacity()):

@@ -207,6 +207,44 @@ def timeline_entries(client: Any, user: Any) -> list[Any]:
         entries.append(TimelineEntry(escalation.created_at, "followup",
                                      _("Problem escalated · %(status)s") % {"status": escalation.get_status_display()},
                                      escalation.summary[:120]))
+    entries.extend(planned_message_entries(client))
+    return entries
+
+
+def planned_message_entries(client: Any) -> list[Any]:
+    """A message rule's occurrences (planned, sent, skipped, cancelled with the reason) beside the follow-ups.
+
+    One query (the rule joined). Each stands at its due date, at the hour messages are asked to go out;
+    a handed-over one links nowhere (the message itself is on the timeline under 消息).
+    """
+    import datetime as dt
+
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from careloop.clients.models import Channel
+    from careloop.clients.timeline import TimelineEntry
+    from careloop.followups.labels import timing_text as timing
+    from careloop.followups.models import PlannedMessage
+
+    zone = timezone.get_current_timezone()
+    hour = dt.time(policy.message_hour())
+    entries = []
+    rows = PlannedMessage.objects.filter(client=client).select_related("rule").order_by("-due_date", "-id")[:100]
+    for row in rows:
+        title = _("Rule message · %(purpose)s · %(status)s") % {
+            "purpose": row.get_purpose_display(), "status": row.get_status_display()}
+        parts = [f"{row.rule.name}（{row.rule.code}）",
+                 str(Channel(row.channel).label) if row.channel in Channel.values else row.channel]
+        if row.total > 1:
+            parts.append(_("occurrence %(n)s of %(total)s") % {"n": row.sequence, "total": row.total})
+        if row.labels:
+            parts.append(timing(row.labels))
+        if row.note:
+            parts.append(_("reason: %(reason)s") % {"reason": row.note})
+        url = reverse("followups:encounter", args=[row.encounter_id]) if row.encounter_id else ""
+        entries.append(TimelineEntry(dt.datetime.combine(row.due_date, hour, tzinfo=zone), "followup", title,
+                                     " · ".join(parts), url))
     return entries
 
 
@@ -223,7 +261,8 @@ def followups_health(*, today: date) -> dict[str, Any]:
                  .annotate(n=Count("encounter_id", distinct=True)).filter(n__gt=1).values_list("client_id", flat=True))
     by_rule = (open_tasks.filter(rule__isnull=False, rule__client_series="").values("client_id", "rule_id")
                .annotate(n=Count("encounter_id", distinct=True)).filter(n__gt=1).values_list("client_id", flat=True))
-    overlapping = len(set(by_series) | set(by_rule))
+    task_clients = set(by_series) | set(by_rule)
+    message_clients = _overlapping_message_clients()
     due = open_tasks.filter(due_date__lte=today)
     counts: dict[int, dict[str, int]] = {
         row["assignee_id"]: {"today": row["today"], "overdue": row["overdue"]}
@@ -232,8 +271,30 @@ def followups_health(*, today: date) -> dict[str, Any]:
     people = User.objects.filter(Q(pk__in=list(counts)) | Q(role_grants__role="followup")).distinct().order_by("username")
     worklists = [{"username": u.username, "today": counts.get(u.pk, {}).get("today", 0),
                   "overdue": counts.get(u.pk, {}).get("overdue", 0), "capacity": u.daily_capacity} for u in people]
-    return {"orphans": orphans, "overlapping_clients": overlapping, "worklists": worklists,
-            "queued": due.filter(assignee__isnull=True).count()}
+    return {"orphans": orphans, "overlapping_clients": len(task_clients | message_clients),
+            "overlapping_task_clients": len(task_clients), "overlapping_message_clients": len(message_clients),
+            "worklists": worklists, "queued": due.filter(assignee__isnull=True).count()}
+
+
+def _overlapping_message_clients() -> set[int]:
+    """Clients with planned (not yet sent) messages of the same series from two sources.
+
+    A message series comes from one encounter, or from the client's status (no encounter): two sources
+    of one per-client series (``rule.client_series``), or of one per-encounter rule, overlap. Planned
+    messages have no owner to check: they go to the client through the outbox, not to a worklist.
+    """
+    from django.db.models import Count, Q
+
+    from careloop.followups.models import PlannedMessage
+
+    planned = PlannedMessage.objects.filter(status=PlannedMessage.Status.PLANNED)
+    two_sources = Q(n__gt=1) | Q(n=1, loose__gt=0)
+    counted = {"n": Count("encounter_id", distinct=True), "loose": Count("id", filter=Q(encounter__isnull=True))}
+    by_series = (planned.filter(rule__client_series__gt="").values("client_id", "rule__client_series")
+                 .annotate(**counted).filter(two_sources).values_list("client_id", flat=True))
+    by_rule = (planned.filter(rule__client_series="").values("client_id", "rule_id")
+               .annotate(**counted).filter(two_sources).values_list("client_id", flat=True))
+    return set(by_series) | set(by_rule)
 
 
 def rule_sample(data: dict[str, Any], *, today: date) -> Any:

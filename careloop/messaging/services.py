@@ -482,13 +482,24 @@ def consent_withdrawn_hook(*, client: Any, purpose: str, acting_user: User) -> N
 
 # --- templates -------------------------------------------------------------------------------------
 SAMPLE_CLIENT_CONTEXT = {"name": "张三", "title": "先生", "centre": "北京朝阳体检中心"}
+# Sample values of the shipped templates' caller variables, so that a preview reads like a real message;
+# a variable an administrator adds is shown as a marker ‹name›.
+SAMPLE_VARIABLES = {
+    "advice": "清淡饮食，每周运动三次", "appointment_time": "2026-12-08 09:30 入职体检",
+    "place": "北京朝阳体检中心", "notes": "请空腹到检", "indicator": "空腹血糖", "issue": "报告领取",
+    "link": "https://jk.example.cn/r/8F3K", "item": "空腹血糖", "due_date": "2026-12-15",
+    "medicine": "苯磺酸氨氯地平片", "dosage": "每日一次，每次5毫克", "offer_text": "年度体检套餐九折",
+    "pickup_place": "北京朝阳体检中心一楼服务台", "pickup_deadline": "2026-12-20", "reason": "体检报告解读",
+    "proposed_time": "2026-12-09 14:00", "callback_phone": "400-800-1234", "tip": "冬季注意保暖，按时测量血压",
+    "version": "第2版", "summary": "更新了个人信息保存期限的说明",
+}
 
 
 def sample_context(template: MessageTemplate) -> dict[str, Any]:
     """Values for a preview: the sample client plus a visible marker for each caller variable."""
     values: dict[str, Any] = {**SAMPLE_CLIENT_CONTEXT, "today": timezone.localdate()}
     for name in template.variables or []:
-        values.setdefault(name, f"‹{name}›")
+        values.setdefault(name, SAMPLE_VARIABLES.get(name, f"‹{name}›"))
     return values
 
 

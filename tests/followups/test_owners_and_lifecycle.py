@@ -64,6 +64,21 @@ def test_without_manager_the_branch_team_within_capacity_then_its_unassigned_que
     assert owners.pick(client, TODAY + dt.timedelta(days=1))[1] == world.team_a.pk  # a new day, room again
 
 
+def test_overdue_on_arrival_counts_against_todays_worklist(world) -> None:
+    """A historical import's overdue tasks land on today's list: they share today's capacity, not their own day's."""
+    world.nurse.daily_capacity, world.lead.daily_capacity = 2, 1
+    world.nurse.save(update_fields=["daily_capacity"])
+    world.lead.save(update_fields=["daily_capacity"])
+    client = make_client(branch=world.bj_site, tier="B")
+    followup_task_create(client=client, due_date=TODAY - dt.timedelta(days=9), reason="已在清单上",
+                         assignee_id=world.nurse.pk, acting_user=world.admin)  # nurse: 1 of 2 on today's list
+    owners = OwnerChain()
+    picks = [owners.pick(client, TODAY - dt.timedelta(days=d)) for d in (5, 3, 0)]
+    assert sorted(picks[:2]) == sorted([(world.nurse.pk, world.team_a.pk), (world.lead.pk, world.team_a.pk)])
+    assert picks[2] == (None, world.team_a.pk)  # both full today: the team's unassigned queue
+    assert owners.pick(client, TODAY + dt.timedelta(days=1)) == (world.nurse.pk, world.team_a.pk)  # tomorrow: room
+
+
 def test_a_client_at_headquarters_reaches_a_lead_queue(world) -> None:
     """No follow-up team at or above 总公司: the queue of the first follow-up team that has a lead."""
     client = make_client(branch=world.hq, tier="C")

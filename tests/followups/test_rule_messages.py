@@ -204,3 +204,77 @@ def test_the_api_saves_a_message_rule_with_the_same_structure(world) -> None:
     encounter_create(client=world.own, kind="discharge", date=TODAY, acting_user=world.nurse)
     assert planned(world.own) == [("FU-X-msg", dt.date(2026, 11, 4))]
     assert not FollowupTask.objects.filter(client=world.own, rule=rule).exists()
+
+
+def test_followups_check_counts_overlapping_planned_message_series(world, tier_b) -> None:
+    """Issue 9 measures: two planned series of FU-6-B for one client are an overlap (tasks and messages apart)."""
+    import io
+
+    from django.core.management import call_command
+
+    from careloop.followups.selectors import followups_health
+
+    checkup = encounter_create(client=tier_b, kind="checkup", date=TODAY, health_status="normal",
+                               acting_user=world.nurse)
+    report = followups_health(today=TODAY)
+    assert (report["overlapping_clients"], report["overlapping_task_clients"],
+            report["overlapping_message_clients"]) == (0, 0, 0)
+    rule = FollowupRule.objects.get(code="FU-6-B")
+    second = encounter_create(client=tier_b, kind="purchase", date=TODAY, acting_user=world.nurse)
+    # a second live series beside the first (the planner never leaves one: written here by hand)
+    PlannedMessage.objects.filter(encounter=checkup).update(status="planned", note="")
+    cancelled_other = world.other_branch  # a cancelled series of another client does not count
+    PlannedMessage.objects.create(client=cancelled_other, encounter=None, rule=rule, purpose="health_reminder",
+                                  channel="sms", due_date=TODAY, status="cancelled")
+    PlannedMessage.objects.create(client=cancelled_other, encounter=second, rule=rule, purpose="health_reminder",
+                                  channel="sms", due_date=TODAY, status="cancelled")
+    report = followups_health(today=TODAY)
+    assert (report["overlapping_clients"], report["overlapping_task_clients"],
+            report["overlapping_message_clients"]) == (1, 0, 1)
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("followups_check", "--today", "2026-11-02", stdout=out)
+    assert exit_.value.code == 1
+    assert "clients with overlapping series of the same rule: 1 (tasks 0, planned messages 1)" in out.getvalue()
+    # one series from an encounter and one from the client's status (no encounter) overlap as well
+    PlannedMessage.objects.filter(encounter=checkup).delete()
+    assert followups_health(today=TODAY)["overlapping_message_clients"] == 0
+    PlannedMessage.objects.create(client=tier_b, encounter=None, rule=rule, purpose="health_reminder",
+                                  channel="sms", due_date=TODAY + dt.timedelta(days=40))
+    assert followups_health(today=TODAY)["overlapping_message_clients"] == 1
+
+
+def test_planned_messages_on_the_client_timeline_with_status_and_reason(world, tier_b) -> None:
+    """Planned, sent, skipped and cancelled occurrences stand beside the follow-ups, in Chinese, with the reason."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import translation
+
+    from careloop.clients.timeline import timeline_for
+    from careloop.followups.selectors import timeline_entries
+
+    consent_record(acting_user=world.nurse, client=tier_b, purpose=ConsentPurpose.REMINDERS, granted=True)
+    encounter_create(client=tier_b, kind="checkup", date=TODAY, health_status="normal", acting_user=world.nurse)
+    with CaptureQueriesContext(connection) as few:
+        timeline_entries(tier_b, world.nurse)
+    encounter_create(client=tier_b, kind="purchase", date=TODAY, acting_user=world.nurse)  # replaces the series
+    with time_machine.travel(at_beijing(dt.date(2026, 12, 10), 9), tick=False):
+        assert planned_messages_send_due() == {"queued": 0, "refused": 0, "skipped": 1}
+    with time_machine.travel(at_beijing(dt.date(2027, 1, 2), 9), tick=False):
+        assert planned_messages_send_due() == {"queued": 1, "refused": 0, "skipped": 0}
+    with CaptureQueriesContext(connection) as many:
+        timeline_entries(tier_b, world.nurse)
+    assert len(many) == len(few)  # 24 rows more, not one query more
+    with translation.override("zh-hans"):
+        entries = [e for e in timeline_for(tier_b, world.nurse, kinds=["followup"]) if e.title.startswith("规则消息")]
+        assert [e for e in timeline_for(tier_b, world.service) if e.title.startswith("规则消息")] == []
+    titles: dict[str, int] = {}
+    for e in entries:
+        titles[e.title] = titles.get(e.title, 0) + 1
+    assert titles == {"规则消息 · 健康提醒 · 已计划，未发送": 10, "规则消息 · 健康提醒 · 已交发件箱": 1,
+                      "规则消息 · 健康提醒 · 已跳过：已过时间窗": 1, "规则消息 · 健康提醒 · 已取消": 12}
+    first = [e for e in entries if e.at == at_beijing(dt.date(2026, 12, 2), 9)]
+    assert sorted((e.title, e.detail) for e in first) == [
+        ("规则消息 · 健康提醒 · 已取消", "B类客户:每月健康提醒（FU-6-B） · 短信 · 第 1/12 次 · 每月提醒 · 原因：已由 2026-11-02 的购买服务随访系列取代"),
+        ("规则消息 · 健康提醒 · 已跳过：已过时间窗", "B类客户:每月健康提醒（FU-6-B） · 短信 · 第 1/12 次 · 每月提醒"),
+    ]
