@@ -3,14 +3,21 @@
     .venv/bin/python bench/crm_bench.py --clients 20000 --rows-per-client 20          # PostgreSQL
     .venv/bin/python bench/crm_bench.py --clients 1000000 --rows-per-client 20       # the issue's scale
 
-In a fresh PostgreSQL database `careloop_bench_crm` (dropped and re-created) it migrates, fills
-clients (random starting tiers) and ledger rows with set-based SQL, then measures in one process:
+In a fresh PostgreSQL database `careloop_bench_crm` (dropped and re-created; `BENCH_PG_DB` names another,
+`--keep` keeps it for EXPLAIN) it migrates, fills clients (random starting tiers) and ledger rows with
+set-based SQL generated in the server (no row through Python) into the two tables stripped of their
+secondary indexes and foreign keys, which are built and validated once after the load (`bulk_load`:
+20,000,000 ledger rows would otherwise queue 20,000,000 deferred FK checks and update three indexes
+each), then measures in one process:
 
 1. the bare aggregation a recomputation needs (SUM and visit counts per client over the window,
    GROUP BY, every row fetched) — the baseline;
-2. `compute_moves` (the whole decision: active-client count, top-share threshold, the streamed
-   aggregation joined to clients, overrides, classification) — ratio to (1), Python peak memory
-   (tracemalloc) and the process's max RSS;
+2. `compute_moves` (the whole decision: active-client count, top-share threshold, the aggregation
+   joined to clients, overrides, chronic sources, classification and the reason of every move),
+   moves counted, not kept (`keep_moves=False`, as the nightly job) when the code offers it — ratio
+   to (1), best of three, timed without tracemalloc; then one more run under tracemalloc for the
+   Python peak (its time is reported as `compute_moves_traced_s`: tracing slows every allocation),
+   the RSS before it and the process's max RSS;
 3. `tiers_recompute` applying the moves (tier history row and audit row per moved client, the
    follow-up re-plan of each moved client; `--encounter-share` of the clients have a checkup with
    planned follow-ups, so the FU-6 upkeep series really moves) — moves per second;
@@ -295,6 +302,27 @@ def bench_booking(setup: dict, threads: int, slots: int, capacity: int, attempts
     }
 
 
+def steady_state() -> dict:
+    """Every client put at its computed tier (in bulk), then the decision again: the nightly case."""
+    from careloop.clients.models import Client
+    from careloop.crm.tiers import compute_moves
+
+    by_tier: dict[str, list[int]] = {}
+    for move in compute_moves().moves:  # arrangement: put every client at its computed tier in bulk
+        by_tier.setdefault(move.new, []).append(move.client_id)
+    for tier, ids in by_tier.items():
+        for i in range(0, len(ids), 50_000):
+            Client.objects.filter(pk__in=ids[i:i + 50_000]).update(tier=tier)
+    steady_bare = min(bare_aggregation_today()[0] for _ in range(3))
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        compute_moves()
+        times.append(time.perf_counter() - t0)
+    return {"steady_bare_s": round(steady_bare, 3), "steady_compute_moves_s": round(min(times), 3),
+            "steady_ratio": round(min(times) / steady_bare, 2)}
+
+
 def child(args: argparse.Namespace) -> dict:
     import django
 
@@ -302,6 +330,25 @@ def child(args: argparse.Namespace) -> dict:
     django.setup()
     from django.core.management import call_command
 
+    if args.reuse:  # the kept database of an earlier run: its starting tiers back, then measure the decision
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT MIN(id), COUNT(*) FROM clients_client")
+            first, count = cursor.fetchone()
+            cursor.execute("UPDATE clients_client SET tier = CASE (id - %s + 1) %% 3 WHEN 0 THEN 'A' WHEN 1 THEN 'B' "
+                           "ELSE 'C' END", [first])
+            cursor.execute("SELECT COUNT(*) FROM crm_ledgerentry")
+            rows = cursor.fetchone()[0]
+            cursor.execute("SELECT COUNT(*) FROM followups_encounter")
+            encounters = cursor.fetchone()[0]
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE clients_client")
+        result = {"clients": count, "ledger_rows": rows, "encounters_with_followups": encounters, "reused": PG_DB}
+        result.update(bench_tiers(apply=False))
+        if args.steady:
+            result.update(steady_state())
+        return result
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
     t1 = time.perf_counter()
@@ -313,22 +360,7 @@ def child(args: argparse.Namespace) -> dict:
               "migrate_s": round(t1 - t0, 1), "populate_s": round(t2 - t1, 1)}
     result.update(bench_tiers(apply=not args.no_apply))
     if args.no_apply:  # a steady-state run too: every client already at its computed tier
-        from careloop.clients.models import Client
-        from careloop.crm.tiers import compute_moves
-
-        by_tier: dict[str, list[int]] = {}
-        for move in compute_moves().moves:  # arrangement: put every client at its computed tier in bulk
-            by_tier.setdefault(move.new, []).append(move.client_id)
-        for tier, ids in by_tier.items():
-            Client.objects.filter(pk__in=ids).update(tier=tier)
-        steady_bare = min(bare_aggregation_today()[0] for _ in range(3))
-        times = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            compute_moves()
-            times.append(time.perf_counter() - t0)
-        result.update({"steady_bare_s": round(steady_bare, 3), "steady_compute_moves_s": round(min(times), 3),
-                       "steady_ratio": round(min(times) / steady_bare, 2)})
+        result.update(steady_state())
     result.update(bench_booking(setup, args.threads, args.slots, args.capacity, args.attempts))
     return result
 
@@ -346,6 +378,9 @@ def main() -> None:
     parser.add_argument("--no-apply", action="store_true",
                         help="measure the decision only (no per-move writes), then a steady-state run")
     parser.add_argument("--keep", action="store_true", help="keep the bench database (for EXPLAIN) instead of dropping it")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the decision again on the kept database BENCH_PG_DB (starting tiers put back)")
+    parser.add_argument("--steady", action="store_true", help="with --reuse: the steady-state run too")
     parser.add_argument("--child", action="store_true")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
@@ -354,9 +389,10 @@ def main() -> None:
         return
     import psycopg
 
-    with psycopg.connect("postgresql://127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-        conn.execute(f"CREATE DATABASE {PG_DB}")
+    if not args.reuse:
+        with psycopg.connect("postgresql://127.0.0.1:5432/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
+            conn.execute(f"CREATE DATABASE {PG_DB}")
     env = dict(os.environ)
     env.update({"DATABASE_URL": PG_URL, "CARELOOP_DATA_DIR": f"/tmp/{PG_DB}", "CARELOOP_LOG_LEVEL": "WARNING",
                 "PYTHONPATH": str(ROOT)})
@@ -371,7 +407,7 @@ def main() -> None:
     result["wall_total_s"] = round(time.perf_counter() - t0, 1)
     for key, value in result.items():
         print(f"{key:28s} {value}")
-    if not args.keep:
+    if not args.keep and not args.reuse:
         with psycopg.connect("postgresql://127.0.0.1:5432/postgres", autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
 

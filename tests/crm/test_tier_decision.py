@@ -4,15 +4,35 @@ sources, reasons): the same tiers as the rule in Python, the summary from marker
 import datetime as dt
 import random
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from careloop.clients.models import Client, ClientStatus
 from careloop.crm import tiers
 from careloop.crm.models import LedgerEntry, TierPolicy
 from careloop.crm.services import tier_override_set, tiers_recompute
-from tests.crm.test_tiers import TODAY, crowd, frozen, spend  # noqa: F401  (fixtures)
+from tests.crm.test_tiers import TODAY, spend, visits
 from tests.factories import make_client
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(dt.datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        yield
+
+
+@pytest.fixture
+def crowd(world):
+    """As in test_tiers: one big spender, one frequent visitor, one mid, the rest new (10 active in all)."""
+    people = [make_client(branch=world.bj, name=f"客户{i}", health_manager=world.nurse) for i in range(7)]
+    spend(people[0], "20000")
+    visits(people[1], 7, every=10)
+    spend(people[2], "1500")
+    spend(people[3], "100")
+    spend(people[5], "5000")
+    return people
 
 
 def reference(policy: TierPolicy) -> dict[int, str]:
@@ -31,10 +51,10 @@ def reference(policy: TierPolicy) -> dict[int, str]:
     k = tiers.top_count(policy, len(facts))
     values = sorted((f[0] for f in facts.values()), reverse=True)
     out = {}
-    for cid, (value, visits, recent_visits) in facts.items():
+    for cid, (value, n_visits, recent_visits) in facts.items():
         rank = 1 + sum(1 for v in values if v > value)  # ties share a rank
         top = value > 0 and rank <= k
-        out[cid] = tiers.decide(policy, tiers.Facts(value, visits, recent_visits, False, top),
+        out[cid] = tiers.decide(policy, tiers.Facts(value, n_visits, recent_visits, False, top),
                                 tiers.visits_needed_for_a(policy))
     return out
 
