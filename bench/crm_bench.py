@@ -187,7 +187,7 @@ def bare_aggregation_today() -> tuple[float, int]:
     return bare_aggregation(timezone.localdate())
 
 
-def bench_tiers(apply: bool = True) -> dict:
+def bench_tiers(apply: bool = True, trace: bool = True) -> dict:
     from django.utils import timezone
 
     from careloop.crm.services import tiers_recompute
@@ -206,12 +206,14 @@ def bench_tiers(apply: bool = True) -> dict:
         t0 = time.perf_counter()
         preview = decide()
         ours.append(time.perf_counter() - t0)
-    tracemalloc.start()  # one more run for the Python peak, timed too (the bench's way before this change)
-    t0 = time.perf_counter()
-    decide()
-    traced_s = time.perf_counter() - t0
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
+    traced_s, peak = 0.0, 0
+    if trace:  # one more run for the Python peak, timed too (the bench's way before this change)
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        decide()
+        traced_s = time.perf_counter() - t0
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
     moves = preview.moved if streamed else len(preview.moves)
     common = {
         "bare_aggregation_s": round(min(bare), 3), "aggregated_clients": groups,
@@ -345,7 +347,7 @@ def child(args: argparse.Namespace) -> dict:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE clients_client")
         result = {"clients": count, "ledger_rows": rows, "encounters_with_followups": encounters, "reused": PG_DB}
-        result.update(bench_tiers(apply=False))
+        result.update(bench_tiers(apply=False, trace=not args.no_trace))
         if args.steady:
             result.update(steady_state())
         return result
@@ -380,6 +382,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the bench database (for EXPLAIN) instead of dropping it")
     parser.add_argument("--reuse", action="store_true",
                         help="measure the decision again on the kept database BENCH_PG_DB (starting tiers put back)")
+    parser.add_argument("--no-trace", action="store_true", help="with --reuse: no tracemalloc run (no Python peak)")
     parser.add_argument("--steady", action="store_true", help="with --reuse: the steady-state run too")
     parser.add_argument("--child", action="store_true")
     args = parser.parse_args()
