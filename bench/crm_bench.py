@@ -3,14 +3,21 @@
     .venv/bin/python bench/crm_bench.py --clients 20000 --rows-per-client 20          # PostgreSQL
     .venv/bin/python bench/crm_bench.py --clients 1000000 --rows-per-client 20       # the issue's scale
 
-In a fresh PostgreSQL database `careloop_bench_crm` (dropped and re-created) it migrates, fills
-clients (random starting tiers) and ledger rows with set-based SQL, then measures in one process:
+In a fresh PostgreSQL database `careloop_bench_crm` (dropped and re-created; `BENCH_PG_DB` names another,
+`--keep` keeps it for EXPLAIN) it migrates, fills clients (random starting tiers) and ledger rows with
+set-based SQL generated in the server (no row through Python) into the two tables stripped of their
+secondary indexes and foreign keys, which are built and validated once after the load (`bulk_load`:
+20,000,000 ledger rows would otherwise queue 20,000,000 deferred FK checks and update three indexes
+each), then measures in one process:
 
 1. the bare aggregation a recomputation needs (SUM and visit counts per client over the window,
    GROUP BY, every row fetched) — the baseline;
-2. `compute_moves` (the whole decision: active-client count, top-share threshold, the streamed
-   aggregation joined to clients, overrides, classification) — ratio to (1), Python peak memory
-   (tracemalloc) and the process's max RSS;
+2. `compute_moves` (the whole decision: active-client count, top-share threshold, the aggregation
+   joined to clients, overrides, chronic sources, classification and the reason of every move),
+   moves counted, not kept (`keep_moves=False`, as the nightly job) when the code offers it — ratio
+   to (1), best of three, timed without tracemalloc; then one more run under tracemalloc for the
+   Python peak (its time is reported as `compute_moves_traced_s`: tracing slows every allocation),
+   the RSS before it and the process's max RSS;
 3. `tiers_recompute` applying the moves (tier history row and audit row per moved client, the
    follow-up re-plan of each moved client; `--encounter-share` of the clients have a checkup with
    planned follow-ups, so the FU-6 upkeep series really moves) — moves per second;
@@ -23,7 +30,9 @@ clients (random starting tiers) and ledger rows with set-based SQL, then measure
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import inspect
 import json
 import os
 import random
@@ -33,6 +42,7 @@ import sys
 import threading
 import time
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,6 +56,28 @@ def pct(values: list[float], p: float) -> float:
         return 0.0
     k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
     return ordered[k]
+
+
+@contextlib.contextmanager
+def bulk_load(cursor, table: str) -> Iterator[None]:
+    """Drop ``table``'s secondary indexes and its own foreign keys for a bulk load; re-create them after."""
+    cursor.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)", [table])
+    indexes = cursor.fetchall()
+    cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                   "WHERE conrelid = %s::regclass AND contype = 'f'", [table])
+    fks = cursor.fetchall()
+    for name, _definition in fks:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _definition in indexes:
+        cursor.execute(f"DROP INDEX {name}")
+    yield
+    for _name, definition in indexes:
+        cursor.execute(definition)
+    for name, definition in fks:
+        cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
 
 def populate(n_clients: int, per_client: int) -> dict:
@@ -73,6 +105,11 @@ def populate(n_clients: int, per_client: int) -> dict:
     }
     select = [exprs.get(c, "''") + f" AS {c}" for c in client_cols]
     with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '512MB'")  # index builds after the load
+    with connection.cursor() as cursor, bulk_load(cursor, "clients_client"), bulk_load(cursor, "crm_ledgerentry"):
+        # Server-side generation (no rows through Python) into tables without their secondary indexes and
+        # foreign keys, which are put back (built and validated once each) when the load is over: 20,000,000
+        # ledger rows would otherwise queue one deferred FK check each and update three indexes per row.
         cursor.execute(f"INSERT INTO clients_client ({', '.join(client_cols)}) "
                        f"SELECT {', '.join(select)} FROM generate_series(1, %s) AS x", [n_clients])
         cursor.execute("SELECT MIN(id) FROM clients_client")
@@ -88,7 +125,9 @@ def populate(n_clients: int, per_client: int) -> dict:
             "FROM generate_series(0, %s - 1) AS r",
             [first, n_clients, today, n_clients, now, n_clients * per_client],
         )
-        cursor.execute("ANALYZE")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE clients_client")
+        cursor.execute("VACUUM ANALYZE crm_ledgerentry")
     return {"site": site.pk, "desk": desk.pk, "first_client": first}
 
 
@@ -135,51 +174,70 @@ def bare_aggregation(today: dt.date) -> tuple[float, int]:
     return time.perf_counter() - t0, n
 
 
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
 def bare_aggregation_today() -> tuple[float, int]:
     from django.utils import timezone
 
     return bare_aggregation(timezone.localdate())
 
 
-def bench_tiers(apply: bool = True) -> dict:
+def bench_tiers(apply: bool = True, trace: bool = True) -> dict:
     from django.utils import timezone
 
     from careloop.crm.services import tiers_recompute
     from careloop.crm.tiers import compute_moves
 
     today = timezone.localdate()
-    bare = []
-    ours = []
-    for _ in range(3):
+    # The decision as the nightly run makes it: moves streamed and counted, not kept (``keep_moves``), when the
+    # code offers it (the "before" code of commit a750d2c keeps every move in a list).
+    streamed = "keep_moves" in inspect.signature(compute_moves).parameters
+    decide = (lambda: compute_moves(today=today, keep_moves=False)) if streamed else (lambda: compute_moves(today=today))
+    bare, ours = [], []
+    rss_before = rss_mb()
+    for _ in range(3):  # timed without tracemalloc (it slows every Python allocation two- to threefold)
         seconds, groups = bare_aggregation(today)
         bare.append(seconds)
+        t0 = time.perf_counter()
+        preview = decide()
+        ours.append(time.perf_counter() - t0)
+    traced_s, peak = 0.0, 0
+    if trace:  # one more run for the Python peak, timed too (the bench's way before this change)
         tracemalloc.start()
         t0 = time.perf_counter()
-        preview = compute_moves(today=today)
-        ours.append(time.perf_counter() - t0)
+        decide()
+        traced_s = time.perf_counter() - t0
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
+    moves = preview.moved if streamed else len(preview.moves)
+    common = {
+        "bare_aggregation_s": round(min(bare), 3), "aggregated_clients": groups,
+        "compute_moves_s": round(min(ours), 3), "ratio": round(min(ours) / min(bare), 2),
+        "compute_moves_traced_s": round(traced_s, 3), "moves_streamed": streamed,
+        "moves": moves, "moves_by_pair": {f"{a}->{b}": n for (a, b), n in sorted(preview.by_pair.items())},
+        "compute_peak_python_mb": round(peak / 1e6, 1), "rss_before_compute_mb": rss_before,
+        "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "loadavg": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
+    }
     if not apply:
-        return {
-            "bare_aggregation_s": round(min(bare), 3), "aggregated_clients": groups,
-            "compute_moves_s": round(min(ours), 3), "ratio": round(min(ours) / min(bare), 2),
-            "moves": len(preview.moves), "compute_peak_python_mb": round(peak / 1e6, 1),
-            "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        }
+        return common
     t0 = time.perf_counter()
     result = tiers_recompute()
     apply_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     again = tiers_recompute(dry_run=True)
     second_s = time.perf_counter() - t0
+    moved = len(result.moves) if hasattr(result, "moves") and result.moves else getattr(result, "moved", 0)
     return {
-        "bare_aggregation_s": round(min(bare), 3), "aggregated_clients": groups,
-        "compute_moves_s": round(min(ours), 3), "ratio": round(min(ours) / min(bare), 2),
-        "moves": len(preview.moves), "moves_by_pair": {f"{a}->{b}": n for (a, b), n in sorted(preview.by_pair.items())},
-        "compute_peak_python_mb": round(peak / 1e6, 1),
-        "recompute_applied_s": round(apply_s, 1), "applied_moves": len(result.moves),
-        "apply_moves_per_s": round(len(result.moves) / max(apply_s, 1e-9), 1),
-        "second_run_moves": len(again.moves), "second_run_s": round(second_s, 3),
+        **common,
+        "recompute_applied_s": round(apply_s, 1), "applied_moves": moved,
+        "apply_moves_per_s": round(moved / max(apply_s, 1e-9), 1),
+        "second_run_moves": getattr(again, "moved", len(again.moves)), "second_run_s": round(second_s, 3),
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
@@ -246,6 +304,27 @@ def bench_booking(setup: dict, threads: int, slots: int, capacity: int, attempts
     }
 
 
+def steady_state() -> dict:
+    """Every client put at its computed tier (in bulk), then the decision again: the nightly case."""
+    from careloop.clients.models import Client
+    from careloop.crm.tiers import compute_moves
+
+    by_tier: dict[str, list[int]] = {}
+    for move in compute_moves().moves:  # arrangement: put every client at its computed tier in bulk
+        by_tier.setdefault(move.new, []).append(move.client_id)
+    for tier, ids in by_tier.items():
+        for i in range(0, len(ids), 50_000):
+            Client.objects.filter(pk__in=ids[i:i + 50_000]).update(tier=tier)
+    steady_bare = min(bare_aggregation_today()[0] for _ in range(3))
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        compute_moves()
+        times.append(time.perf_counter() - t0)
+    return {"steady_bare_s": round(steady_bare, 3), "steady_compute_moves_s": round(min(times), 3),
+            "steady_ratio": round(min(times) / steady_bare, 2)}
+
+
 def child(args: argparse.Namespace) -> dict:
     import django
 
@@ -253,6 +332,25 @@ def child(args: argparse.Namespace) -> dict:
     django.setup()
     from django.core.management import call_command
 
+    if args.reuse:  # the kept database of an earlier run: its starting tiers back, then measure the decision
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT MIN(id), COUNT(*) FROM clients_client")
+            first, count = cursor.fetchone()
+            cursor.execute("UPDATE clients_client SET tier = CASE (id - %s + 1) %% 3 WHEN 0 THEN 'A' WHEN 1 THEN 'B' "
+                           "ELSE 'C' END", [first])
+            cursor.execute("SELECT COUNT(*) FROM crm_ledgerentry")
+            rows = cursor.fetchone()[0]
+            cursor.execute("SELECT COUNT(*) FROM followups_encounter")
+            encounters = cursor.fetchone()[0]
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE clients_client")
+        result = {"clients": count, "ledger_rows": rows, "encounters_with_followups": encounters, "reused": PG_DB}
+        result.update(bench_tiers(apply=False, trace=not args.no_trace))
+        if args.steady:
+            result.update(steady_state())
+        return result
     t0 = time.perf_counter()
     call_command("migrate", verbosity=0)
     t1 = time.perf_counter()
@@ -264,22 +362,7 @@ def child(args: argparse.Namespace) -> dict:
               "migrate_s": round(t1 - t0, 1), "populate_s": round(t2 - t1, 1)}
     result.update(bench_tiers(apply=not args.no_apply))
     if args.no_apply:  # a steady-state run too: every client already at its computed tier
-        from careloop.clients.models import Client
-        from careloop.crm.tiers import compute_moves
-
-        by_tier: dict[str, list[int]] = {}
-        for move in compute_moves().moves:  # arrangement: put every client at its computed tier in bulk
-            by_tier.setdefault(move.new, []).append(move.client_id)
-        for tier, ids in by_tier.items():
-            Client.objects.filter(pk__in=ids).update(tier=tier)
-        steady_bare = min(bare_aggregation_today()[0] for _ in range(3))
-        times = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            compute_moves()
-            times.append(time.perf_counter() - t0)
-        result.update({"steady_bare_s": round(steady_bare, 3), "steady_compute_moves_s": round(min(times), 3),
-                       "steady_ratio": round(min(times) / steady_bare, 2)})
+        result.update(steady_state())
     result.update(bench_booking(setup, args.threads, args.slots, args.capacity, args.attempts))
     return result
 
@@ -296,6 +379,11 @@ def main() -> None:
                         help="share of clients with a checkup and its planned follow-ups (0 = none, as before)")
     parser.add_argument("--no-apply", action="store_true",
                         help="measure the decision only (no per-move writes), then a steady-state run")
+    parser.add_argument("--keep", action="store_true", help="keep the bench database (for EXPLAIN) instead of dropping it")
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure the decision again on the kept database BENCH_PG_DB (starting tiers put back)")
+    parser.add_argument("--no-trace", action="store_true", help="with --reuse: no tracemalloc run (no Python peak)")
+    parser.add_argument("--steady", action="store_true", help="with --reuse: the steady-state run too")
     parser.add_argument("--child", action="store_true")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
@@ -304,9 +392,10 @@ def main() -> None:
         return
     import psycopg
 
-    with psycopg.connect("postgresql://127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-        conn.execute(f"CREATE DATABASE {PG_DB}")
+    if not args.reuse:
+        with psycopg.connect("postgresql://127.0.0.1:5432/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
+            conn.execute(f"CREATE DATABASE {PG_DB}")
     env = dict(os.environ)
     env.update({"DATABASE_URL": PG_URL, "CARELOOP_DATA_DIR": f"/tmp/{PG_DB}", "CARELOOP_LOG_LEVEL": "WARNING",
                 "PYTHONPATH": str(ROOT)})
@@ -321,7 +410,7 @@ def main() -> None:
     result["wall_total_s"] = round(time.perf_counter() - t0, 1)
     for key, value in result.items():
         print(f"{key:28s} {value}")
-    if "--keep" not in sys.argv:
+    if not args.keep and not args.reuse:
         with psycopg.connect("postgresql://127.0.0.1:5432/postgres", autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
 

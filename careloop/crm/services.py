@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.text import capfirst
@@ -34,7 +34,7 @@ from careloop.crm.models import (
     TierPolicy,
 )
 from careloop.crm.permissions import require
-from careloop.crm.tiers import Move, Preview, active_policy, compute_moves
+from careloop.crm.tiers import Move, Preview, active_policy, compute_moves, iter_moves, value_threshold
 from careloop.followups.models import OPEN_STATUSES, FollowupTask
 from careloop.messaging.models import PENDING_STATUSES, Message
 from careloop.messaging.services import EnqueueResult, message_cancel, message_enqueue
@@ -108,12 +108,10 @@ def ledger_entry_add(*, client: Client, date: dt.date, kind: str, amount: Decima
 @dataclass
 class RecomputeResult:
     active_clients: int
-    moves: list[Move]
+    moves: list[Move]  # empty when run with keep_moves=False
     applied: bool
-
-    @property
-    def by_pair(self) -> Counter[tuple[str, str]]:
-        return Counter((m.old, m.new) for m in self.moves)
+    moved: int = 0
+    by_pair: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
 def _tier_a_missing_reason(client: Client) -> str:
@@ -176,23 +174,48 @@ def tier_moves_apply(*, moves: list[Move], acting_user: User | None) -> int:
 
 
 def tiers_recompute(*, acting_user: User | None = None, today: dt.date | None = None, dry_run: bool = False,
-                    client_ids: list[int] | None = None) -> RecomputeResult:
-    """Recompute every active client's tier (CRM-1); the moves are applied in batches of APPLY_BATCH clients,
-    each batch one transaction (``tier_moves_apply``), so a failure loses at most one batch, not the run.
+                    client_ids: list[int] | None = None, keep_moves: bool = True) -> RecomputeResult:
+    """Recompute every active client's tier (CRM-1); the moves are applied in batches of APPLY_BATCH clients as
+    they stream from the computation, each batch one transaction (``tier_moves_apply``), so a failure loses at
+    most one batch, not the run. ``keep_moves=False`` (the nightly job) keeps counts only: flat memory.
 
     Called by the nightly job, `careloop tiers recompute` and the criteria screen (dry run = preview).
     """
-    preview = compute_moves(today=today, client_ids=client_ids)
+    policy = active_policy()
+    today = today or timezone.localdate()
+    preview = Preview(active_clients=0, threshold=None)
+    moves = iter_moves(policy, today, preview, client_ids=client_ids)
+    if not dry_run and connection.vendor != "postgresql":
+        # Applying while reading: PostgreSQL's cursor reads its own snapshot; SQLite gives no such isolation
+        # within a connection, so there the moves are collected first (small installations).
+        moves = iter(list(moves))
+    kept: list[Move] = []
     applied = 0
+    batch: list[Move] = []
+    for move in moves:
+        if keep_moves:
+            kept.append(move)
+        if dry_run:
+            continue
+        batch.append(move)
+        if len(batch) == APPLY_BATCH:
+            applied += tier_moves_apply(moves=batch, acting_user=acting_user)
+            batch = []
+    if batch:
+        applied += tier_moves_apply(moves=batch, acting_user=acting_user)
+    if client_ids is not None:
+        preview.active_clients = Client.objects.filter(status=ClientStatus.ACTIVE).count()
+        preview.threshold = value_threshold(policy, today, preview.active_clients)
+    elif preview.threshold is not None:
+        preview.threshold = preview.threshold.quantize(Decimal("0.01"))
     if not dry_run:
-        for i in range(0, len(preview.moves), APPLY_BATCH):
-            applied += tier_moves_apply(moves=preview.moves[i:i + APPLY_BATCH], acting_user=acting_user)
         with transaction.atomic():
             audit_record(actor=acting_user, action="tiers.recompute", object_type="tiers",
-                         detail={"active_clients": preview.active_clients, "moves": len(preview.moves),
-                                 **({"skipped": len(preview.moves) - applied} if applied != len(preview.moves) else {}),
+                         detail={"active_clients": preview.active_clients, "moves": preview.moved,
+                                 **({"skipped": preview.moved - applied} if applied != preview.moved else {}),
                                  "threshold": str(preview.threshold) if preview.threshold is not None else None})
-    return RecomputeResult(active_clients=preview.active_clients, moves=preview.moves, applied=not dry_run)
+    return RecomputeResult(active_clients=preview.active_clients, moves=kept, applied=not dry_run,
+                           moved=preview.moved, by_pair=preview.by_pair)
 
 
 POLICY_FIELDS = ("value_window_days", "a_top_share", "a_visit_window_days", "a_visits_per_month", "a_chronic",
@@ -250,7 +273,7 @@ def tier_policy_clean(data: dict[str, Any]) -> TierPolicy:
 def tier_policy_preview(*, data: dict[str, Any], acting_user: User) -> Preview:
     """How many clients would move under the criteria in ``data`` (nothing is saved)."""
     require(acting_user, Cap.MANAGE_RULES)
-    return compute_moves(tier_policy_clean(data))
+    return compute_moves(tier_policy_clean(data), keep_moves=False)
 
 
 @transaction.atomic

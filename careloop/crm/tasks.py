@@ -11,4 +11,4 @@ from careloop.crm.services import tiers_recompute
 @db_periodic_task(crontab(minute="40", hour="1"))
 def recompute_tiers() -> int:
     """Nightly: every active client's tier from the ledger and visit history (CRM-1); returns the moves."""
-    return len(tiers_recompute().moves)
+    return tiers_recompute(keep_moves=False).moved

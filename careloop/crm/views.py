@@ -252,10 +252,10 @@ def criteria_view(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Criteria saved; clients move at the next recomputation."))
                 return redirect("crm:criteria")
             preview = services.tier_policy_preview(data=data, acting_user=user)
-            current = compute_moves()
+            current = compute_moves(keep_moves=False)
             context["preview"] = {
-                "pairs": sorted(preview.by_pair.items()), "total": len(preview.moves),
-                "current_total": len(current.moves), "active": preview.active_clients,
+                "pairs": sorted(preview.by_pair.items()), "total": preview.moved,
+                "current_total": current.moved, "active": preview.active_clients,
                 "threshold": preview.threshold,
             }
         except ValidationError as exc:

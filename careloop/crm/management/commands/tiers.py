@@ -19,10 +19,10 @@ class Command(BaseCommand):
         recompute.add_argument("--quiet", action="store_true", help="print the summary only")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = tiers_recompute(dry_run=options["dry_run"])
+        result = tiers_recompute(dry_run=options["dry_run"], keep_moves=not options["quiet"])
         if not options["quiet"]:
             for move in result.moves:
                 self.stdout.write(f"client {move.client_id}: {move.old} -> {move.new}  {move.reason}")
         pairs = ", ".join(f"{a}->{b}: {n}" for (a, b), n in sorted(result.by_pair.items())) or "none"
         verb = "would move" if options["dry_run"] else "moved"
-        self.stdout.write(f"{result.active_clients} active clients, {verb} {len(result.moves)} ({pairs})")
+        self.stdout.write(f"{result.active_clients} active clients, {verb} {result.moved} ({pairs})")
