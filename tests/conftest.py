@@ -27,6 +27,7 @@ SHIPPED_DEFAULTS = [
     ("careloop.messaging.migrations.0002_default_templates", "load"),
     ("careloop.messaging.migrations.0007_health_reminder", "load"),
     ("careloop.followups.migrations.0006_reminder_rule_message", "forwards"),
+    ("careloop.followups.migrations.0008_health_advice_series", "forwards"),
     ("careloop.messaging.migrations.0004_plan_change_notice_templates", "load"),
     ("careloop.plans.migrations.0002_default_catalogue", "load"),
     ("careloop.crm.migrations.0003_defaults", "forwards"),

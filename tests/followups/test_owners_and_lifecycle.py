@@ -165,6 +165,19 @@ def test_a_new_checkup_replaces_the_previous_cycle_with_the_reason(world) -> Non
     assert series == {("FU-1-stable", second.pk), ("FU-6-A", second.pk)}
 
 
+def test_two_reports_on_one_day_give_one_health_advice_call(world) -> None:
+    """FU-6 advice is per client: the later report's call replaces the earlier one still pending."""
+    first = encounter_create(client=world.own, kind="checkup", date=TODAY, health_status="abnormal_stable",
+                             acting_user=world.nurse)
+    second = encounter_create(client=world.own, kind="checkup", date=TODAY, health_status="abnormal_stable",
+                              acting_user=world.nurse)
+    advice = FollowupTask.objects.filter(client=world.own, rule__code="FU-6-advice")
+    assert sorted((t.encounter_id, t.status, t.due_date) for t in advice) == sorted([
+        (first.pk, TaskStatus.CANCELLED, dt.date(2026, 11, 3)), (second.pk, TaskStatus.PENDING, dt.date(2026, 11, 3))])
+    assert advice.get(encounter=first).close_reason == "已由 2026-11-02 的体检随访系列取代"
+    assert_no_orphan()
+
+
 def test_upkeep_exists_once_per_client_and_follows_the_tier(world) -> None:
     world.own.tier = "B"
     world.own.save(update_fields=["tier"])
