@@ -3,10 +3,12 @@
 The owner chain, in order:
 
 1. the client's health manager (with her follow-up team, whose lead may reassign);
-2. else a member of the follow-up team of the client's branch (the nearest unit up the tree that has
-   one), the least loaded on that day, within each member's daily capacity;
-3. else — nobody free, or nobody in the team — the team's "unassigned" queue (assignee empty, team
-   set), which its lead sees on the worklist and hands out;
+2. else a member of the follow-up teams of the client's branch (the nearest unit up the tree that has
+   any; all of that unit's follow-up teams share the work), the least loaded on that day, within each
+   member's daily capacity;
+3. else — nobody free, or nobody in the teams — a team's "unassigned" queue (assignee empty, team
+   set), which its lead sees on the worklist and hands out; the shortest of the branch's teams' queues,
+   so the overflow is shared among the leads;
 4. else, when the branch has no follow-up team at all, the queue of the nearest team with a lead,
    else a lead of the branch (or above) in person, else the first follow-up team of the organisation.
 
@@ -44,6 +46,8 @@ class OwnerChain:
         self._today = today or timezone.localdate()
         self._load: dict[tuple[int, date], int] = {}
         self._branch_team: dict[int, int | None] = {}
+        self._branch_teams: dict[int, list[int]] = {}
+        self._queued: dict[int, int] = {}  # open tasks in each team's unassigned queue
         self._manager_team: dict[int, int | None] = {}
         self._members: dict[int, list[int]] = {}
         self._capacity: dict[int, int] = {}
@@ -73,17 +77,24 @@ class OwnerChain:
             self.preload_managers([user_id])
         return self._manager_team[user_id]
 
-    def branch_team_id(self, branch: Any) -> int | None:
-        """The follow-up team of the nearest unit up from the branch that has one."""
-        if branch.pk not in self._branch_team:
+    def branch_team_ids(self, branch: Any) -> list[int]:
+        """The follow-up teams of the nearest unit up from the branch that has any, lowest id first."""
+        if branch.pk not in self._branch_teams:
             from careloop.org.models import Team
 
             units = _unit_chain(branch)
-            teams = dict(
-                Team.objects.filter(kind="followup", org_unit_id__in=units)
-                .order_by("-pk").values_list("org_unit_id", "pk")
-            )  # descending pk: per unit the first team wins
-            self._branch_team[branch.pk] = next((teams[u] for u in units if u in teams), None)
+            by_unit: dict[int, list[int]] = {}
+            for unit_id, team_id in (Team.objects.filter(kind="followup", org_unit_id__in=units)
+                                     .order_by("pk").values_list("org_unit_id", "pk")):
+                by_unit.setdefault(unit_id, []).append(team_id)
+            self._branch_teams[branch.pk] = next((by_unit[u] for u in units if u in by_unit), [])
+        return self._branch_teams[branch.pk]
+
+    def branch_team_id(self, branch: Any) -> int | None:
+        """The first follow-up team of the nearest unit up from the branch that has one."""
+        if branch.pk not in self._branch_team:
+            teams = self.branch_team_ids(branch)
+            self._branch_team[branch.pk] = teams[0] if teams else None
         return self._branch_team[branch.pk]
 
     def _team_members(self, team_id: int) -> list[int]:
@@ -149,19 +160,34 @@ class OwnerChain:
         manager_id = getattr(client, "health_manager_id", None)
         if manager_id:
             return manager_id, self.manager_team_id(manager_id) or self.branch_team_id(client.branch)
-        team_id = self.branch_team_id(client.branch)
-        if team_id is None:
+        teams = self.branch_team_ids(client.branch)
+        if not teams:
             return self._leads_fallback(client.branch)
-        members = self._team_members(team_id)
-        if not members:
-            return None, team_id  # the team's unassigned queue: its lead hands it out
-        due = max(due, self._today)  # overdue on arrival: it is on today's worklist
-        self._count_load(members, due)
-        best = min(members, key=lambda m: (self._load[(m, due)], m))
-        if self._load[(best, due)] >= self._capacity.get(best, policy.default_daily_capacity()):
-            return None, team_id  # everyone is full: the unassigned queue, for the lead to hand out
-        self._load[(best, due)] += 1
-        return best, team_id
+        member_team: dict[int, int] = {}
+        for team_id in teams:
+            for member in self._team_members(team_id):
+                member_team.setdefault(member, team_id)  # in two of the branch's teams: the first
+        if member_team:
+            due = max(due, self._today)  # overdue on arrival: it is on today's worklist
+            members = sorted(member_team)
+            self._count_load(members, due)
+            free = [m for m in members if self._load[(m, due)] < self._capacity.get(m, policy.default_daily_capacity())]
+            if free:  # the least loaded of those with room that day
+                best = min(free, key=lambda m: (self._load[(m, due)], m))
+                self._load[(best, due)] += 1
+                return best, member_team[best]
+        # Nobody free (or nobody in the teams): the shortest unassigned queue among the branch's teams, for its
+        # lead to hand out (counted once per chain, then kept in memory).
+        missing = [t for t in teams if t not in self._queued]
+        if missing:
+            counts = dict(
+                FollowupTask.objects.filter(team_id__in=missing, assignee__isnull=True, status__in=OPEN_STATUSES)
+                .values_list("team_id").annotate(n=Count("id")).values_list("team_id", "n")
+            )
+            self._queued.update({t: counts.get(t, 0) for t in missing})
+        queue = min(teams, key=lambda t: (self._queued[t], t))
+        self._queued[queue] = self._queued.get(queue, 0) + 1
+        return None, queue
 
     def complete(self, client: Any, due: date, assignee_id: int | None, team_id: int | None) -> tuple[int | None, int | None]:
         """Keep a given owner; fill in what is missing (a person without a team gets her team)."""

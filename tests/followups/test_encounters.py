@@ -129,21 +129,22 @@ def test_update_refuses_unknown_fields(world) -> None:
 
 
 def test_team_queue_within_daily_capacity_when_no_health_manager(world) -> None:
-    world.nurse.daily_capacity = 1
-    world.nurse.save(update_fields=["daily_capacity"])
-    world.lead.daily_capacity = 1
-    world.lead.save(update_fields=["daily_capacity"])
-    clients = [make_client(branch=world.bj, tier="B") for _ in range(3)]
-    # team_a (lead + nurse) is the first follow-up team of the branch; team_b also exists there.
+    for person in (world.nurse, world.lead, world.nurse_b):
+        person.daily_capacity = 1
+        person.save(update_fields=["daily_capacity"])
+    clients = [make_client(branch=world.bj, tier="B") for _ in range(5)]
+    # The branch has two follow-up teams: team_a (lead + nurse) and team_b (nurse_b); they share the work.
     for client in clients:
         encounter_create(client=client, kind="tcm_return_visit", date=D, prescription_days=14,
                          acting_user=world.lead)
     tasks = list(FollowupTask.objects.filter(client__in=clients).order_by("client_id"))
-    assert [t.due_date for t in tasks] == [dt.date(2026, 11, 11)] * 3
-    assignees = [t.assignee_id for t in tasks]
-    assert sorted(a for a in assignees if a) == sorted([world.nurse.pk, world.lead.pk])
-    assert assignees.count(None) == 1
-    assert {t.team_id for t in tasks} == {world.team_a.pk}
+    assert [t.due_date for t in tasks] == [dt.date(2026, 11, 11)] * 5
+    # Each member up to her capacity, the least loaded (then the lowest id) first; then the overflow goes to
+    # the shorter unassigned queue of the two teams (team_a first on a tie, then team_b).
+    owners = [(t.assignee_id, t.team_id) for t in tasks]
+    by_id = sorted([world.nurse.pk, world.lead.pk, world.nurse_b.pk])
+    team_of = {world.nurse.pk: world.team_a.pk, world.lead.pk: world.team_a.pk, world.nurse_b.pk: world.team_b.pk}
+    assert owners == [*((m, team_of[m]) for m in by_id), (None, world.team_a.pk), (None, world.team_b.pk)]
 
 
 def test_bulk_create_plans_like_one_by_one(world) -> None:

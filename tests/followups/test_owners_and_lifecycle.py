@@ -51,24 +51,36 @@ def test_owner_is_the_health_manager_with_her_team(world) -> None:
     assert OwnerChain().pick(world.own, TODAY) == (world.nurse.pk, world.team_a.pk)
 
 
-def test_without_manager_the_branch_team_within_capacity_then_its_unassigned_queue(world) -> None:
-    world.nurse.daily_capacity, world.lead.daily_capacity = 1, 1
-    world.nurse.save(update_fields=["daily_capacity"])
-    world.lead.save(update_fields=["daily_capacity"])
+def set_capacities(world, nurse: int, lead: int, nurse_b: int) -> None:
+    for person, capacity in ((world.nurse, nurse), (world.lead, lead), (world.nurse_b, nurse_b)):
+        person.daily_capacity = capacity
+        person.save(update_fields=["daily_capacity"])
+
+
+def test_without_manager_the_branch_teams_within_capacity_then_their_unassigned_queues(world) -> None:
+    set_capacities(world, 1, 1, 1)
     client = make_client(branch=world.bj_site, tier="B")
     owners = OwnerChain()
-    # team_a (the first follow-up team of 北京分公司) has the lead and the nurse: one each, then the queue
-    picks = [owners.pick(client, TODAY) for _ in range(3)]
-    assert sorted(picks[:2]) == sorted([(world.nurse.pk, world.team_a.pk), (world.lead.pk, world.team_a.pk)])
-    assert picks[2] == (None, world.team_a.pk)
-    assert owners.pick(client, TODAY + dt.timedelta(days=1))[1] == world.team_a.pk  # a new day, room again
+    # 北京分公司 has two follow-up teams, team_a (lead, nurse) and team_b (nurse_b): one each, then the queues,
+    # the shorter first (team_a on a tie) — so the overflow is shared between the two leads' queues
+    picks = [owners.pick(client, TODAY) for _ in range(6)]
+    assert sorted(picks[:3]) == sorted([(world.nurse.pk, world.team_a.pk), (world.lead.pk, world.team_a.pk),
+                                        (world.nurse_b.pk, world.team_b.pk)])
+    assert picks[3:] == [(None, world.team_a.pk), (None, world.team_b.pk), (None, world.team_a.pk)]
+    assert owners.pick(client, TODAY + dt.timedelta(days=1))[0] is not None  # a new day, room again
+
+
+def test_the_overflow_goes_to_the_shorter_queue_already_in_the_database(world) -> None:
+    set_capacities(world, 0, 0, 0)
+    client = make_client(branch=world.bj_site, tier="B")
+    followup_task_create(client=client, due_date=TODAY, reason="排队中", team_id=world.team_a.pk,
+                         acting_user=world.admin)  # team_a's queue holds one already
+    assert OwnerChain().pick(client, TODAY) == (None, world.team_b.pk)
 
 
 def test_overdue_on_arrival_counts_against_todays_worklist(world) -> None:
     """A historical import's overdue tasks land on today's list: they share today's capacity, not their own day's."""
-    world.nurse.daily_capacity, world.lead.daily_capacity = 2, 1
-    world.nurse.save(update_fields=["daily_capacity"])
-    world.lead.save(update_fields=["daily_capacity"])
+    set_capacities(world, 2, 1, 0)
     client = make_client(branch=world.bj_site, tier="B")
     followup_task_create(client=client, due_date=TODAY - dt.timedelta(days=9), reason="已在清单上",
                          assignee_id=world.nurse.pk, acting_user=world.admin)  # nurse: 1 of 2 on today's list
