@@ -166,9 +166,10 @@ def audit_seal(*, batch: int = SEAL_BATCH) -> SealResult:
     higher one that had committed), so the sealer stops at a gap while any other client transaction of
     this database that began before the read is still open (pg_stat_activity.xact_start), and steps over
     it only once none is and a fresh look shows the number still missing (a writer that committed in
-    between is sealed on the next pass, in order). So a lower append_id should never be chained after a
-    higher one (the chain's order is append order; docs/performance.md records one unexplained inversion of
-    two adjacent rows seen under 16 writers, which left the chain valid), and a long transaction that wrote audit rows holds back the
+    between is sealed by the next batch, in order — without that second look a writer committing between
+    the read and the pg_stat_activity query was stepped over and chained after a higher number, the
+    inversion once seen under 16 writers). So a lower append_id is never chained after a higher one (the
+    chain's order is append order), and a long transaction that wrote audit rows holds back the
     sealing (not the writing) of every row appended after its first one until it ends. Rows inserted by
     hand with a chosen append_id below the tail are still chained, at the end. A row whose MAC does not
     match stops the sealer (``refused``) until someone looks. Each batch is its own short transaction;
@@ -187,12 +188,20 @@ def audit_seal(*, batch: int = SEAL_BATCH) -> SealResult:
 
 def _older_transaction_open(read_at: dt.datetime) -> bool:
     with connection.cursor() as cursor:
+        # pg_stat_activity is read once per transaction and kept: when audit_seal runs inside an outer
+        # transaction, a later batch would otherwise judge from the first batch's view of the sessions.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()"
             " AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND xact_start < %s)",
             [read_at],
         )
         return bool(cursor.fetchone()[0])
+
+
+def _arrived_since(first: int, end: int) -> bool:
+    """Whether a row with an append_id in [first, end) is visible now (a fresh statement: READ COMMITTED)."""
+    return AuditEvent.objects.filter(append_id__gte=first, append_id__lt=end).exists()
 
 
 def _seal_batch(batch: int) -> tuple[int, bool, int | None]:
@@ -212,6 +221,7 @@ def _seal_batch(batch: int) -> tuple[int, bool, int | None]:
             cursor.execute("SELECT clock_timestamp()")
             read_at = cursor.fetchone()[0]
     older_open: bool | None = None
+    late = False
     updates: list[tuple[int, int, str, str]] = []
     refused = None
     stopped = False
@@ -219,8 +229,12 @@ def _seal_batch(batch: int) -> tuple[int, bool, int | None]:
         if row["append_id"] > expected and postgres:
             if older_open is None:
                 older_open = _older_transaction_open(read_at)  # type: ignore[arg-type]
-            if older_open:
+            if older_open or _arrived_since(expected, row["append_id"]):
+                # A writer still open may hold the missing number; or one that held it committed after the
+                # read above and before the pg_stat_activity look (so it no longer shows as open): its row
+                # goes first, on the next batch. Only a number still missing now was rolled back.
                 stopped = True
+                late = not older_open
                 break
         content = dict(row)
         content["at"] = row["at"].astimezone(dt.UTC)
@@ -250,7 +264,7 @@ def _seal_batch(batch: int) -> tuple[int, bool, int | None]:
                     f"UPDATE {table} SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s",  # noqa: S608
                     [(s, p, h, i) for i, s, p, h in updates],
                 )
-    more = len(rows) == batch and not stopped
+    more = (len(rows) == batch and not stopped) or late
     return len(updates), more, refused
 
 

@@ -1,10 +1,12 @@
 """The dispatcher: claims due outbox rows, sends them through the channel's provider, records the outcome.
 
-Claiming: due rows (queued or failed, ``next_attempt_at`` passed, no live lease) are leased to this
-worker in one short transaction — ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
-workers never lease the same row; on SQLite the write transaction (BEGIN IMMEDIATE) serialises claims.
-Each row is then marked ``sending`` in its own commit just before the provider call, and finished with
-a conditional update that only matches while this worker still holds it. A worker killed mid-send
+Claiming: a chunk of due rows (queued or failed, ``next_attempt_at`` passed, no live lease) is selected
+with its consent and subscription — ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
+workers never take the same row; on SQLite the write transaction (BEGIN IMMEDIATE) serialises them —
+and, in the same short transaction, the refused rows are settled and the others marked ``sending``
+under this worker's lease (one statement per outcome). After the provider calls, the chunk's outcomes
+are recorded in one transaction with conditional updates that only match while this worker still holds
+the rows. A worker killed mid-send
 leaves the row ``sending``; ``sweep`` turns an expired lease into ``unknown`` and reconciles it from
 delivery receipts before it may go out again.
 """
@@ -19,7 +21,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -174,6 +176,15 @@ class _Outcome:
     duration_ms: int = 0
 
 
+@dataclass
+class _Prepared:
+    """A chunk marked ``sending``: what goes out, the attempt numbers, what was settled without sending."""
+    claimed: int = 0
+    outgoing: dict[int, Outgoing] = field(default_factory=dict)
+    attempts: dict[int, int] = field(default_factory=dict)
+    results: dict[int, str] = field(default_factory=dict)
+
+
 class Dispatcher:
     """Claims due rows and sends them, ``chunk`` at a time, ``threads`` provider calls in parallel.
 
@@ -220,39 +231,53 @@ class Dispatcher:
         return ids
 
     # --- sending ---------------------------------------------------------------------------------------
-    def _load(self, ids: list[int]) -> list[Message]:
+    def _due_rows(self, *, ids: list[int] | None = None, limit: int = 0, now: datetime | None = None) -> list[Message]:
+        """Rows to send with their consent and subscription, locked until they are marked ``sending``.
+
+        ``ids``: rows this worker leased with ``claim``. Otherwise up to ``limit`` due rows with no live lease
+        are claimed here directly (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, the writer lock on SQLite), so the
+        claim, the consent check and the mark ``sending`` are one transaction.
+        """
         latest_consent = (Consent.objects.filter(client=OuterRef("client"), purpose=OuterRef("consent_purpose"))
                           .order_by("-given_at", "-id").values("granted")[:1])
         subscribed = (Subscription.objects.filter(client=OuterRef("client"), purpose=OuterRef("purpose"))
                       .values("active")[:1])
-        rows = (Message.objects.filter(pk__in=ids, lease_owner=self.worker_id, status__in=DUE_STATUSES)
-                .select_related("client", "webhook")
-                .annotate(consented=Subquery(latest_consent), subscribed=Subquery(subscribed))
-                .order_by("id"))
+        rows = Message.objects.filter(status__in=DUE_STATUSES)
+        if ids is not None:
+            rows = rows.filter(pk__in=ids, lease_owner=self.worker_id).order_by("id")
+        else:
+            rows = (rows.filter(next_attempt_at__lte=now)
+                    .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
+                    .order_by("next_attempt_at", "id"))
+        rows = (rows.select_related("client", "webhook")
+                .annotate(consented=Subquery(latest_consent), subscribed=Subquery(subscribed)))
         if connection.features.has_select_for_update_of:
             # Locked until the rows are marked sending: a worker whose lease lapsed meanwhile cannot send them.
-            rows = rows.select_for_update(of=("self",))
+            rows = rows.select_for_update(of=("self",), skip_locked=ids is None)
+        if ids is None:
+            rows = rows[:limit]
         return list(rows)
 
-    def deliver_chunk(self, ids: list[int]) -> dict[int, str]:
-        """Send the leased rows ``ids``; returns id → new status (rows no longer ours are left out)."""
+    def _load(self, ids: list[int]) -> list[Message]:
+        return self._due_rows(ids=ids)
+
+    def _prepare(self, *, ids: list[int] | None = None, limit: int = 0) -> _Prepared:
+        """One transaction: load (or claim) the rows, settle the refused ones, mark the others ``sending``."""
         now = timezone.now()
-        results: dict[int, str] = {}
-        outgoing: dict[int, Outgoing] = {}
-        attempts: dict[int, int] = {}
+        prepared = _Prepared()
+        refused: dict[tuple[str, str], list[int]] = {}
         with transaction.atomic():
-            for message in self._load(ids):
+            messages = self._due_rows(ids=ids, limit=limit, now=now)
+            prepared.claimed = len(messages)
+            for message in messages:
                 if message.channel == Channel.WEBHOOK:
                     # An integrator, not a person: no consent, quiet hours or caps; only the subscription.
                     hook = message.webhook
                     if hook is None or not (hook.active or message.subject == WEBHOOK_TEST_EVENT):
-                        Message.objects.filter(pk=message.pk, lease_owner=self.worker_id, status__in=DUE_STATUSES).update(
-                            status=Status.CANCELLED, cancelled_at=now, cancel_reason="webhook_inactive",
-                            lease_owner="", lease_expires_at=None)
-                        results[message.pk] = Status.CANCELLED
+                        refused.setdefault((Status.CANCELLED, "webhook_inactive"), []).append(message.pk)
                         continue
-                    attempts[message.pk] = message.attempts + 1
-                    outgoing[message.pk] = Outgoing(
+                    prepared.attempts[message.pk] = message.attempts + 1
+                    prepared.outgoing[message.pk] = Outgoing(
                         out_id=str(message.pk), channel=message.channel, to=hook.url, body=message.body,
                         subject=message.subject, purpose=message.purpose,
                         extra={"secret": hook.secret, "delivery_id": str(message.delivery_id)})
@@ -262,35 +287,56 @@ class Dispatcher:
                                       consented=bool(message.consented),  # type: ignore[attr-defined]
                                       subscribed=message.subscribed is not False,  # type: ignore[attr-defined]
                                       address=address)
-                mine = Message.objects.filter(pk=message.pk, lease_owner=self.worker_id, status__in=DUE_STATUSES)
                 if refusal is not None and refusal[0] == "no_contact":
-                    mine.update(status=Status.DEAD, last_error="no contact address", lease_owner="",
-                                lease_expires_at=None)
-                    results[message.pk] = Status.DEAD
+                    refused.setdefault((Status.DEAD, ""), []).append(message.pk)
                 elif refusal is not None:
-                    mine.update(status=Status.CANCELLED, cancelled_at=now, cancel_reason=refusal[0], lease_owner="",
-                                lease_expires_at=None)
-                    results[message.pk] = Status.CANCELLED
+                    refused.setdefault((Status.CANCELLED, refusal[0]), []).append(message.pk)
                 else:
-                    attempts[message.pk] = message.attempts + 1
-                    outgoing[message.pk] = Outgoing(
+                    prepared.attempts[message.pk] = message.attempts + 1
+                    prepared.outgoing[message.pk] = Outgoing(
                         out_id=str(message.pk), channel=message.channel, to=address, body=message.body,
                         subject=message.subject, purpose=message.purpose, extra={"name": getattr(message.client, "name", "")})
-            if outgoing:
-                Message.objects.filter(pk__in=list(outgoing), lease_owner=self.worker_id,
-                                       status__in=DUE_STATUSES).update(
-                    status=Status.SENDING, attempts=F("attempts") + 1,
+            # The rows are locked by this transaction: one statement per outcome, not one per row.
+            mine = {"lease_owner": self.worker_id} if ids is not None else {}
+            done = {"lease_owner": "", "lease_expires_at": None}
+            for (status, reason), pks in sorted(refused.items()):
+                rows = Message.objects.filter(pk__in=pks, status__in=DUE_STATUSES, **mine)
+                if status == Status.DEAD:
+                    rows.update(status=Status.DEAD, last_error="no contact address", **done)
+                else:
+                    rows.update(status=Status.CANCELLED, cancelled_at=now, cancel_reason=reason, **done)
+                prepared.results.update(dict.fromkeys(pks, status))
+            if prepared.outgoing:
+                Message.objects.filter(pk__in=list(prepared.outgoing), status__in=DUE_STATUSES, **mine).update(
+                    status=Status.SENDING, attempts=F("attempts") + 1, lease_owner=self.worker_id,
                     lease_expires_at=now + timedelta(seconds=policy.lease_seconds()))
-        if not outgoing:
-            return results
-        items = list(outgoing.values())
-        outcomes = list(self._pool.map(self._send, items)) if self._pool else [self._send(m) for m in items]
+        return prepared
+
+    def deliver_chunk(self, ids: list[int]) -> dict[int, str]:
+        """Send the leased rows ``ids``; returns id → new status (rows no longer ours are left out)."""
+        prepared = self._prepare(ids=ids)
+        if prepared.outgoing:
+            self._finish(prepared, self._start_sends(prepared))
+        return prepared.results
+
+    def _start_sends(self, prepared: _Prepared) -> list[Any]:
+        """The chunk's provider calls: futures in the send pool, or the outcomes themselves without one."""
+        items = list(prepared.outgoing.values())
+        providers = {channel: self.provider_lookup(channel) for channel in {item.channel for item in items}}
+        if self._pool is None:
+            return [self._send(item, providers[item.channel]) for item in items]
+        return [self._pool.submit(self._send, item, providers[item.channel]) for item in items]
+
+    def _finish(self, prepared: _Prepared, pending: list[Any]) -> None:
+        """Wait for the chunk's sends and record every outcome in one transaction."""
+        items = list(prepared.outgoing.values())
+        outcomes = [p.result() if hasattr(p, "result") else p for p in pending]
         # Rows are updated in id order everywhere (here, receipts), so concurrent writers cannot deadlock.
         ordered = sorted(zip(items, outcomes, strict=True), key=lambda pair: int(pair[0].out_id))
         for attempt in range(1, 6):
             try:
                 with transaction.atomic():
-                    recorded = self._record_all(ordered, attempts)
+                    recorded = self._record_all(ordered, prepared.attempts)
                 break
             except OperationalError:
                 # Lock timeout or deadlock victim: the outcomes are still in hand, so write them again.
@@ -298,19 +344,19 @@ class Dispatcher:
                 close_old_connections()
                 time.sleep(0.05 * attempt)
         else:
-            return results  # rows stay "sending"; the sweep reconciles them from receipts
-        results.update(recorded)
-        return results
+            return  # rows stay "sending"; the sweep reconciles them from receipts
+        prepared.results.update(recorded)
 
-    def _send(self, message: Outgoing) -> _Outcome:
+    def _send(self, message: Outgoing, provider: object = None) -> _Outcome:
         started_at, clock = timezone.now(), time.monotonic()
-        outcome = self._call(message)
+        outcome = self._call(message, provider)
         outcome.started_at = started_at
         outcome.duration_ms = int((time.monotonic() - clock) * 1000)
         return outcome
 
-    def _call(self, message: Outgoing) -> _Outcome:
-        provider = self.provider_lookup(message.channel)
+    def _call(self, message: Outgoing, provider: object = None) -> _Outcome:
+        if provider is None:
+            provider = self.provider_lookup(message.channel)
         try:
             result = provider.send(message)  # type: ignore[attr-defined]
         except UnknownOutcome as exc:
@@ -403,13 +449,35 @@ class Dispatcher:
 
     # --- loops ------------------------------------------------------------------------------------
     def run_once(self) -> int:
-        """Claim one batch and send it; returns how many rows were claimed."""
-        ids = self.claim()
-        for start in range(0, len(ids), self.chunk):
-            if self.stop_event.is_set():
-                break
-            self.deliver_chunk(ids[start:start + self.chunk])
-        return len(ids)
+        """Claim and send up to ``batch_size`` rows, ``chunk`` at a time; returns how many rows were claimed.
+
+        With a send pool the chunks overlap: the next chunk is claimed and marked ``sending`` while the
+        previous one is on the wire, and a chunk's outcomes are recorded while the next one sends — so at
+        most two chunks per worker are ``sending`` at once (a kill interrupts at most those; with receipts
+        they are settled from what the gateway accepted). Without a pool (``threads`` 1) one chunk at a time.
+        """
+        claimed = 0
+        inflight: tuple[_Prepared, list[Any]] | None = None
+        try:
+            while claimed < self.batch_size and not self.stop_event.is_set():
+                want = min(self.chunk, self.batch_size - claimed)
+                prepared = self._prepare(limit=want)
+                claimed += prepared.claimed
+                pending = self._start_sends(prepared) if prepared.outgoing else None
+                if inflight is not None:
+                    self._finish(*inflight)
+                    inflight = None
+                if pending is not None:
+                    inflight = (prepared, pending)
+                    if self._pool is None:
+                        self._finish(*inflight)
+                        inflight = None
+                if prepared.claimed < want:
+                    break  # nothing more due now
+        finally:
+            if inflight is not None:
+                self._finish(*inflight)
+        return claimed
 
     def run_until_idle(self, *, max_batches: int = 1000) -> int:
         total = 0

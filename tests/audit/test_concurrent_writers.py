@@ -79,9 +79,10 @@ def test_sixteen_writers_give_one_valid_chain(world):
     assert written.count() == THREADS * WRITES
     assert sorted((r["t"], r["i"]) for r in written.values_list("detail", flat=True)) == [
         (n, i) for n in range(THREADS) for i in range(WRITES)]
-    # Not asserted: that seq order is append_id order here. It held in most runs, but one run of this test
-    # chained two adjacent last rows the other way round (cause not found yet; see docs/performance.md). The
-    # chain stays valid and complete either way; test_sealing_waits_for_an_open_writer... pins the rule.
+    # The chain's order is append order (one run once chained two adjacent last rows the other way round: a
+    # writer committing between the sealer's read and its pg_stat_activity look; pinned deterministically by
+    # test_a_writer_committing_between_the_read_and_the_session_look_is_not_stepped_over).
+    assert _in_order()
 
 
 def test_sealing_waits_for_an_open_writer_and_seals_it_next_pass(world):
@@ -130,4 +131,53 @@ def test_sealing_steps_over_a_rolled_back_number(world):
     kept = audit_record(actor=world.nurse, action="client.view", detail={"n": "kept"})
     assert kept.append_id == lost + 1
     assert (audit_seal().sealed, AuditEvent.objects.filter(seq__isnull=True).count()) == (1, 0)
+    assert verify_chain(update_checkpoint=False).ok
+
+
+def test_a_writer_committing_between_the_read_and_the_session_look_is_not_stepped_over(world, monkeypatch):
+    """The once-seen inversion, made deterministic: the sealer reads the unsealed rows (the slow writer's
+    number is missing: still open), then the slow writer commits, then the sealer asks pg_stat_activity whether
+    an older transaction is open — none is any more. The missing number must not be taken for a rolled-back
+    one: the slow row is chained before the later one."""
+    from careloop.audit import services
+
+    audit_record(actor=world.nurse, action="client.view", detail={"n": "zero"})
+    audit_seal()
+    inserted, release, done = threading.Event(), threading.Event(), threading.Event()
+    slow: dict[str, int] = {}
+
+    def slow_writer():
+        try:
+            with transaction.atomic():
+                slow["append_id"] = audit_record(actor=world.nurse, action="client.view", detail={"n": "slow"}).append_id
+                inserted.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+            done.set()
+
+    thread = threading.Thread(target=slow_writer)
+    thread.start()
+    assert inserted.wait(timeout=30)
+    later = audit_record(actor=world.nurse, action="client.view", detail={"n": "later"})
+    assert later.append_id == slow["append_id"] + 1
+
+    looked = []
+    original = services._older_transaction_open
+
+    def commit_then_look(read_at):
+        if not looked:  # the rows are read already; the slow writer commits now
+            release.set()
+            assert done.wait(timeout=30)
+        looked.append(read_at)
+        return original(read_at)
+
+    monkeypatch.setattr(services, "_older_transaction_open", commit_then_look)
+    sealed = audit_seal()
+    thread.join(timeout=30)
+    audit_seal()  # whatever the first pass left
+    rows = list(AuditEvent.objects.filter(action="client.view").order_by("seq").values_list("detail__n", flat=True))
+    assert rows[-2:] == ["slow", "later"]  # before the fix: ["later", "slow"]
+    assert looked and (sealed.sealed, sealed.waiting) == (2, 0)  # the late row is sealed in the same call
+    assert _in_order()
     assert verify_chain(update_checkpoint=False).ok
