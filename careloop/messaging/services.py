@@ -426,11 +426,18 @@ RECEIPT_OPEN_STATES = (Status.SENDING, Status.SENT, Status.UNKNOWN, Status.FAILE
 def receipts_record(reports: list[tuple[str, str, str]]) -> int:
     """Record a batch of (out_id, provider_id, status) delivery reports; idempotent, set-based.
 
-    Three statements whatever the batch size, so row locks are held only briefly: the receipts are
-    inserted, then delivered and undelivered messages still open are settled.
+    A handful of statements whatever the batch size, so row locks are held only briefly: the receipts are
+    inserted, the open messages they settle are locked in id order (two batches naming the same messages —
+    the gateway re-posts a batch it had no answer for — then queue behind each other instead of
+    deadlocking), then delivered and undelivered ones are settled.
     """
     if not reports:
         return 0
+    with transaction.atomic():
+        return _receipts_record(reports)
+
+
+def _receipts_record(reports: list[tuple[str, str, str]]) -> int:
     numeric = {int(out_id) for out_id, _, _ in reports if out_id.isdigit()}
     known = set(Message.objects.filter(pk__in=numeric).values_list("pk", flat=True))
     receipts = [
@@ -443,6 +450,10 @@ def receipts_record(reports: list[tuple[str, str, str]]) -> int:
     now = timezone.now()
     delivered = sorted({r.message_id for r in receipts if r.message_id and r.delivered})
     undelivered = sorted({r.message_id for r in receipts if r.message_id and not r.delivered} - set(delivered))
+    if delivered or undelivered:
+        list(Message.objects.select_for_update().filter(pk__in=[*delivered, *undelivered],
+                                                         status__in=RECEIPT_OPEN_STATES)
+             .order_by("pk").values_list("pk", flat=True))
     latest_provider_id = Subquery(DeliveryReceipt.objects.filter(message=OuterRef("pk"), delivered=True)
                                   .order_by("-id").values("provider_id")[:1])
     if delivered:
