@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.utils import translation
 
 from careloop.audit.models import AuditEvent
 from careloop.crm import engagement
@@ -106,15 +107,15 @@ def test_offer_send_once_and_refusal_recorded(world):
     assert (sent.status, sent.refused) == ("sent", "")
     assert Message.objects.get(pk=sent.message_id).purpose == "offer"
     assert "复诊挂号费八折" in Message.objects.get(pk=sent.message_id).body
-    with pytest.raises(ValidationError) as twice:
+    with pytest.raises(ValidationError) as twice, translation.override("zh-hans"):
         engagement.offer_send(offer=offer, client=world.own, acting_user=world.service)
-    assert twice.value.message_dict == {"offer": ["Offer: this client already received it."]}
+    assert twice.value.message_dict == {"offer": ["优惠：该客户已收到过此优惠。"]}
     refused = engagement.offer_send(offer=offer, client=world.other_team, acting_user=world.service)
     assert (refused.status, refused.refused, refused.message_id) == ("refused", "no_consent", None)
     b_offer = Offer.objects.get(name="年度体检套餐优惠")
-    with pytest.raises(ValidationError) as tier:
+    with pytest.raises(ValidationError) as tier, translation.override("zh-hans"):
         engagement.offer_send(offer=b_offer, client=world.own, acting_user=world.service)
-    assert tier.value.message_dict == {"offer": ["Offer: fits tiers B; this client is tier C."]}
+    assert tier.value.message_dict == {"offer": ["优惠：适用于B类客户；该客户为C类。"]}
     assert OfferSent.objects.count() == 2
 
 
