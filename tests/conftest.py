@@ -31,6 +31,8 @@ SHIPPED_DEFAULTS = [
     ("careloop.messaging.migrations.0004_plan_change_notice_templates", "load"),
     ("careloop.plans.migrations.0002_default_catalogue", "load"),
     ("careloop.crm.migrations.0003_defaults", "forwards"),
+    ("careloop.crm.migrations.0005_offer_defaults", "forwards"),
+    ("careloop.messaging.migrations.0009_event_invitation", "load"),
     ("careloop.chronic.migrations.0002_guideline_defaults", "load"),
     ("careloop.chronic.migrations.0006_diet_templates", "load"),
     ("careloop.fhir.migrations.0002_loinc_defaults", "load"),

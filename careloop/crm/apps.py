@@ -32,16 +32,29 @@ class CrmConfig(AppConfig):
             ('tier_policy.save', '保存分级标准', 'Tier criteria saved', 'crm.tierpolicy'),
             ('tiers.recompute', '重算客户等级', 'Tiers recomputed', ''),
             ('client.tier', '客户等级变更', 'Client tier changed', 'clients.client'),
+            ('offer.save', '保存优惠', 'Offer saved', 'crm.offer'),
+            ('offer.send', '发送优惠', 'Offer sent', 'crm.offersent'),
+            ('offers.send_due', '自动发送C类客户优惠', 'Due tier C offers sent', ''),
+            ('event.save', '保存活动', 'Event saved', 'crm.communityevent'),
+            ('event.view', '查看活动', 'Event viewed', 'crm.communityevent'),
+            ('event.invite', '发送活动邀请', 'Event invitations sent', 'crm.communityevent'),
+            ('event.register', '活动报名', 'Event registration', 'crm.eventregistration'),
+            ('event.decline', '活动不参加', 'Event declined', 'crm.eventregistration'),
+            ('event.attendance', '活动签到', 'Event attendance recorded', 'crm.eventregistration'),
+            ('engagement.client_view', '查看客户优惠与活动', "Client's offers and events viewed", 'clients.client'),
         ):
             audit_actions.register(name, zh, en, obj)
         from careloop.clients import actions, timeline
         from careloop.core import demo, nav
-        from careloop.crm.timeline import appointment_entries
+        from careloop.crm.timeline import appointment_entries, engagement_entries
         from careloop.org.permissions import Cap
 
         nav.register(_("Appointments"), "crm:desk", "book_appointments", order=55)
         nav.register(_("Client tiers"), "crm:dashboard", "view_clients", order=58)
+        nav.register(_("Salons and events"), "crm:events", ("engage_clients", "manage_offers"), order=59)
         timeline.register("crm.appointments", appointment_entries)
+        timeline.register("crm.engagement", engagement_entries)
+        actions.register(_("Offers and events"), "crm:client_engagement", Cap.ENGAGE_CLIENTS, order=62)
         actions.register(_("Book an appointment"), "crm:client_book", Cap.BOOK_APPOINTMENTS, order=60)
         actions.register(_("Tier"), "crm:client_tier", Cap.VIEW_CLIENTS, order=61, purpose="tier")
         _name_openapi_enums()
@@ -63,4 +76,7 @@ def _name_openapi_enums() -> None:
     name_enums({
         "LedgerKindEnum": "careloop.crm.models.LedgerKind",
         "AppointmentStatusEnum": "careloop.crm.models.AppointmentStatus",
+        "EventKindEnum": "careloop.crm.models.EventKind",
+        "RegistrationStatusEnum": "careloop.crm.models.RegistrationStatus",
+        "OfferSentStatusEnum": "careloop.crm.models.OfferSentStatus",
     })

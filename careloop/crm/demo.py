@@ -17,12 +17,25 @@ from django.db.models import F
 from django.utils import timezone
 
 from careloop.clients.models import Client, ClientStatus
+from careloop.crm.engagement import (
+    event_invite,
+    event_register,
+    event_save,
+    offer_send,
+    offers_fitting,
+    offers_send_due,
+)
 from careloop.crm.models import (
     Appointment,
     AppointmentService,
     AppointmentStatus,
+    CommunityEvent,
+    EventKind,
+    EventRegistration,
     LedgerEntry,
     LedgerKind,
+    Offer,
+    RegistrationStatus,
     Slot,
     SlotTemplate,
 )
@@ -132,6 +145,57 @@ def _appointments(clients: list[Client], rng: random.Random, today: dt.date) -> 
     return counts
 
 
+def _engagement(clients: list[Client], rng: random.Random, today: dt.date) -> dict[str, int]:
+    """Offers and salons (seed 002): a branch offer, last month's salon with attendance, next month's salon and a
+    community event with invitations and registrations (through the services), the due tier C offers sent."""
+    counts = {"attended": 0, "invited": 0, "registered": 0, "offers": 0}
+    lead = User.objects.filter(username="lead").first()
+    desk = User.objects.filter(username="service").first()
+    bj = OrgUnit.objects.filter(code="bj").first()
+    if lead is None or desk is None or bj is None:
+        return counts
+    Offer.objects.get_or_create(name="体检套餐满额赠送", branch=bj, defaults={
+        "description": "年度消费满3000元，赠送基础检查一项（血常规或心电图）。", "tiers": "B",
+        "valid_from": today.replace(day=1), "valid_until": today + dt.timedelta(days=60), "created_by": lead})
+    at = dt.time(14, 30)
+    last = CommunityEvent.objects.create(  # in the past: written directly, as a record of what happened
+        kind=EventKind.SALON, title="慢病管理健康沙龙（高血压专题）", place="北京分公司三楼报告厅",
+        starts_at=timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=30), at)), capacity=20,
+        tiers="A", branch=bj, created_by=lead)
+    tier_a = [c for c in clients if c.tier == "A" and c.status == ClientStatus.ACTIVE and c.branch.path.startswith(bj.path)]
+    came = tier_a[:12]
+    for i, client in enumerate(came):
+        status = RegistrationStatus.NO_SHOW if i % 5 == 4 else RegistrationStatus.ATTENDED
+        EventRegistration.objects.create(event=last, client=client, status=status, status_at=last.starts_at,
+                                         invited_at=last.starts_at - dt.timedelta(days=14), changed_by=desk)
+        counts["attended"] += status == RegistrationStatus.ATTENDED
+    CommunityEvent.objects.filter(pk=last.pk).update(registered=len(came))
+    salon = event_save(data={"kind": EventKind.SALON, "title": "冬季养生健康沙龙", "place": "北京分公司三楼报告厅",
+                             "starts_at": timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=24), at)),
+                             "capacity": 25, "tiers": "A", "branch": bj.pk}, acting_user=lead)
+    community = event_save(data={"kind": EventKind.COMMUNITY, "title": "社区义诊（血压血糖免费检测）",
+                                 "place": "朝阳区和平社区服务中心", "capacity": 60, "tiers": "C", "branch": bj.pk,
+                                 "starts_at": timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=12),
+                                                                                      dt.time(9, 0)))},
+                           acting_user=lead)
+    for event in (salon, community):
+        counts["invited"] += event_invite(event=event, acting_user=desk).invited
+        invited = list(EventRegistration.objects.filter(event=event).select_related("client").order_by("id"))
+        for row in invited[: max(len(invited) // 3, 1)]:
+            event_register(event=event, client=row.client, acting_user=desk)
+            counts["registered"] += 1
+    counts["offers"] = offers_send_due(today=today).sent
+    # The desk sends fitting offers by hand (tier B "offers that fit"; tier C clients past the automatic window).
+    local = [c for c in clients if c.status == ClientStatus.ACTIVE and c.tier in "BC" and c.branch.path.startswith(bj.path)
+             and c.consents.filter(purpose="marketing", granted=True).exists()]
+    for client in [c for c in local if c.tier == "C"] + [c for c in local if c.tier == "B"][:5]:
+        fitting = offers_fitting(client, today=today)
+        if fitting:
+            sent = offer_send(offer=fitting[0], client=client, acting_user=desk)
+            counts["offers"] += sent.status == "sent"
+    return counts
+
+
 def generate(clients: list[Any], rng: random.Random) -> str:
     today = timezone.localdate()
     rows = _ledger(clients, rng, today)
@@ -142,5 +206,9 @@ def generate(clients: list[Any], rng: random.Random) -> str:
         slots_publish(site=site, start_date=today - dt.timedelta(days=3), end_date=today + dt.timedelta(days=7),
                       acting_user=None, automatic=True)
     counts = _appointments(clients, rng, today)
+    upkeep = _engagement([c for c in Client.objects.filter(pk__in=[c.pk for c in clients]).select_related("branch")
+                          .order_by("id")], rng, today)
     return (f"{len(rows)} ledger rows for {len(clients)} clients; first recompute moved {len(result.moves)}; "
-            f"appointments booked {counts['booked']}, checked in {counts['checked_in']}, no-shows {counts['no_show']}")
+            f"appointments booked {counts['booked']}, checked in {counts['checked_in']}, no-shows {counts['no_show']}; "
+            f"salon attended {upkeep['attended']}, invited {upkeep['invited']}, registered {upkeep['registered']}, "
+            f"tier C offers sent {upkeep['offers']}")

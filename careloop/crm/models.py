@@ -88,6 +88,9 @@ class TierPolicy(models.Model):
     a_reserved_share = models.DecimalField(_("share of each slot held back for tier A"), max_digits=4,
                                            decimal_places=2, default=Decimal("0.20"))
     reminder_hours = models.PositiveIntegerField(_("appointment reminder (hours before)"), default=24)
+    c_offer_after_days = models.PositiveIntegerField(_("tier C offer: days after the first consumption"), default=14)
+    c_offer_within_days = models.PositiveIntegerField(_("tier C offer: sent within (days of the first consumption)"),
+                                                      default=90)
     active = models.BooleanField(_("in force"), default=True)
     note = models.CharField(_("note"), max_length=200, blank=True, default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -226,3 +229,140 @@ class Appointment(models.Model):
             models.UniqueConstraint(fields=["client", "slot"], condition=models.Q(status="booked"),
                                     name="one_booking_per_slot"),
         ]
+
+
+# --- offers and community events (CRM-2 upkeep: tier B/C offers, tier A salons, tier C community events) --------
+def tiers_text(tiers: str) -> str:
+    """``"BC"`` → ``"B、C"`` for pages."""
+    return "、".join(tiers)
+
+
+class Offer(models.Model):
+    """An offer the centre makes to clients of some tiers (seed 002: B "推荐年度套餐优惠", C "首次复诊挂号折扣")."""
+
+    name = models.CharField(_("name"), max_length=60)
+    description = models.CharField(_("text sent to the client"), max_length=200)
+    tiers = models.CharField(_("fits tiers"), max_length=3, help_text=_("Letters of the tiers, e.g. BC."))
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    branch = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("branch"), help_text=_("Empty: every branch."))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        ordering = ["-active", "valid_until", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tiers_display(self) -> str:
+        return tiers_text(self.tiers)
+
+
+class OfferSentStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    REFUSED = "refused", _("Not sent")
+
+
+class OfferSent(models.Model):
+    """An offer sent to a client (or refused by the outbox, with the reason): a client never gets an offer twice."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="sent", verbose_name=_("offer"))
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="offers_sent", verbose_name=_("client"))
+    status = models.CharField(_("status"), max_length=8, choices=OfferSentStatus.choices)
+    refused = models.CharField(_("why not sent"), max_length=40, blank=True, default="")
+    origin = models.CharField(_("origin"), max_length=20, blank=True, default="")  # "" by hand, "tier_c" the job
+    message_id = models.BigIntegerField(_("message"), null=True, blank=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+", verbose_name=_("sent by"))
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("offer sent")
+        verbose_name_plural = _("offers sent")
+        ordering = ["-sent_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["offer", "client"], condition=models.Q(status="sent"),
+                                               name="offer_sent_once")]
+        indexes = [models.Index(fields=["client", "origin"], name="offer_sent_client_origin")]
+
+
+class EventKind(models.TextChoices):
+    SALON = "salon", _("Health salon")
+    COMMUNITY = "community", _("Community event")
+    LECTURE = "lecture", _("Health lecture")
+
+
+class CommunityEvent(models.Model):
+    """A salon (tier A, quarterly), a community event (tier C, e.g. 社区义诊) or a lecture, at a branch."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=EventKind.choices)
+    title = models.CharField(_("title"), max_length=80)
+    place = models.CharField(_("place"), max_length=100)
+    starts_at = models.DateTimeField(_("starts"))
+    capacity = models.PositiveIntegerField(_("places"))
+    registered = models.PositiveIntegerField(_("registered"), default=0)  # kept by the registration services only
+    tiers = models.CharField(_("invited tiers"), max_length=3)
+    branch = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("branch"))
+    cancelled = models.BooleanField(_("cancelled"), default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("community event")
+        verbose_name_plural = _("community events")
+        ordering = ["-starts_at", "id"]
+        constraints = [models.CheckConstraint(condition=models.Q(registered__lte=models.F("capacity")),
+                                              name="event_not_overbooked")]
+        indexes = [models.Index(fields=["branch", "starts_at"], name="event_branch_start")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def tiers_display(self) -> str:
+        return tiers_text(self.tiers)
+
+    @property
+    def free(self) -> int:
+        return max(self.capacity - self.registered, 0)
+
+
+class RegistrationStatus(models.TextChoices):
+    INVITED = "invited", _("Invited")
+    REGISTERED = "registered", _("Registered")
+    DECLINED = "declined", _("Declined")
+    ATTENDED = "attended", _("Attended")
+    NO_SHOW = "no_show", _("Did not come")
+
+
+# Statuses that hold a place of the event.
+HOLDS_PLACE = (RegistrationStatus.REGISTERED, RegistrationStatus.ATTENDED, RegistrationStatus.NO_SHOW)
+
+
+class EventRegistration(models.Model):
+    """One client and one event: invited (message), registered (holds a place), declined, attended or not."""
+
+    event = models.ForeignKey(CommunityEvent, on_delete=models.CASCADE, related_name="registrations",
+                              verbose_name=_("event"))
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="event_registrations",
+                               verbose_name=_("client"))
+    status = models.CharField(_("status"), max_length=12, choices=RegistrationStatus.choices)
+    invitation_message_id = models.BigIntegerField(_("invitation message"), null=True, blank=True)
+    invited_at = models.DateTimeField(_("invited"), null=True, blank=True)
+    status_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("changed by"))
+
+    class Meta:
+        verbose_name = _("event registration")
+        verbose_name_plural = _("event registrations")
+        ordering = ["event", "id"]
+        constraints = [models.UniqueConstraint(fields=["event", "client"], name="one_registration_per_event")]
+        indexes = [models.Index(fields=["client", "status"], name="event_reg_client_status")]

@@ -5,15 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from careloop.clients.models import Client, ClientStatus, StatusChange, Tier
 from careloop.clients.selectors import clients_visible_to
-from careloop.crm.models import Appointment, LedgerEntry, Slot, TierOverride
+from careloop.crm.models import (
+    Appointment,
+    CommunityEvent,
+    EventRegistration,
+    LedgerEntry,
+    Offer,
+    OfferSent,
+    Slot,
+    TierOverride,
+)
 from careloop.org.models import OrgUnit, UnitKind, User
 from careloop.org.permissions import Cap, user_can
-from careloop.org.selectors import subtree_q, subtree_unit_ids
+from careloop.org.selectors import subtree_q, subtree_unit_ids, unit_in_subtree
 
 
 def ledger_for(client: Client) -> QuerySet[LedgerEntry]:
@@ -77,4 +86,31 @@ def tier_dashboard(user: User, *, today: dt.date | None = None) -> dict[str, Any
         "moves": moves,
         "moves_total": sum(m["n"] for m in moves),
         "overrides": overrides,
+    }
+
+
+# --- offers and community events -------------------------------------------------------------------
+def offers_visible_to(user: User) -> list[Offer]:
+    """Offers of every branch, of the user's part of the tree, or of a unit above the user (in force there)."""
+    rows = list(Offer.objects.select_related("branch").annotate(
+        sent_count=Count("sent", filter=Q(sent__status="sent"))).order_by("-active", "valid_until", "id"))
+    return [o for o in rows if o.branch is None or unit_in_subtree(user, o.branch)
+            or (user.org_unit is not None and user.org_unit.path.startswith(o.branch.path))]
+
+
+def events_visible_to(user: User) -> QuerySet[CommunityEvent]:
+    return CommunityEvent.objects.filter(subtree_q(user, "branch")).select_related("branch")
+
+
+def registrations_for(user: User, event: CommunityEvent) -> QuerySet[EventRegistration]:
+    return (EventRegistration.objects.filter(event=event, client__in=clients_visible_to(user))
+            .select_related("client", "changed_by").order_by("status", "client__name", "id"))
+
+
+def engagement_of(client: Client) -> dict[str, Any]:
+    """The offers sent to a client and the events the client was invited to (for the client page)."""
+    return {
+        "offers": list(OfferSent.objects.filter(client=client).select_related("offer", "sent_by")[:50]),
+        "events": list(EventRegistration.objects.filter(client=client).select_related("event")
+                       .order_by("-event__starts_at")[:50]),
     }

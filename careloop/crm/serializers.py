@@ -6,7 +6,18 @@ from rest_framework import serializers
 
 from careloop.clients.models import Tier
 from careloop.core.api import StrictCharField
-from careloop.crm.models import Appointment, LedgerEntry, LedgerKind, Slot
+from careloop.crm.models import (
+    Appointment,
+    CommunityEvent,
+    EventKind,
+    EventRegistration,
+    LedgerEntry,
+    LedgerKind,
+    Offer,
+    OfferSent,
+    Slot,
+)
+from careloop.messaging.models import PEOPLE_CHANNEL_CHOICES
 
 
 class LedgerEntrySerializer(serializers.ModelSerializer):
@@ -98,3 +109,83 @@ class AppointmentChangeSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=[(s, s) for s in ("checked_in", "no_show", "cancelled")], required=False)
     slot = serializers.IntegerField(min_value=1, max_value=2**31 - 1, required=False)
     reason = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+# --- offers and community events -------------------------------------------------------------------------
+class OfferSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Offer
+        fields = ["id", "name", "description", "tiers", "valid_from", "valid_until", "active", "branch", "created_at"]
+        read_only_fields = fields
+
+
+class OfferWriteSerializer(serializers.Serializer):
+    name = StrictCharField(max_length=60)
+    description = StrictCharField(max_length=200)
+    tiers = StrictCharField(max_length=3, help_text="Letters of the tiers the offer fits, e.g. \"BC\".")
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField(required=False, allow_null=True)
+    active = serializers.BooleanField(required=False, default=True)
+    branch = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**31 - 1)
+
+
+class OfferSentSerializer(serializers.ModelSerializer):
+    offer_name = serializers.CharField(source="offer.name")
+    message = serializers.IntegerField(source="message_id", allow_null=True)
+    sent_by = serializers.CharField(source="sent_by.username", allow_null=True)
+
+    class Meta:
+        model = OfferSent
+        fields = ["id", "offer", "offer_name", "client", "status", "refused", "origin", "message", "sent_by", "sent_at"]
+        read_only_fields = fields
+
+
+class OfferSendSerializer(serializers.Serializer):
+    offer = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    channel = serializers.ChoiceField(choices=PEOPLE_CHANNEL_CHOICES, required=False, default="sms")
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CommunityEvent
+        fields = ["id", "kind", "title", "place", "starts_at", "capacity", "registered", "tiers", "branch",
+                  "cancelled", "created_at"]
+        read_only_fields = fields
+
+
+class EventWriteSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=EventKind.choices)
+    title = StrictCharField(max_length=80)
+    place = StrictCharField(max_length=100)
+    starts_at = serializers.DateTimeField()
+    capacity = serializers.IntegerField(min_value=1, max_value=10000)
+    tiers = StrictCharField(max_length=3, help_text="Letters of the invited tiers, e.g. \"A\".")
+    branch = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    cancelled = serializers.BooleanField(required=False, default=False)
+
+
+class InviteSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=PEOPLE_CHANNEL_CHOICES, required=False, default="sms")
+
+
+class InviteResultSerializer(serializers.Serializer):
+    invited = serializers.IntegerField()
+    already = serializers.IntegerField()
+    skipped = serializers.DictField(child=serializers.IntegerField())
+
+
+class RegistrationSerializer(serializers.ModelSerializer):
+    invitation_message = serializers.IntegerField(source="invitation_message_id", allow_null=True)
+
+    class Meta:
+        model = EventRegistration
+        fields = ["id", "event", "client", "status", "invitation_message", "invited_at", "status_at"]
+        read_only_fields = fields
+
+
+class RegistrationWriteSerializer(serializers.Serializer):
+    client = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+
+
+class RegistrationChangeSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[(s, s) for s in ("registered", "declined", "attended", "no_show")])

@@ -220,11 +220,22 @@ def tiers_recompute(*, acting_user: User | None = None, today: dt.date | None = 
 
 POLICY_FIELDS = ("value_window_days", "a_top_share", "a_visit_window_days", "a_visits_per_month", "a_chronic",
                  "b_min_visits", "b_min_value", "override_days", "booking_days_a", "booking_days_b", "booking_days_c",
-                 "a_reserved_share", "reminder_hours")
+                 "a_reserved_share", "reminder_hours", "c_offer_after_days", "c_offer_within_days")
 
 
 def _label(name: str) -> str:
     return capfirst(str(getattr(TierPolicy._meta.get_field(name), "verbose_name", name)))
+
+
+def _offer_window_errors(policy: TierPolicy, errors: dict[str, list[str]]) -> None:
+    """The tier C offer window (seed 002: within 3 months of the first consumption)."""
+    for name in ("c_offer_after_days", "c_offer_within_days"):
+        if name not in errors and not 0 <= int(getattr(policy, name)) <= 366:
+            errors[name] = [_("%(field)s: must be from 0 to 366.") % {"field": _label(name)}]
+    if not {"c_offer_after_days", "c_offer_within_days"} & set(errors) \
+            and policy.c_offer_after_days > policy.c_offer_within_days:
+        errors["c_offer_after_days"] = [_("%(field)s: cannot be after the end of the offer window.") % {
+            "field": _label("c_offer_after_days")}]
 
 
 def tier_policy_clean(data: dict[str, Any]) -> TierPolicy:
@@ -265,6 +276,7 @@ def tier_policy_clean(data: dict[str, Any]) -> TierPolicy:
         if name not in errors and not 0 <= int(getattr(policy, name)) <= 90:
             errors[name] = [_("%(field)s: must be from 0 to 90.") % {
                 "field": _label(name)}]
+    _offer_window_errors(policy, errors)
     if errors:
         raise ValidationError(errors)
     return policy

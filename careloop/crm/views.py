@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from careloop.audit.services import audit_record
 from careloop.clients.selectors import client_for
 from careloop.crm import selectors, services
+from careloop.crm.engagement import salon_gap_text, salon_gaps_for
 from careloop.crm.models import Appointment, AppointmentStatus, Slot, TierPolicy
 from careloop.crm.tiers import active_policy, compute_moves
 from careloop.org.models import OrgUnit, User
@@ -220,9 +221,11 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not (user_can(user, Cap.VIEW_CLIENTS) or user_can(user, Cap.VIEW_STATS)):
         raise PermissionDenied(_("Your role does not allow this."))
+    engage = user_can(user, Cap.ENGAGE_CLIENTS) or user_can(user, Cap.MANAGE_OFFERS)
+    gaps = salon_gaps_for(user) if engage else []
     return render(request, "crm/dashboard.html", {
         "data": selectors.tier_dashboard(user), "can_rules": user_can(user, Cap.MANAGE_RULES),
-        "policy": active_policy(),
+        "policy": active_policy(), "can_engage": engage, "salon_gap": salon_gap_text(gaps) if gaps else "",
     })
 
 

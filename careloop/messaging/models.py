@@ -39,6 +39,7 @@ class Purpose(models.TextChoices):
     SATISFACTION_SURVEY = "satisfaction_survey", _("Satisfaction survey")
     PLAN_CHANGE_NOTICE = "plan_change_notice", _("Health plan change notice")
     OFFER = "offer", _("Offer")
+    EVENT_INVITATION = "event_invitation", _("Event invitation")
     WEBHOOK_EVENT = "webhook_event", _("Event for an integrator")
 
 

@@ -31,6 +31,7 @@ CONSENT_FOR_PURPOSE: dict[str, str] = {
     Purpose.HEALTH_TIPS: "marketing",
     Purpose.NEWSLETTER: "marketing",
     Purpose.OFFER: "marketing",
+    Purpose.EVENT_INVITATION: "marketing",  # salons and community events (crm, seed 002 tiers A and C)
 }
 MARKETING_PURPOSES = frozenset(p for p, c in CONSENT_FOR_PURPOSE.items() if c == "marketing")
 # Reminder types a client may subscribe to or cancel (MSG-3); the rest are service messages.
@@ -43,6 +44,7 @@ SUBSCRIBABLE_PURPOSES = frozenset({
     Purpose.HEALTH_TIPS,
     Purpose.NEWSLETTER,
     Purpose.OFFER,
+    Purpose.EVENT_INVITATION,
 })
 
 # Choices for APIs (sorted; named in the OpenAPI enum overrides as MessageSubscriptionPurposeEnum).

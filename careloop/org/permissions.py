@@ -35,6 +35,8 @@ class Cap(StrEnum):
     MANAGE_TIERS = "manage_tiers"  # override a client's tier with a reason (crm)
     BOOK_APPOINTMENTS = "book_appointments"  # book, reschedule, cancel, check in (crm)
     MANAGE_SLOTS = "manage_slots"  # publish appointment slots and their templates (crm)
+    MANAGE_OFFERS = "manage_offers"  # offers and community events / salons: create, edit (crm)
+    ENGAGE_CLIENTS = "engage_clients"  # invite to events, registrations and attendance, send offers (crm)
     APPROVE_REWARDS = "approve_rewards"  # approve commendations before they count toward a reward (seed 003)
     DIET_PLANS = "diet_plans"  # a nutritionist writes diet plans (chronic, PLN-5)
     MANAGE_INTEGRATIONS = "manage_integrations"  # webhook subscriptions for integrators (messaging)
@@ -47,23 +49,24 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.LEAD: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.VIEW_RESULTS, C.CREATE_CLIENT,
                           C.UPDATE_CLIENT, C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.WORK_FOLLOWUPS,
                           C.REASSIGN_TASKS, C.MANAGE_LEDGER, C.MANAGE_TIERS, C.BOOK_APPOINTMENTS,
-                          C.MANAGE_SLOTS, C.SELL_PLANS, C.USE_ENTITLEMENTS, C.VIEW_STATS}),
+                          C.MANAGE_SLOTS, C.SELL_PLANS, C.USE_ENTITLEMENTS, C.VIEW_STATS, C.MANAGE_OFFERS,
+                          C.ENGAGE_CLIENTS}),
     Role.EXPERT: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.VIEW_RESULTS, C.CONSULT}),
     Role.DOCTOR: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.VIEW_RESULTS, C.CONSULT,
                             C.WORK_FOLLOWUPS, C.USE_ENTITLEMENTS}),
     Role.NUTRITIONIST: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.VIEW_RESULTS, C.DIET_PLANS}),
     Role.SERVICE: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.CREATE_CLIENT,
                              C.UPDATE_CLIENT, C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.HANDLE_TICKETS,
-                             C.MANAGE_LEDGER, C.BOOK_APPOINTMENTS, C.SELL_PLANS, C.USE_ENTITLEMENTS}),
+                             C.MANAGE_LEDGER, C.BOOK_APPOINTMENTS, C.SELL_PLANS, C.USE_ENTITLEMENTS, C.ENGAGE_CLIENTS}),
     Role.CLERK: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.VIEW_RESULTS, C.CREATE_CLIENT,
                            C.UPDATE_CLIENT, C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.IMPORT_RESULTS,
-                           C.MANAGE_LEDGER, C.BOOK_APPOINTMENTS, C.SELL_PLANS, C.USE_ENTITLEMENTS}),
+                           C.MANAGE_LEDGER, C.BOOK_APPOINTMENTS, C.SELL_PLANS, C.USE_ENTITLEMENTS, C.ENGAGE_CLIENTS}),
     Role.INSPECTOR: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.VIEW_RESULTS, C.INSPECT}),
     Role.ADMIN: frozenset({C.VIEW_CLIENTS, C.VIEW_CONTACT, C.REVEAL_CONTACT, C.CREATE_CLIENT, C.UPDATE_CLIENT,
                            C.UPDATE_CONTACT, C.MANAGE_CONSENT, C.MANAGE_RULES, C.MANAGE_STAFF,
                            C.MANAGE_MESSAGES, C.IMPORT_RESULTS, C.MANAGE_LEDGER, C.MANAGE_TIERS,
                            C.MANAGE_SLOTS, C.MANAGE_PLANS, C.SELL_PLANS, C.MANAGE_TARGETS,
-                           C.MANAGE_INTEGRATIONS}),
+                           C.MANAGE_INTEGRATIONS, C.MANAGE_OFFERS}),
     Role.AUDITOR: frozenset({C.VIEW_AUDIT, C.VIEW_STATS}),
     Role.MANAGER: frozenset({C.VIEW_STATS, C.MANAGE_TARGETS, C.APPROVE_REWARDS}),
 }

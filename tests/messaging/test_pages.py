@@ -72,7 +72,7 @@ def test_template_screens_denied_without_manage_rules(world, client):
     client.force_login(world.nurse)
     assert client.get("/messages/templates/").status_code == 403
     assert client.post(f"/messages/templates/{template.pk}/", {"body": "x"}).status_code == 403
-    assert MessageTemplate.objects.count() == 52  # 13 purposes × 4 channels
+    assert MessageTemplate.objects.count() == 56  # 14 purposes × 4 channels
 
 
 def test_message_history_on_the_client_timeline(world):
