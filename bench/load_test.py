@@ -157,7 +157,9 @@ def main() -> None:
         with psycopg.connect(args.database_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
-        subprocess.run([*CARELOOP, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    # Always: a kept database may predate this tree's migrations (the server refuses to start on them).
+    subprocess.run([*CARELOOP, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    if not args.reuse:
         started = time.monotonic()
         subprocess.run([*CARELOOP, "demo", "--clients", str(args.clients)], cwd=ROOT, env=env, check=True)
         print(f"data set: {args.clients:,} clients in {time.monotonic() - started:,.0f} s", flush=True)
@@ -170,12 +172,14 @@ def main() -> None:
     stop = threading.Event()
     counts = {"imports_accepted": 0, "imports_other": 0, "imports_failed": 0}
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 120
+        while True:
             try:
                 urllib.request.urlopen(f"{base}/healthz", timeout=2)
                 break
             except OSError:
+                if time.monotonic() > deadline or web.poll() is not None:
+                    raise SystemExit(f"the server did not start; see {work / 'server.log'}") from None
                 time.sleep(0.3)
         uploader = threading.Thread(target=clerk_uploads, args=(base, stop, args.import_every, counts), daemon=True)
         uploader.start()
