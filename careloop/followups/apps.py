@@ -29,11 +29,11 @@ class FollowupsConfig(AppConfig):
             audit_actions.register(name, zh, en, obj)
         from careloop.clients import scope, timeline
         from careloop.core import nav
-        from careloop.followups.permissions import task_clients_q
+        from careloop.followups.permissions import task_client_ids
         from careloop.followups.selectors import timeline_entries
 
         timeline.register("followups", timeline_entries)
-        scope.register("followups", task_clients_q)
+        scope.register("followups", task_client_ids)
 
         from careloop.clients import services as client_services
         from careloop.followups.services import lifecycle

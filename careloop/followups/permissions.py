@@ -49,17 +49,16 @@ def task_scope_q(user: Any) -> Q | None:
     return None
 
 
-def task_clients_q(user: Any) -> Q:
-    """Clients with open tasks assigned to `user` or queued for their teams (for clients_visible_to)."""
+def task_client_ids(user: Any) -> list[QuerySet]:
+    """Ids of the clients with open tasks assigned to `user` or queued for their teams (clients' scope registry)."""
     from careloop.followups.models import OPEN_STATUSES, FollowupTask
 
     teams = sorted(set(user_team_ids(user)) | set(led_team_ids(user)))
-    open_tasks = FollowupTask.objects.filter(status__in=OPEN_STATUSES)
-    mine = open_tasks.filter(assignee_id=user.pk).values("client_id")
-    q = Q(pk__in=mine)
+    open_tasks = FollowupTask.objects.filter(status__in=OPEN_STATUSES).order_by()
+    sets = [open_tasks.filter(assignee_id=user.pk).values("client_id")]
     if teams:
-        q |= Q(pk__in=open_tasks.filter(team_id__in=teams).values("client_id"))
-    return q
+        sets.append(open_tasks.filter(team_id__in=teams).values("client_id"))
+    return sets
 
 
 def tasks_visible_to(user: Any) -> QuerySet:
