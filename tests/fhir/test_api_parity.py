@@ -61,6 +61,13 @@ PARITY = {
     "crm:appointment_action": "appointments_partial_update",
     "crm:client_book": "appointments_create",
     "crm:client_tier": "clients_tier_create",
+    "crm:client_engagement": "clients_offers_create",  # and events_registrations_create (register for an event)
+    "crm:offer_new": "offers_create",
+    "crm:offer_edit": "offers_partial_update",
+    "crm:event_new": "events_create",
+    "crm:event_edit": "events_partial_update",
+    "crm:event_invite": "events_invitations_create",
+    "crm:registration_action": "event_registrations_partial_update",
     "servicedesk:ticket_new": "tickets_create",
     "servicedesk:ticket_action": "tickets_step",
     "servicedesk:survey_new": "surveys_create",

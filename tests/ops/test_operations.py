@@ -46,7 +46,6 @@ def test_readiness_reports_database_queue_and_outbox() -> None:
     assert body["checks"]["outbox"]["lag_seconds"] == 0.0
 
 
-@pytest.mark.django_db(transaction=True)  # a backup runs outside any transaction, as in the worker
 def test_health_probes_answer_plain_http_when_tls_redirects_everything_else(settings) -> None:
     """The image's HEALTHCHECK calls http://127.0.0.1:8000/healthz inside the container; in production every
     other path is redirected to https (issue 18 item 7: found by running the image's commands)."""
@@ -58,6 +57,7 @@ def test_health_probes_answer_plain_http_when_tls_redirects_everything_else(sett
     assert (login.status_code, login["Location"]) == (301, "https://testserver/accounts/login/")
 
 
+@pytest.mark.django_db(transaction=True)  # a backup runs outside any transaction, as in the worker
 def test_a_failed_backup_raises_one_alert_and_a_good_one_clears_it(world, tmp_path: Path) -> None:
     blocked = tmp_path / "not-a-dir"
     blocked.write_text("a file where the backup folder should be")
